@@ -1,0 +1,57 @@
+"""The check stage: AST -> checked AST.
+
+In: an ``ast.Report`` and its ``SourceText``. Out: a ``CheckedReport`` (the outline of
+the report, what every name resolves to, the type of every expression, the source's
+columns), or a ``ReportCheckError`` holding every error of the file in file order.
+
+Each check is a small function of (outline, context) doing one thing; they run in
+the order of ``CHECKS`` and all run, so one pass reports every error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import SourceText
+from ..syntax import ast
+from .aggregates import check_aggregates
+from .context import CheckContext, Resolution
+from .names import resolve_names
+from .outline import Outline, build_outline
+from .schema import read_source_schema
+from .settings import check_settings
+from .types import check_types
+
+CHECKS = (check_settings, read_source_schema, resolve_names, check_types, check_aggregates)
+
+
+@dataclass(frozen=True)
+class CheckedReport:
+    outline: Outline
+    source: SourceText
+    base_dir: str
+    resolved: dict[tuple[int, int], Resolution]
+    types: dict[tuple[int, int], str]
+    columns: dict[str, str] | None
+    columns_used: frozenset[str]
+
+    @property
+    def report(self) -> ast.Report:
+        return self.outline.report
+
+
+def check(
+    report: ast.Report, source: SourceText, base_dir: str, columns: dict[str, str] | None = None
+) -> CheckedReport:
+    """``columns`` given: check against that schema instead of reading the source's."""
+    ctx = CheckContext(source, base_dir, columns=columns)
+    outline = build_outline(report, ctx)
+    for run_check in CHECKS:
+        run_check(outline, ctx)
+    ctx.raise_errors()
+    return CheckedReport(
+        outline, source, base_dir, ctx.resolved, ctx.types, ctx.columns, frozenset(ctx.columns_used)
+    )
+
+
+__all__ = ["CHECKS", "CheckedReport", "check"]

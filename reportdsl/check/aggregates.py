@@ -1,0 +1,47 @@
+"""check_aggregates: aggregates stand only where they have rows to cover.
+
+In: an ``Outline``. Out: errors for aggregates in ``field``/``where``/``sort by``/
+group keys/parameter defaults, aggregates nested in aggregates, and ``over`` that
+is not on an aggregate or does not name an enclosing group or ``report``.
+"""
+
+from __future__ import annotations
+
+from ..syntax import ast
+from .context import CheckContext
+from .outline import Outline
+from .places import places, walk
+from .suggest import did_you_mean
+from .types import AGGREGATES
+
+
+def check_aggregates(outline: Outline, ctx: CheckContext) -> None:
+    for expr, place in places(outline):
+        for node in walk(expr):
+            if not isinstance(node, ast.Call):
+                continue
+            is_aggregate = node.func in AGGREGATES
+            if node.over is not None and not is_aggregate:
+                ctx.error(f"'over' applies to aggregates only, not to {node.name.name}()", node.over.span)
+            if not is_aggregate:
+                continue
+            if not place.allows_aggregates:
+                why = " (it is computed one row at a time)" if place.kind != "param_default" else ""
+                ctx.error(f"aggregate {node.name.name}() is not allowed in {place.label}{why}", node.span)
+                continue
+            for inner in node.args:
+                for sub in walk(inner):
+                    if isinstance(sub, ast.Call) and sub.func in AGGREGATES:
+                        ctx.error(
+                            f"aggregate {sub.name.name}() inside {node.name.name}(): aggregates cannot nest",
+                            sub.span,
+                        )
+            if node.over is not None:
+                allowed = ("report",) + place.groups
+                if node.over.name not in allowed:
+                    where = ", ".join(f"'{a}'" for a in allowed)
+                    ctx.error(
+                        f"'over {node.over.name}' must name an enclosing group or 'report' "
+                        f"(here: {where}){did_you_mean(node.over.name, allowed)}",
+                        node.over.span,
+                    )

@@ -1,0 +1,101 @@
+"""Every expression of a report, with the place it stands in.
+
+In: an ``Outline``. Out: ``places(outline)``: (expression, ``Place``) pairs in file
+order, top-level expressions only (checks recurse themselves). A ``Place`` knows
+which statement or band holds the expression, which group keys are visible there
+and which scope its aggregates cover.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..syntax import ast
+from .outline import Outline
+
+
+@dataclass(frozen=True)
+class Place:
+    kind: str  # param_default field where sort group_key band
+    label: str  # for messages: "'where'", "the header of group 'region'"
+    band: str | None = None  # band kind, for kind == "band"
+    groups: tuple[str, ...] = ()  # group keys visible here, outermost first
+    scope: str = "report"  # the scope its aggregates cover
+    field_index: int | None = None  # for fields: only earlier fields are visible
+    formatted: ast.Formatted | None = None  # the `EXPR | FORMAT` it belongs to
+
+    @property
+    def allows_aggregates(self) -> bool:
+        return self.kind == "band"
+
+
+def places(outline: Outline) -> Iterator[tuple[ast.Expr, Place]]:
+    items: list[tuple[int, Iterator[tuple[ast.Expr, Place]]]] = []
+    for param in outline.params:
+        if param.default is not None:
+            place = Place("param_default", f"the default of parameter '{param.name.name}'")
+            items.append((param.span[0], iter([(param.default, place)])))
+    for index, fld in enumerate(outline.fields):
+        place = Place("field", f"field '{fld.name.name}'", field_index=index)
+        items.append((fld.span[0], iter([(fld.expr, place)])))
+    if outline.where is not None:
+        items.append((outline.where.span[0], iter([(outline.where.expr, Place("where", "'where'"))])))
+    if outline.sort is not None:
+        place = Place("sort", "'sort by'")
+        items.append((outline.sort.span[0], iter([(k.expr, place) for k in outline.sort.keys])))
+    names = tuple(g.name.name for g in outline.groups)
+    for level, group in enumerate(outline.groups):
+        if group.key is not None:
+            place = Place("group_key", f"the key of group '{group.name.name}'")
+            items.append((group.key.span[0], iter([(group.key, place)])))
+        for kind, band in outline.group_bands[level].items():
+            place = Place(
+                "band", f"the {kind} of group '{group.name.name}'", kind, names[: level + 1], names[level]
+            )
+            items.append((band.span[0], _band_exprs(band, place)))
+    innermost = names[-1] if names else "report"
+    for kind, band in outline.bands.items():
+        if kind == "detail":
+            place = Place("band", "the detail band", kind, names, innermost)
+        else:
+            place = Place("band", f"the {kind} band", kind)
+        items.append((band.span[0], _band_exprs(band, place)))
+    items.sort(key=lambda item: item[0])
+    for _, exprs in items:
+        yield from exprs
+
+
+def formatted_values(element: ast.Element) -> Iterator[ast.Formatted]:
+    if isinstance(element, ast.Text):
+        yield from (p for p in element.template.parts if isinstance(p, ast.Formatted))
+    elif isinstance(element, ast.Column):
+        yield element.value
+    elif isinstance(element, ast.Row):
+        for cell in element.cells:
+            if isinstance(cell.value, ast.TextTemplate):
+                yield from (p for p in cell.value.parts if isinstance(p, ast.Formatted))
+            else:
+                yield cell.value
+
+
+def _band_exprs(band: ast.Band, place: Place) -> Iterator[tuple[ast.Expr, Place]]:
+    for element in band.elements:
+        for value in formatted_values(element):
+            yield value.expr, Place(
+                place.kind, place.label, place.band, place.groups, place.scope, formatted=value
+            )
+
+
+def walk(expr: ast.Expr) -> Iterator[ast.Expr]:
+    """``expr`` and every expression inside it, parents first."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.Binary):
+            stack.extend((node.right, node.left))
+        elif isinstance(node, ast.Unary):
+            stack.append(node.operand)
+        elif isinstance(node, ast.Call):
+            stack.extend(reversed(node.args))

@@ -1,0 +1,46 @@
+"""read_source_schema: the columns the report's source offers, and their types.
+
+In: the ``source`` statement. Out: ``ctx.columns`` (name -> type) read from the
+source's schema, never its data (see ``reportdsl.engine.sources.describe``), or an
+error at the source's position when it cannot be opened. Without a ``source``
+statement the columns stay unknown and any name may be a column.
+"""
+
+from __future__ import annotations
+
+from ..errors import ReportError
+from ..plan.models import SourceSpec
+from ..syntax import ast
+from .context import CheckContext
+from .outline import Outline
+
+
+def source_spec(source: ast.Source) -> SourceSpec:
+    return SourceSpec(
+        kind=source.kind,
+        location=source.location,
+        from_env=source.from_env,
+        table=source.table.name if source.table else None,
+        query=source.query,
+        types={d.column.name: d.type.name for d in source.types},
+        span=source.span,
+    )
+
+
+def read_source_schema(outline: Outline, ctx: CheckContext) -> None:
+    source = outline.source
+    if source is None or ctx.columns is not None:
+        return
+    if any(d.span for d in ctx.diagnostics if d.span and source.span[0] <= d.span[0] < source.span[1]):
+        return  # the statement itself is wrong; opening it would only say so again
+    from ..engine.sources import describe
+
+    params = {p.name.name: p.type.name for p in outline.params}
+    try:
+        columns = describe(source_spec(source), ctx.base_dir, params)
+    except ReportError as err:
+        ctx.error(err.message, source.location_span)
+        ctx.columns = None
+        ctx.schema_failed = True
+        return
+    ctx.columns = {c.name: c.type for c in columns}

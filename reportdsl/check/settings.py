@@ -1,0 +1,142 @@
+"""check_settings: the report-level statements and layout options make sense.
+
+In: an ``Outline``. Out: errors for an unknown locale, currency, paper size,
+parameter type or source shape, a malformed colour or length, a default that does
+not fit its parameter's type, row cells that name no detail column, and images
+that are not there.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..syntax import ast
+from .constants import TYPES, parse_constant
+from .context import CheckContext
+from .outline import Outline
+from .suggest import did_you_mean
+
+PAPER = {f"a{i}" for i in range(11)} | {f"b{i}" for i in range(11)} | {
+    "letter", "legal", "tabloid", "executive",
+}
+COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+def check_settings(outline: Outline, ctx: CheckContext) -> None:
+    _check_locale_currency(outline, ctx)
+    _check_page(outline, ctx)
+    _check_params(outline, ctx)
+    _check_source(outline, ctx)
+    for band in _all_bands(outline):
+        for element in band.elements:
+            _check_element(element, outline, ctx)
+    names = [c.name.name for c in outline.columns]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            ctx.error(f"two detail columns are called '{name}'", outline.columns[i].name.span)
+
+
+def _all_bands(outline: Outline) -> list[ast.Band]:
+    return list(outline.bands.values()) + [b for bands in outline.group_bands for b in bands.values()]
+
+
+def _check_locale_currency(outline: Outline, ctx: CheckContext) -> None:
+    from babel import Locale, UnknownLocaleError
+    from babel.numbers import list_currencies
+
+    if (locale := outline.settings.get("locale")) is not None:
+        try:
+            Locale.parse(locale.value)
+        except (ValueError, UnknownLocaleError):
+            ctx.error(f"unknown locale '{locale.value}' (write language_COUNTRY, e.g. \"de_DE\")", locale.value_span)
+    if (currency := outline.settings.get("currency")) is not None:
+        if currency.value not in list_currencies():
+            hint = did_you_mean(currency.value, sorted(list_currencies()))
+            ctx.error(f"unknown currency code '{currency.value}' (ISO 4217){hint}", currency.value_span)
+    if (mode := outline.settings.get("on_error")) is not None and mode.value not in ("fail", "skip"):
+        ctx.error(f"on_error is 'fail' or 'skip', not '{mode.value}'", mode.value_span)
+    if (limit := outline.settings.get("max_groups")) is not None and limit.value < 1:
+        ctx.error("max_groups must be at least 1", limit.value_span)
+
+
+def _check_page(outline: Outline, ctx: CheckContext) -> None:
+    page = outline.page
+    if page is None:
+        return
+    if page.size.name not in PAPER:
+        ctx.error(f"unknown paper size '{page.size.name}'{did_you_mean(page.size.name, sorted(PAPER))}", page.size.span)
+    if page.margin is not None:
+        _check_length(page.margin, ctx, "a margin")
+
+
+def _check_length(length: ast.Length, ctx: CheckContext, what: str, allow_fr: bool = False) -> None:
+    if length.unit == "fr" and not allow_fr:
+        ctx.error(f"'fr' shares out the width of columns; {what} needs pt, mm, cm, in or em", length.span)
+    elif length.value < 0:
+        ctx.error(f"{what} cannot be negative", length.span)
+
+
+def _check_params(outline: Outline, ctx: CheckContext) -> None:
+    for param in outline.params:
+        type_name = param.type.name
+        if type_name not in TYPES:
+            ctx.error(f"unknown type '{type_name}'{did_you_mean(type_name, TYPES)}", param.type.span)
+            continue
+        default = param.default
+        if default is None:
+            continue
+        if isinstance(default, ast.Call) and default.func in ("date", "datetime") and len(default.args) == 1:
+            default = default.args[0]
+        if not isinstance(default, ast.Literal):
+            continue  # resolve_names/check_types report what is not constant
+        try:
+            parse_constant(default.value, type_name)
+        except ValueError as err:
+            ctx.error(f"default of parameter '{param.name.name}': {err}", default.span)
+
+
+def _check_source(outline: Outline, ctx: CheckContext) -> None:
+    source = outline.source
+    if source is None:
+        return
+    if source.kind == "sql" and source.table is None and source.query is None:
+        ctx.error(f"a sql source needs 'table NAME' or 'query \"SELECT …\"' after its URL", source.span)
+    if source.kind != "sql" and (source.table is not None or source.query is not None):
+        ctx.error(f"'table' and 'query' belong to sql sources, not {source.kind}", source.span)
+    if source.types and source.kind != "csv":
+        ctx.error("a { column: type } block belongs to csv sources", source.types[0].span)
+    for decl in source.types:
+        if decl.type.name not in TYPES:
+            ctx.error(f"unknown type '{decl.type.name}'{did_you_mean(decl.type.name, TYPES)}", decl.type.span)
+
+
+def _check_element(element: ast.Element, outline: Outline, ctx: CheckContext) -> None:
+    if isinstance(element, ast.Text):
+        for style in element.styles:
+            if style.kind == "color" and not COLOR.fullmatch(style.value):
+                ctx.error(f"a colour is written \"#RRGGBB\", e.g. \"#336699\", not \"{style.value}\"", style.span)
+            elif style.kind == "size":
+                _check_length(style.value, ctx, "a text size")
+    elif isinstance(element, ast.Column) and element.width is not None:
+        _check_length(element.width, ctx, "a column width", allow_fr=True)
+    elif isinstance(element, ast.Space):
+        _check_length(element.length, ctx, "a space")
+    elif isinstance(element, ast.Image):
+        if element.width is not None:
+            _check_length(element.width, ctx, "an image width")
+        if not (Path(ctx.base_dir) / element.path).is_file():
+            ctx.error(f"image '{element.path}' not found (paths are relative to the report's folder)", element.span)
+    elif isinstance(element, ast.Row):
+        columns = [c.name.name for c in outline.columns]
+        if not columns:
+            ctx.error("a row fills the detail columns, but this report has no detail band", element.span)
+            return
+        seen: set[str] = set()
+        for cell in element.cells:
+            name = cell.column.name
+            if name not in columns:
+                ctx.error(f"no detail column is called '{name}'{did_you_mean(name, columns)}", cell.column.span)
+            elif name in seen:
+                ctx.error(f"column '{name}' is filled twice in this row", cell.column.span)
+            seen.add(name)

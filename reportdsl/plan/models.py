@@ -1,0 +1,303 @@
+"""The plan: what a checked report compiles to, the streaming aggregation config.
+
+In: nothing (definitions only); ``reportdsl.plan.build`` fills them from a checked AST.
+Out: frozen pydantic models, ``extra="forbid"``, JSON round-trippable
+(``Plan.model_validate_json(plan.model_dump_json())``). No behaviour lives here.
+
+Vocabulary
+- A *scope* is ``"report"`` or the name of a group level.
+- An *aggregate* (``a0``, ``a1``…) is one accumulator: a function over an argument,
+  reset at each instance of ``scope``; ``running`` ones are read at every detail row.
+- A *value* (``v0``, ``v1``…) is an expression the engine evaluates for the page or
+  the JSON result: a text interpolation, a row cell, a detail column, a total.
+- A *band point* is where a band instance occurs in the stream: report start (title
+  and page bands), group start (header), each row (detail), group end (footer and
+  group totals), report end (summary or no_data, report totals).
+- ``Value.ready_at`` is ``None`` when every aggregate the value reads is final at
+  its band point; otherwise the scope whose instance end makes it final (a header's
+  ``SUM(x)`` is ready at its group's end; ``… over report`` at the report's end). The
+  engine emits such values as deferred slots and resolves them later.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Span = tuple[int, int]
+ValueType = Literal["string", "int", "decimal", "float", "date", "datetime", "bool", "null", "any"]
+AggFunc = Literal["sum", "count", "avg", "min", "max", "count_distinct", "first", "last"]
+Align = Literal["left", "center", "right"]
+
+
+class PlanModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ---- expressions ------------------------------------------------------------------
+
+
+class Lit(PlanModel):
+    """A constant. Decimals travel as their exact text (``"1.50"``)."""
+
+    kind: Literal["lit"] = "lit"
+    value: Union[bool, int, str, None]
+    type: ValueType
+    span: Span
+
+
+class Ref(PlanModel):
+    """A name, resolved: where the engine finds its value."""
+
+    kind: Literal["ref"] = "ref"
+    name: str
+    ref: Literal["column", "field", "param", "group", "title", "row_number"]
+    type: ValueType
+    span: Span
+
+
+class UnaryOp(PlanModel):
+    kind: Literal["unary"] = "unary"
+    op: Literal["-", "+", "not"]
+    operand: Expr
+    type: ValueType
+    span: Span
+
+
+class BinaryOp(PlanModel):
+    kind: Literal["binary"] = "binary"
+    op: Literal["or", "and", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%"]
+    left: Expr
+    right: Expr
+    type: ValueType
+    span: Span
+
+
+class FuncCall(PlanModel):
+    """A scalar function (``if coalesce abs round upper lower len year month day
+    date datetime now``); the name is lower-cased."""
+
+    kind: Literal["call"] = "call"
+    func: str
+    args: list[Expr]
+    type: ValueType
+    span: Span
+
+
+class AggRef(PlanModel):
+    """The current value of aggregate ``id`` (see ``Plan.aggregates``)."""
+
+    kind: Literal["agg"] = "agg"
+    id: str
+    type: ValueType
+    span: Span
+
+
+Expr = Annotated[Union[Lit, Ref, UnaryOp, BinaryOp, FuncCall, AggRef], Field(discriminator="kind")]
+
+
+# ---- data ---------------------------------------------------------------------------
+
+
+class SourceSpec(PlanModel):
+    kind: Literal["sql", "csv", "jsonl"]
+    location: str  # URL or path as written; the variable's name when from_env
+    from_env: bool = False
+    table: str | None = None
+    query: str | None = None
+    types: dict[str, ValueType] = {}  # declared column types (csv block)
+    span: Span
+
+
+class ColumnInfo(PlanModel):
+    name: str
+    type: ValueType
+
+
+class ParamSpec(PlanModel):
+    name: str
+    type: ValueType
+    required: bool
+    default: Union[bool, int, str, None] = None  # canonical text for decimal/date/datetime
+    span: Span
+
+
+class FieldSpec(PlanModel):
+    name: str
+    expr: Expr
+    type: ValueType
+    span: Span
+
+
+class SortKey(PlanModel):
+    expr: Expr
+    desc: bool = False
+
+
+class Aggregate(PlanModel):
+    id: str
+    func: AggFunc
+    arg: Expr | None  # None only for COUNT()
+    scope: str  # "report" or a group name: whose instance's rows it covers
+    running: bool = False  # read at each detail row (value so far)
+    type: ValueType
+    text: str  # as written, white space outside strings removed: "SUM(revenue)overreport"
+    span: Span
+
+
+class Value(PlanModel):
+    id: str
+    expr: Expr
+    type: ValueType
+    ready_at: str | None = None  # see the module docstring
+
+
+# ---- layout ------------------------------------------------------------------------
+
+
+class Format(PlanModel):
+    name: Literal[
+        "number", "currency", "percent", "date", "datetime", "upper", "lower"
+    ]
+    args: list[Union[int, str]] = []
+
+
+class LiteralPart(PlanModel):
+    kind: Literal["text"] = "text"
+    text: str
+
+
+class ValuePart(PlanModel):
+    kind: Literal["value"] = "value"
+    value: str  # a Value id
+    format: Format | None = None
+
+
+class PageNumberPart(PlanModel):
+    """``{page}`` / ``{pages}`` in a page band: known only to the typesetter."""
+
+    kind: Literal["page"] = "page"
+    which: Literal["page", "pages"]
+    format: Format | None = None
+
+
+TextPart = Annotated[Union[LiteralPart, ValuePart, PageNumberPart], Field(discriminator="kind")]
+
+
+class TextElement(PlanModel):
+    kind: Literal["text"] = "text"
+    parts: list[TextPart]
+    bold: bool = False
+    italic: bool = False
+    size: str | None = None  # a Typst length, e.g. "13pt"
+    color: str | None = None  # "#RRGGBB"
+    align: Align | None = None
+
+
+class RowCell(PlanModel):
+    column: str  # a detail column name
+    parts: list[TextPart]
+
+
+class RowElement(PlanModel):
+    kind: Literal["row"] = "row"
+    cells: list[RowCell]  # in detail-column order; unnamed columns are absent
+
+
+class LineElement(PlanModel):
+    kind: Literal["line"] = "line"
+
+
+class SpaceElement(PlanModel):
+    kind: Literal["space"] = "space"
+    length: str
+
+
+class ImageElement(PlanModel):
+    kind: Literal["image"] = "image"
+    path: str  # as written, relative to Plan.base_dir
+    width: str | None = None
+
+
+Element = Annotated[
+    Union[TextElement, RowElement, LineElement, SpaceElement, ImageElement],
+    Field(discriminator="kind"),
+]
+
+
+class Band(PlanModel):
+    elements: list[Element]
+    values: list[str]  # the Value ids its elements read, in order of appearance
+
+
+class DetailColumn(PlanModel):
+    name: str
+    label: str
+    value: str  # a Value id
+    type: ValueType
+    format: Format | None = None
+    align: Align | None = None
+    width: str | None = None  # a Typst length; "1fr" style fractions allowed
+
+
+class DetailBand(PlanModel):
+    columns: list[DetailColumn]
+
+
+class GroupLevel(PlanModel):
+    name: str
+    key: Expr
+    key_type: ValueType
+    desc: bool = False
+    new_page: bool = False
+    keep_together: bool = False
+    header: Band | None = None
+    footer: Band | None = None
+    totals: dict[str, str] = {}  # JSON key (aggregate call as written) -> Value id
+
+
+class PageSpec(PlanModel):
+    size: str = "a4"
+    landscape: bool = False
+    margin: str = "2cm"
+
+
+class Plan(PlanModel):
+    """A compiled report. ``groups[0]`` is the outermost level."""
+
+    format_version: Literal[1] = 1
+    name: str
+    filename: str
+    base_dir: str  # the .report file's folder: relative paths resolve against it
+    title: str | None = None
+    locale: str = "en_US"
+    currency: str = "USD"
+    page: PageSpec = PageSpec()
+    template: str | None = None
+    max_groups: int | None = None
+    on_error: Literal["fail", "skip"] = "fail"
+
+    source: SourceSpec | None = None
+    columns: list[ColumnInfo] = []  # the source schema known at compile time
+    columns_used: list[str] = []  # source columns the report reads
+    params: list[ParamSpec] = []
+    fields: list[FieldSpec] = []
+    where: Expr | None = None
+    sort: list[SortKey] = []
+    groups: list[GroupLevel] = []
+
+    aggregates: list[Aggregate] = []
+    values: list[Value] = []
+
+    title_band: Band | None = None
+    page_header: Band | None = None
+    page_footer: Band | None = None
+    detail: DetailBand | None = None
+    summary: Band | None = None
+    no_data: Band | None = None
+    report_totals: dict[str, str] = {}  # JSON key -> Value id
+
+
+for _model in (UnaryOp, BinaryOp, FuncCall):
+    _model.model_rebuild()

@@ -1,0 +1,5 @@
+"""The syntax stage: ``.report`` text -> parse tree -> AST (``parse``)."""
+
+from .parser import parse
+
+__all__ = ["parse"]

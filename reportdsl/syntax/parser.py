@@ -1,0 +1,339 @@
+"""Text -> parse tree -> AST.
+
+In: the text of a ``.report`` file and the name to show in errors.
+Out: ``ast.Report``, or a ``ReportSyntaxError`` (see ``syntax_errors``).
+
+The Lark parser is LALR with the contextual lexer, built once per process and
+cached on disk by Lark. Text templates are parsed here too: each ``{…}`` hole is
+parsed with the grammar's ``interpolation`` start rule, and the spans of what it
+holds are mapped back to their places in the file.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from typing import Callable
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import LarkError, UnexpectedInput, VisitError
+
+from .. import resources
+from ..errors import ReportSyntaxError, SourceText, fail
+from . import ast
+from .strings import StringSyntaxError, decode, split_template
+from .syntax_errors import describe_syntax_error
+
+
+@lru_cache(maxsize=1)
+def lark_parser() -> Lark:
+    return Lark(
+        resources.read_text("grammars", "report.lark"),
+        parser="lalr",
+        lexer="contextual",
+        start=["start", "interpolation"],
+        propagate_positions=True,
+        maybe_placeholders=True,
+        cache=True,
+    )
+
+
+def parse(text: str, filename: str = "<string>") -> ast.Report:
+    source = SourceText(filename, text)
+    try:
+        tree = lark_parser().parse(text, start="start")
+    except UnexpectedInput as err:
+        raise describe_syntax_error(err, source) from None
+    try:
+        return AstBuilder(source).transform(tree)
+    except VisitError as err:
+        if isinstance(err.orig_exc, StringSyntaxError):
+            raise fail(ReportSyntaxError, err.orig_exc.message, source, err.orig_exc.span) from None
+        if isinstance(err.orig_exc, ReportSyntaxError):
+            raise err.orig_exc from None
+        raise
+
+
+def _unary_minus_literal(operand: ast.Expr, span: ast.Span) -> ast.Expr | None:
+    if isinstance(operand, ast.Literal) and operand.type in ("int", "decimal"):
+        return ast.Literal(-operand.value, operand.type, span)
+    return None
+
+
+@v_args(meta=True)
+class AstBuilder(Transformer):
+    """Builds AST nodes bottom-up; ``at`` maps parser offsets to file offsets."""
+
+    def __init__(self, source: SourceText, at: Callable[[int], int] = lambda p: p):
+        super().__init__()
+        self.source = source
+        self.at = at
+
+    # -- positions -------------------------------------------------------------
+    def span(self, meta) -> ast.Span:
+        return (self.at(meta.start_pos), self.at(meta.end_pos))
+
+    def tspan(self, token: Token) -> ast.Span:
+        return (self.at(token.start_pos), self.at(token.end_pos))
+
+    def ident(self, token: Token) -> ast.Ident:
+        return ast.Ident(str(token), self.tspan(token))
+
+    def string(self, meta, children) -> ast.Literal:
+        (token,) = children
+        return ast.Literal(self.decode(token), "string", self.tspan(token))
+
+    def decode(self, token: Token) -> str:
+        return decode(str(token), self.at(token.start_pos)).chars
+
+    def length(self, token: Token) -> ast.Length:
+        text = str(token)
+        unit = text[-2:]  # every unit has two letters
+        return ast.Length(Decimal(text[:-2]), unit, self.tspan(token))
+
+    def template(self, token: Token) -> ast.TextTemplate:
+        decoded = decode(str(token), self.at(token.start_pos))
+        parts: list[str | ast.Formatted] = []
+        for part in split_template(decoded).parts:
+            if isinstance(part, str):
+                parts.append(part)
+                continue
+            hole_offsets = part.offsets
+            if not part.text.strip():
+                raise StringSyntaxError("empty '{}' in text: write an expression inside", part.span)
+            try:
+                tree = lark_parser().parse(part.text, start="interpolation")
+            except UnexpectedInput as err:
+                raise describe_syntax_error(err, self.source, offset_map=hole_offsets) from None
+            inner = AstBuilder(self.source, lambda p, o=hole_offsets: o[min(p, len(o) - 1)])
+            parts.append(inner.transform(tree))
+        return ast.TextTemplate(tuple(parts), self.tspan(token))
+
+    # -- expressions -------------------------------------------------------------
+    def number(self, meta, children) -> ast.Literal:
+        (token,) = children
+        text = str(token)
+        if text.isdigit():
+            return ast.Literal(int(text), "int", self.tspan(token))
+        return ast.Literal(Decimal(text), "decimal", self.tspan(token))
+
+    def true(self, meta, children) -> ast.Literal:
+        return ast.Literal(True, "bool", self.span(meta))
+
+    def false(self, meta, children) -> ast.Literal:
+        return ast.Literal(False, "bool", self.span(meta))
+
+    def null(self, meta, children) -> ast.Literal:
+        return ast.Literal(None, "null", self.span(meta))
+
+    def name(self, meta, children) -> ast.Name:
+        (token,) = children
+        return ast.Name(str(token), self.tspan(token))
+
+    def binary(self, meta, children) -> ast.Binary:
+        left, op, right = children
+        return ast.Binary(str(op), left, right, self.span(meta))
+
+    def unary(self, meta, children) -> ast.Expr:
+        op, operand = children
+        span = self.span(meta)
+        if str(op) == "-":
+            folded = _unary_minus_literal(operand, span)
+            if folded is not None:
+                return folded
+        return ast.Unary(str(op), operand, span)
+
+    def call(self, meta, children) -> ast.Call:
+        name, *args, over_kw, over = children
+        return ast.Call(
+            self.ident(name),
+            tuple(a for a in args if a is not None),
+            self.ident(over) if over is not None else None,
+            self.span(meta),
+        )
+
+    def format(self, meta, children) -> ast.Format:
+        name, *args = children
+        return ast.Format(self.ident(name), tuple(a for a in args if a is not None), self.span(meta))
+
+    def formatted(self, meta, children) -> ast.Formatted:
+        expr, fmt = children
+        return ast.Formatted(expr, fmt, self.span(meta))
+
+    def interpolation(self, meta, children) -> ast.Formatted:
+        return children[0]
+
+    # -- band elements -------------------------------------------------------------
+    def text(self, meta, children) -> ast.Text:
+        token, *styles = children
+        return ast.Text(self.template(token), tuple(styles), self.span(meta))
+
+    def style(self, meta, children) -> ast.Style:
+        return ast.Style(str(children[0]), None, self.span(meta))
+
+    def size_style(self, meta, children) -> ast.Style:
+        return ast.Style("size", self.length(children[0]), self.span(meta))
+
+    def color_style(self, meta, children) -> ast.Style:
+        return ast.Style("color", self.decode(children[0]), self.span(meta))
+
+    def align_style(self, meta, children) -> ast.Style:
+        return ast.Style("align", str(children[0]), self.span(meta))
+
+    def width_option(self, meta, children) -> ast.Style:
+        return ast.Style("width", self.length(children[0]), self.span(meta))
+
+    def column(self, meta, children) -> ast.Column:
+        name, label, value, *options = children
+        align = width = None
+        for option in options:
+            if option.kind == "align":
+                align = option.value
+            else:
+                width = option.value
+        return ast.Column(
+            self.ident(name),
+            self.decode(label) if label is not None else None,
+            value,
+            align,
+            width,
+            self.span(meta),
+        )
+
+    def cell(self, meta, children) -> ast.Cell:
+        name, value = children
+        expr = value.expr
+        if value.format is None and isinstance(expr, ast.Literal) and expr.type == "string":
+            token = Token("STRING", self.source.text[expr.span[0] : expr.span[1]])
+            token.start_pos = expr.span[0]
+            value = AstBuilder(self.source).template(token)
+        return ast.Cell(self.ident(name), value, self.span(meta))
+
+    def row(self, meta, children) -> ast.Row:
+        return ast.Row(tuple(c for c in children if c is not None), self.span(meta))
+
+    def line(self, meta, children) -> ast.Line:
+        return ast.Line(self.span(meta))
+
+    def space(self, meta, children) -> ast.Space:
+        return ast.Space(self.length(children[0]), self.span(meta))
+
+    def image(self, meta, children) -> ast.Image:
+        path, width = children
+        return ast.Image(self.decode(path), self.length(width) if width else None, self.span(meta))
+
+    def band_name(self, meta, children) -> ast.Ident:
+        return self.ident(children[0])
+
+    def band(self, meta, children) -> ast.Band:
+        kind, *elements = children
+        return ast.Band(kind, tuple(elements), self.span(meta))
+
+    # -- statements ---------------------------------------------------------------
+    def _setting(self, keyword: str, meta, token: Token, value: object) -> ast.Setting:
+        return ast.Setting(keyword, value, self.tspan(token), self.span(meta))
+
+    def title_stmt(self, meta, children) -> ast.Setting:
+        return self._setting("title", meta, children[0], self.decode(children[0]))
+
+    def locale_stmt(self, meta, children) -> ast.Setting:
+        return self._setting("locale", meta, children[0], self.decode(children[0]))
+
+    def currency_stmt(self, meta, children) -> ast.Setting:
+        return self._setting("currency", meta, children[0], self.decode(children[0]))
+
+    def template_stmt(self, meta, children) -> ast.Setting:
+        return self._setting("template", meta, children[0], self.decode(children[0]))
+
+    def max_groups_stmt(self, meta, children) -> ast.Setting:
+        return self._setting("max_groups", meta, children[0], int(children[0]))
+
+    def on_error_stmt(self, meta, children) -> ast.Setting:
+        return self._setting("on_error", meta, children[0], str(children[0]))
+
+    def page_stmt(self, meta, children) -> ast.PageSetup:
+        size, orientation, margin = children
+        return ast.PageSetup(
+            self.ident(size),
+            str(orientation) if orientation else None,
+            self.length(margin) if margin else None,
+            self.span(meta),
+        )
+
+    def param_stmt(self, meta, children) -> ast.Param:
+        name, type_, default = children
+        return ast.Param(self.ident(name), self.ident(type_), default, self.span(meta))
+
+    def field_stmt(self, meta, children) -> ast.Field:
+        name, expr = children
+        return ast.Field(self.ident(name), expr, self.span(meta))
+
+    def where_stmt(self, meta, children) -> ast.Where:
+        return ast.Where(children[0], self.span(meta))
+
+    def sort_key(self, meta, children) -> ast.SortKey:
+        expr, direction = children
+        return ast.SortKey(expr, str(direction) == "desc" if direction else False, self.span(meta))
+
+    def sort_stmt(self, meta, children) -> ast.Sort:
+        return ast.Sort(tuple(children), self.span(meta))
+
+    def literal_location(self, meta, children):
+        return ("literal", self.decode(children[0]), self.tspan(children[0]))
+
+    def env_location(self, meta, children):
+        return ("env", self.decode(children[0]), self.span(meta))
+
+    def qualified_name(self, meta, children) -> ast.Ident:
+        return ast.Ident(".".join(str(c) for c in children), self.span(meta))
+
+    def table_form(self, meta, children):
+        return ("table", children[0], None)
+
+    def query_form(self, meta, children):
+        return ("query", self.decode(children[0]), self.tspan(children[0]))
+
+    def type_decl(self, meta, children) -> ast.TypeDecl:
+        column, type_ = children
+        return ast.TypeDecl(self.ident(column), self.ident(type_), self.span(meta))
+
+    def type_block(self, meta, children) -> tuple[ast.TypeDecl, ...]:
+        return tuple(c for c in children if c is not None)
+
+    def source_stmt(self, meta, children) -> ast.Source:
+        kind, (how, location, location_span), form, types = children
+        table = query = query_span = None
+        if form is not None:
+            if form[0] == "table":
+                table = form[1]
+            else:
+                query, query_span = form[1], form[2]
+        return ast.Source(
+            str(kind), location, how == "env", location_span, table, query, query_span,
+            types or (), self.span(meta),
+        )
+
+    def new_page(self, meta, children) -> str:
+        return "new_page"
+
+    def keep_together(self, meta, children) -> str:
+        return "keep_together"
+
+    def group_stmt(self, meta, children) -> ast.Group:
+        name, key, direction, *items = children
+        return ast.Group(
+            self.ident(name),
+            key,
+            str(direction) == "desc" if direction else False,
+            "new_page" in items,
+            "keep_together" in items,
+            tuple(i for i in items if isinstance(i, ast.Band)),
+            self.span(meta),
+        )
+
+    def report(self, meta, children) -> ast.Report:
+        name, *statements = children
+        return ast.Report(self.ident(name), tuple(statements), self.span(meta))
+
+    def start(self, meta, children) -> ast.Report:
+        return children[0]
