@@ -83,8 +83,8 @@ def _excerpt(source: SourceText, span: Span) -> list[str]:
     width = max(1, (end_col - col) if end_line == line else len(text) - col + 1)
     gutter = " " * len(str(line))
     return [
-        f" {line} | {text}",
-        f" {gutter} | {' ' * (col - 1)}{'^' * width}",
+        f"   {line} | {text}",
+        f"   {gutter} | {' ' * (col - 1)}{'^' * width}",
     ]
 
 

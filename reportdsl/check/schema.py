@@ -9,22 +9,9 @@ statement the columns stay unknown and any name may be a column.
 from __future__ import annotations
 
 from ..errors import ReportError
-from ..plan.models import SourceSpec
-from ..syntax import ast
+from ..plan.source import source_spec
 from .context import CheckContext
 from .outline import Outline
-
-
-def source_spec(source: ast.Source) -> SourceSpec:
-    return SourceSpec(
-        kind=source.kind,
-        location=source.location,
-        from_env=source.from_env,
-        table=source.table.name if source.table else None,
-        query=source.query,
-        types={d.column.name: d.type.name for d in source.types},
-        span=source.span,
-    )
 
 
 def read_source_schema(outline: Outline, ctx: CheckContext) -> None:

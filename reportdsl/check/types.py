@@ -180,7 +180,10 @@ class TypeChecker:
         func = expr.func
         arity = SCALARS.get(func) or AGGREGATES.get(func)
         if arity is None:
-            hint = did_you_mean(func, list(SCALARS) + [a.upper() for a in AGGREGATES])
+            known = {**{f: f for f in SCALARS}, **{a: a.upper() for a in AGGREGATES}}
+            hint = did_you_mean(func, known)
+            for lower, shown in known.items():
+                hint = hint.replace(f"'{lower}'", f"'{shown}'")
             self.ctx.error(f"unknown function '{expr.name.name}'{hint}", expr.name.span)
             for arg in expr.args:
                 self.infer(arg, place)
@@ -272,7 +275,8 @@ class TypeChecker:
             elif name == "currency" and not _is_currency(arg.value):
                 self.ctx.error(f"unknown currency code '{arg.value}' (ISO 4217, e.g. \"EUR\")", arg.span)
         if applies is not None and t not in applies + ("null", "any"):
-            self.ctx.error(f"format '{name}' needs {_a(applies[0])}, but this is {_a(t)}", fmt.span)
+            needs = "a number" if applies == NUMERIC else "a date"
+            self.ctx.error(f"format '{name}' needs {needs}, but this is {_a(t)}", fmt.span)
 
 
 def _example(name: str) -> str:

@@ -32,7 +32,9 @@ Align = Literal["left", "center", "right"]
 
 
 class PlanModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: `reportdsl check` never builds most models; building all of them
+    # at import would cost ~90 ms of its 150 ms budget.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # ---- expressions ------------------------------------------------------------------

@@ -1,0 +1,80 @@
+"""Front-end benchmark (run by hand): parse+check+plan time, and `reportdsl check` wall time.
+
+    python benchmarks/bench_frontend.py
+
+Targets (issue 2): parse+check+plan of a 300-line report <= 50 ms (in a warm
+process); `reportdsl check` on the bundled example <= 150 ms wall.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "sales_by_region.report"
+
+
+def big_report(lines: int = 300) -> str:
+    """A realistic report of about ``lines`` lines over the bundled CSV."""
+    out = [
+        "report big {",
+        '  title "Benchmark"',
+        '  source csv "data/sales.csv" { order_date: date, quantity: int, unit_price: decimal }',
+        "  param since: date = \"2023-01-01\"",
+        "  field revenue = quantity * unit_price",
+        "  where order_date >= since and quantity > 0",
+        "  sort by order_date, id",
+    ]
+    i = 0
+    while len(out) < lines * 0.4:
+        out.append(f"  field f{i} = if(quantity > {i}, revenue * {i + 1}.5, coalesce(discount, 0) + {i})")
+        i += 1
+    out += ["  group region {", "    header { text \"Region {region}\" bold }", "    footer {"]
+    j = 0
+    while len(out) < lines * 0.7:
+        out.append(f'      text "f{j}: {{SUM(f{j % i}) | number(2)}} of {{SUM(f{j % i}) over report | number(2)}}"')
+        j += 1
+    out += ["    }", "  }", "  group customer = customer_name {", "    footer {"]
+    while len(out) < lines * 0.9:
+        out.append(f'      row {{ product: "Subtotal {{customer}}", revenue: SUM(f{j % i}) }}')
+        j += 1
+    out += ["    }", "  }", "  detail {", '    column product "Product" = product',
+            '    column revenue "Revenue" = revenue | currency align right']
+    while len(out) < lines - 2:
+        out.append(f'    column c{j} "C{j}" = f{j % i} | number(1) align right')
+        j += 1
+    out += ["  }", "}"]
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    import reportdsl
+
+    text = big_report()
+    base = str(ROOT / "examples")
+    reportdsl.compile(text, filename="big.report", base_dir=base)  # warm: parser tables, pydantic schemas
+    times = []
+    for _ in range(20):
+        t = time.perf_counter()
+        reportdsl.compile(text, filename="big.report", base_dir=base)
+        times.append((time.perf_counter() - t) * 1000)
+    print(f"parse+check+plan, {text.count(chr(10))}-line report: median {statistics.median(times):.1f} ms, "
+          f"min {min(times):.1f} ms  (target <= 50 ms)")
+
+    walls = []
+    for _ in range(10):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "reportdsl.cli", "check", str(EXAMPLE)], check=True,
+                       capture_output=True, cwd=ROOT)
+        walls.append((time.perf_counter() - t) * 1000)
+    print(f"`reportdsl check {EXAMPLE.relative_to(ROOT)}`: median {statistics.median(walls):.0f} ms wall, "
+          f"min {min(walls):.0f} ms  (target <= 150 ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""``python -m reportdsl``: the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,127 @@
+"""The command line (CONTRACT.md §1): ``reportdsl check | plan | parse | build``.
+
+In: arguments. Out: files and stdout; errors on stderr in the compiler format, exit
+status 0 (done), 1 (an error in the report, its parameters or its data), 2 (wrong
+usage, from click), 130 (interrupted). Never a Python traceback for a user error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from .errors import ReportError
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def report_errors(command):
+    """Turn ReportError into the compiler-style message and exit 1; Ctrl-C into 130."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ReportError as err:
+            show_error(err)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            _stderr().print("interrupted", markup=False)
+            sys.exit(130)
+
+    return wrapper
+
+
+def show_error(err: ReportError) -> None:
+    console = _stderr()
+    for diagnostic in err.diagnostics:
+        text = diagnostic.render()
+        head, _, rest = text.partition("\n")
+        where, sep, message = head.partition("error: ")
+        if console.is_terminal and sep:
+            console.print(f"{where}[bold red]error:[/] ", end="")
+            console.print(message, markup=False)
+        else:
+            console.print(head, markup=False)
+        if rest:
+            console.print(rest, markup=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="reportdsl")
+def main() -> None:
+    """reportdsl: compile .report files into paginated PDF reports."""
+
+
+@main.command()
+@click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def check(reports: tuple[str, ...]) -> None:
+    """Parse and check REPORTS; no data is read."""
+    from . import api
+
+    failed = False
+    for path in reports:
+        try:
+            text = _read(path)
+            api.check(text, filename=path)
+        except ReportError as err:
+            show_error(err)
+            failed = True
+        except KeyboardInterrupt:
+            sys.exit(130)
+        else:
+            click.echo(f"{path}: ok")
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("report", type=click.Path(dir_okay=False))
+@report_errors
+def plan(report: str) -> None:
+    """Print the compiled plan (the aggregation config) as JSON."""
+    from . import api
+
+    click.echo(api.plan(_read(report), filename=report).model_dump_json(indent=2))
+
+
+@main.command()
+@click.argument("report", type=click.Path(dir_okay=False))
+@report_errors
+def parse(report: str) -> None:
+    """Print the syntax tree (AST) as JSON."""
+    from . import api
+
+    tree = api.parse(_read(report), filename=report)
+    click.echo(json.dumps(_ast_json(tree), indent=2, ensure_ascii=False, default=str))
+
+
+def _ast_json(node):
+    if dataclasses.is_dataclass(node):
+        out = {"node": type(node).__name__}
+        out.update({f.name: _ast_json(getattr(node, f.name)) for f in dataclasses.fields(node)})
+        return out
+    if isinstance(node, (list, tuple)):
+        return [_ast_json(v) for v in node]
+    return node
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReportError(f"{path}: no such report file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ReportError(f"{path}: cannot read the report: {err}") from None
+
+
+if __name__ == "__main__":
+    main()

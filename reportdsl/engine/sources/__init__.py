@@ -1,0 +1,14 @@
+"""Data sources: where rows come from and what their columns are.
+
+In: a plan's ``SourceSpec`` (or a build-time override: URL, path, SQLAlchemy
+Engine/Connection, iterable of dicts, DataFrame). Out: ``describe`` (the columns and
+types, from the schema alone; used by ``reportdsl check``) and, in ``open_source``
+(imported lazily, it pulls in SQLAlchemy), streams of row tuples.
+
+This module stays cheap to import: ``reportdsl check`` must run in ~150 ms.
+"""
+
+from .schema import describe
+from .sql_text import query_parameters
+
+__all__ = ["describe", "query_parameters"]

@@ -1,0 +1,162 @@
+"""AST expressions -> plan expressions, aggregates and values.
+
+In: a ``CheckedReport`` (for resolved names and types) and AST expressions with the
+scope they stand in. Out: typed plan ``Expr`` trees; every aggregate call registered
+once per distinct computation as an ``Aggregate`` (``a0``…); every expression that
+reaches the page or the JSON result registered as a ``Value`` (``v0``…) with the
+scope that must end before it is known (``ready_at``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import json
+from dataclasses import dataclass, field
+
+from ..syntax import ast
+from . import models as m
+
+if TYPE_CHECKING:  # check imports plan.models; plan must not import check at load time
+    from ..check import CheckedReport
+
+
+@dataclass(frozen=True)
+class Point:
+    """Where a band instance occurs in the stream (see plan/models.py)."""
+
+    kind: str  # start end row
+    scope: str  # "report" or a group name
+    running: bool = False  # aggregates read here are running values (detail)
+
+
+@dataclass
+class ExpressionCompiler:
+    checked: CheckedReport
+    scopes: tuple[str, ...]  # "report", then group names outermost first
+    aggregates: list[m.Aggregate] = field(default_factory=list)
+    values: list[m.Value] = field(default_factory=list)
+    _agg_ids: dict[tuple, str] = field(default_factory=dict)
+
+    def type_of(self, expr: ast.Expr) -> str:
+        return self.checked.types.get(expr.span, "any")
+
+    def expr(self, node: ast.Expr, scope: str = "report", running: bool = False) -> m.Expr:
+        t = self.type_of(node)
+        if isinstance(node, ast.Literal):
+            value = node.value
+            if node.type == "decimal":
+                value = str(value)
+            return m.Lit(value=value, type=t, span=node.span)
+        if isinstance(node, ast.Name):
+            res = self.checked.resolved[node.span]
+            return m.Ref(name=node.name, ref=res.ref, type=t, span=node.span)
+        if isinstance(node, ast.Unary):
+            return m.UnaryOp(op=node.op, operand=self.expr(node.operand, scope, running), type=t, span=node.span)
+        if isinstance(node, ast.Binary):
+            return m.BinaryOp(
+                op=node.op,
+                left=self.expr(node.left, scope, running),
+                right=self.expr(node.right, scope, running),
+                type=t,
+                span=node.span,
+            )
+        if node.func in AGGREGATE_FUNCS:
+            return self._aggregate(node, scope, running)
+        args = [self.expr(a, scope, running) for a in node.args]
+        return m.FuncCall(func=node.func, args=args, type=t, span=node.span)
+
+    def _aggregate(self, node: ast.Call, scope: str, running: bool) -> m.AggRef:
+        target = node.over.name if node.over is not None else scope
+        arg = self.expr(node.args[0]) if node.args else None
+        func = node.func
+        key = (func, _shape(arg), target, running)
+        agg_id = self._agg_ids.get(key)
+        t = self.type_of(node)
+        if agg_id is None:
+            agg_id = f"a{len(self.aggregates)}"
+            self._agg_ids[key] = agg_id
+            self.aggregates.append(
+                m.Aggregate(
+                    id=agg_id, func=func, arg=arg, scope=target, running=running, type=t,
+                    text=call_text(self.checked.source.text, node), span=node.span,
+                )
+            )
+        return m.AggRef(id=agg_id, type=t, span=node.span)
+
+    def value(self, node: ast.Expr, point: Point) -> str:
+        expr = self.expr(node, point.scope, point.running)
+        by_id = {a.id: a for a in self.aggregates}
+        ready_at = self._ready_at([by_id[i] for i in _aggregate_ids(expr)], point)
+        value_id = f"v{len(self.values)}"
+        self.values.append(m.Value(id=value_id, expr=expr, type=self.type_of(node), ready_at=ready_at))
+        return value_id
+
+    def _ready_at(self, aggregates: list[m.Aggregate], point: Point) -> str | None:
+        pending = [
+            a.scope
+            for a in aggregates
+            if not a.running and not (point.kind == "end" and a.scope == point.scope)
+        ]
+        if not pending:
+            return None
+        return min(pending, key=self.scopes.index)
+
+
+AGGREGATE_FUNCS = ("sum", "count", "avg", "min", "max", "count_distinct", "first", "last")
+
+
+def _shape(expr: m.Expr | None) -> str | None:
+    """An expression's identity for sharing accumulators: its tree without spans."""
+    if expr is None:
+        return None
+    return json.dumps(_without_spans(expr.model_dump()), sort_keys=True)
+
+
+def _without_spans(node: object) -> object:
+    if isinstance(node, dict):
+        return {k: _without_spans(v) for k, v in node.items() if k != "span"}
+    if isinstance(node, list):
+        return [_without_spans(v) for v in node]
+    return node
+
+
+def _aggregate_ids(expr: m.Expr) -> list[str]:
+    found: list[str] = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, m.AggRef):
+            found.append(node.id)
+        elif isinstance(node, m.UnaryOp):
+            stack.append(node.operand)
+        elif isinstance(node, m.BinaryOp):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, m.FuncCall):
+            stack.extend(node.args)
+    return found
+
+
+def call_text(text: str, node: ast.Call) -> str:
+    """The call as written with white space outside string literals removed
+    (CONTRACT.md §3): ``SUM( revenue ) over report`` -> ``SUM(revenue)overreport``."""
+    raw = text[node.span[0] : node.span[1]]
+    out: list[str] = []
+    quote = None
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if quote:
+            out.append(ch)
+            if ch == "\\" and i + 1 < len(raw):
+                out.append(raw[i + 1])
+                i += 1
+            elif ch == '"':
+                quote = None
+        elif ch == '"':
+            quote = ch
+            out.append(ch)
+        elif not ch.isspace():
+            out.append(ch)
+        i += 1
+    return "".join(out)
