@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import json
 from dataclasses import dataclass, field
 
 from ..syntax import ast
@@ -37,6 +36,7 @@ class ExpressionCompiler:
     aggregates: list[m.Aggregate] = field(default_factory=list)
     values: list[m.Value] = field(default_factory=list)
     _agg_ids: dict[tuple, str] = field(default_factory=dict)
+    _by_id: dict[str, m.Aggregate] = field(default_factory=dict)
 
     def type_of(self, expr: ast.Expr) -> str:
         return self.checked.types.get(expr.span, "any")
@@ -68,26 +68,27 @@ class ExpressionCompiler:
 
     def _aggregate(self, node: ast.Call, scope: str, running: bool) -> m.AggRef:
         target = node.over.name if node.over is not None else scope
-        arg = self.expr(node.args[0]) if node.args else None
         func = node.func
-        key = (func, _shape(arg), target, running)
+        # Calls with the same function, argument text and scope share one accumulator.
+        shape = call_text(self.checked.source.text, node.args[0]) if node.args else None
+        key = (func, shape, target, running)
         agg_id = self._agg_ids.get(key)
         t = self.type_of(node)
         if agg_id is None:
+            arg = self.expr(node.args[0]) if node.args else None
             agg_id = f"a{len(self.aggregates)}"
             self._agg_ids[key] = agg_id
-            self.aggregates.append(
-                m.Aggregate(
-                    id=agg_id, func=func, arg=arg, scope=target, running=running, type=t,
-                    text=call_text(self.checked.source.text, node), span=node.span,
-                )
+            aggregate = m.Aggregate(
+                id=agg_id, func=func, arg=arg, scope=target, running=running, type=t,
+                text=call_text(self.checked.source.text, node), span=node.span,
             )
+            self.aggregates.append(aggregate)
+            self._by_id[agg_id] = aggregate
         return m.AggRef(id=agg_id, type=t, span=node.span)
 
     def value(self, node: ast.Expr, point: Point) -> str:
         expr = self.expr(node, point.scope, point.running)
-        by_id = {a.id: a for a in self.aggregates}
-        ready_at = self._ready_at([by_id[i] for i in _aggregate_ids(expr)], point)
+        ready_at = self._ready_at([self._by_id[i] for i in _aggregate_ids(expr)], point)
         value_id = f"v{len(self.values)}"
         self.values.append(m.Value(id=value_id, expr=expr, type=self.type_of(node), ready_at=ready_at))
         return value_id
@@ -106,21 +107,6 @@ class ExpressionCompiler:
 AGGREGATE_FUNCS = ("sum", "count", "avg", "min", "max", "count_distinct", "first", "last")
 
 
-def _shape(expr: m.Expr | None) -> str | None:
-    """An expression's identity for sharing accumulators: its tree without spans."""
-    if expr is None:
-        return None
-    return json.dumps(_without_spans(expr.model_dump()), sort_keys=True)
-
-
-def _without_spans(node: object) -> object:
-    if isinstance(node, dict):
-        return {k: _without_spans(v) for k, v in node.items() if k != "span"}
-    if isinstance(node, list):
-        return [_without_spans(v) for v in node]
-    return node
-
-
 def _aggregate_ids(expr: m.Expr) -> list[str]:
     found: list[str] = []
     stack = [expr]
@@ -137,8 +123,8 @@ def _aggregate_ids(expr: m.Expr) -> list[str]:
     return found
 
 
-def call_text(text: str, node: ast.Call) -> str:
-    """The call as written with white space outside string literals removed
+def call_text(text: str, node: ast.Expr) -> str:
+    """The expression as written with white space outside string literals removed
     (CONTRACT.md §3): ``SUM( revenue ) over report`` -> ``SUM(revenue)overreport``."""
     raw = text[node.span[0] : node.span[1]]
     out: list[str] = []
