@@ -12,12 +12,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .check import CheckedReport
+from typing import TYPE_CHECKING
+
 from .check import check as _check
 from .errors import ReportError, SourceText, fail
-from .plan import Plan, build_plan
 from .syntax import ast
 from .syntax import parse as _parse
+
+if TYPE_CHECKING:
+    from .check import CheckedReport
+    from .plan import Plan
 
 
 def parse(text: str, filename: str = "<string>") -> ast.Report:
@@ -30,12 +34,16 @@ def check(text: str, filename: str = "<string>", base_dir: str | None = None) ->
 
 
 def plan(text: str, filename: str = "<string>", base_dir: str | None = None) -> Plan:
+    from .plan import build_plan
+
     return build_plan(check(text, filename, base_dir))
 
 
 def compile(text: str, filename: str = "<string>", base_dir: str | None = None) -> Report:
     """Parse, check and plan ``text``; relative paths resolve against ``base_dir``
     (default: the folder of ``filename``, or the current folder for ``<string>``)."""
+    from .plan import build_plan
+
     checked = check(text, filename, base_dir)
     return Report(build_plan(checked), checked.source)
 

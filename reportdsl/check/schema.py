@@ -9,7 +9,6 @@ statement the columns stay unknown and any name may be a column.
 from __future__ import annotations
 
 from ..errors import ReportError
-from ..plan.source import source_spec
 from .context import CheckContext
 from .outline import Outline
 
@@ -21,6 +20,7 @@ def read_source_schema(outline: Outline, ctx: CheckContext) -> None:
     if any(d.span for d in ctx.diagnostics if d.span and source.span[0] <= d.span[0] < source.span[1]):
         return  # the statement itself is wrong; opening it would only say so again
     from ..engine.sources import describe
+    from ..plan.source import source_spec
 
     params = {p.name.name: p.type.name for p in outline.params}
     try:
