@@ -1,8 +1,8 @@
 """The Python API (CONTRACT.md §2): thin shells over the stages.
 
 In: report text or a file path; parameters and an optional replacement source.
-Out: a ``Report`` holding the compiled ``plan`` and the text it came from. (``run``,
-``render`` and ``build`` arrive with the engine and renderer stages.)
+Out: a ``Report`` holding the compiled ``plan``; ``run`` (aggregates only, the JSON
+result), ``render`` (document bytes) and ``build`` (written to a file, atomically).
 Every stage is public: ``parse`` (text -> AST), ``check`` (AST -> checked AST),
 ``plan`` (checked AST -> Plan).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .check import check as _check
 from .errors import ReportError, SourceText, fail
@@ -59,6 +59,19 @@ def compile_file(path: str | os.PathLike) -> Report:
     return compile(text, filename=str(path))
 
 
+FORMATS = ("pdf", "png", "svg", "typ", "json")
+
+
+def output_format(path: str | os.PathLike, format: str | None) -> str:
+    """``--format`` if given, else from the extension of ``-o``, else pdf."""
+    if format is None:
+        suffix = Path(path).suffix.lower().lstrip(".")
+        format = suffix if suffix in FORMATS else "pdf"
+    if format not in FORMATS:
+        raise fail(ReportError, f"unknown output format '{format}' (pdf, png, svg, typ or json)")
+    return format
+
+
 def _base_dir(filename: str, base_dir: str | None) -> str:
     if base_dir is not None:
         return str(Path(base_dir).resolve())
@@ -73,6 +86,69 @@ class Report:
     def __init__(self, plan: Plan, source: SourceText):
         self.plan = plan
         self.source = source
+
+    def run(
+        self,
+        params: Mapping[str, Any] | None = None,
+        source: Any = None,
+        progress: Callable[[str, int, float], None] | None = None,
+    ):
+        """Stream the rows and compute every aggregate; no rendering. Returns a
+        ``RunResult`` (``totals``, ``groups``, ``row_count``, ``to_json()``)."""
+        from .engine import ResultSink, run
+
+        sink = ResultSink(self.plan)
+        run(self.plan, sink, params=params, source=source, source_text=self.source, progress=progress)
+        return sink.result
+
+    def render(
+        self,
+        format: str = "pdf",
+        params: Mapping[str, Any] | None = None,
+        source: Any = None,
+        **options: Any,
+    ) -> bytes | list[bytes]:
+        """The document as bytes: one ``bytes`` for pdf and typ, a list (one a page)
+        for png and svg."""
+        result = self._render(format, params, source, **options)
+        return result.pages if format in ("png", "svg") else result.pages[0]
+
+    def build(
+        self,
+        path: str | os.PathLike,
+        params: Mapping[str, Any] | None = None,
+        source: Any = None,
+        format: str | None = None,
+        **options: Any,
+    ):
+        """Run, render and write ``path`` atomically (png/svg: one file a page, ``{n}``
+        in the name is the page number). Returns the ``RunResult``; its ``warnings``
+        holds what the typesetter reported."""
+        from .render import write_outputs
+
+        format = output_format(path, format)
+        if format == "json":
+            result = self.run(params, source, progress=options.get("progress"))
+            write_outputs(result.to_json().encode("utf-8"), path, "json")
+            result.warnings = []
+            return result
+        rendered = self._render(format, params, source, **options)
+        rendered.write(path)
+        result = rendered.result
+        result.warnings = list(rendered.warnings)
+        return result
+
+    def _render(self, format: str, params, source, progress=None, on_phase=None, **options):
+        from .engine import ResultSink
+        from .render import render_report
+
+        sink = ResultSink(self.plan)
+        rendered = render_report(
+            self.plan, format, params=params, source=source, extra_sinks=[sink], on_phase=on_phase,
+            source_text=self.source, progress=progress, **options,
+        )
+        rendered.result = sink.result
+        return rendered
 
     def __repr__(self) -> str:
         return f"<Report {self.plan.name} from {self.source.filename}>"

@@ -104,6 +104,73 @@ def parse(report: str) -> None:
     click.echo(json.dumps(_ast_json(tree), indent=2, ensure_ascii=False, default=str))
 
 
+@main.command()
+@click.argument("report", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", help="Output file (default: REPORT-STEM.FORMAT here); {n} = page number.")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "png", "svg", "typ", "json"]), help="Default: from -o, else pdf.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A report parameter; repeatable.")
+@click.option("--source", help="Replace the report's source: a SQLAlchemy URL or a .csv/.jsonl path.")
+@click.option("--quiet", is_flag=True, help="No progress display.")
+@click.option("--stats", is_flag=True, help="Print build statistics (rows, rate, time per phase).")
+@report_errors
+def build(report: str, output: str | None, fmt: str | None, params: tuple[str, ...], source: str | None,
+          quiet: bool, stats: bool) -> None:
+    """Build REPORT: read its data, compute its aggregates, write the document."""
+    from . import api
+
+    values = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint="--param")
+        values[name.strip()] = value
+    compiled = api.compile_file(report)
+    fmt = api.output_format(output, fmt) if output else (fmt or "pdf")
+    output = output or f"{Path(report).stem}.{fmt}"
+    with BuildProgress(enabled=not quiet) as progress:
+        result = compiled.build(
+            output, params=values, source=source, format=fmt,
+            progress=progress.rows, **({} if fmt == "json" else {"on_phase": progress.phase}),
+        )
+    console = _stderr()
+    for warning in getattr(result, "warnings", []):
+        console.print(f"warning: {warning}", markup=False)
+    if result.skipped_rows:
+        console.print(f"warning: {result.skipped_rows} rows skipped (on_error skip); see the JSON result's errors", markup=False)
+    if stats:
+        click.echo(json.dumps(result.stats, indent=2, default=str))
+
+
+class BuildProgress:
+    """Phase, rows read and rate on a terminal's stderr; nothing otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.console = _stderr()
+        self.enabled = enabled and self.console.is_terminal
+        self.status = None
+        self.current = "reading"
+
+    def __enter__(self):
+        if self.enabled:
+            self.status = self.console.status("reading rows…")
+            self.status.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.status is not None:
+            self.status.__exit__(*exc)
+
+    def phase(self, name: str) -> None:
+        self.current = name
+        if self.status is not None:
+            self.status.update(f"{name}…")
+
+    def rows(self, phase: str, rows: int, seconds: float) -> None:
+        if self.status is not None:
+            rate = rows / seconds if seconds > 0 else 0
+            self.status.update(f"{phase}: {rows:,} rows, {rate:,.0f} rows/s")
+
+
 def _ast_json(node):
     if dataclasses.is_dataclass(node):
         out = {"node": type(node).__name__}

@@ -1,4 +1,4 @@
-"""A non-editable install finds its grammar (CONTRACT.md §5).
+"""A non-editable install finds its grammar and templates (CONTRACT.md §5).
 
 Built as a wheel into a temporary folder and run from elsewhere, so that neither
 the source tree nor an editable install can stand in for the packaged files.
@@ -27,6 +27,7 @@ def test_wheel_ships_the_grammar_and_checks_from_another_folder(tmp_path):
     (wheel,) = tmp_path.glob("reportdsl-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "reportdsl/grammars/report.lark" in names
+    assert "reportdsl/templates/report.typ.j2" in names
 
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)

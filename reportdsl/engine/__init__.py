@@ -2,7 +2,35 @@
 
 In: a ``Plan`` (reportdsl.plan.models), parameters, optionally a replacement source.
 Out: events to a ``Sink`` (reportdsl.engine.events) and a ``RunStats``;
-``reportdsl.engine.result.ResultSink`` turns the events into the JSON result.
+``reportdsl.engine.result.ResultSink`` turns the events into the JSON result;
+``reportdsl.engine.sinks.TeeSink`` feeds several sinks from one run.
+
+    from reportdsl.engine import run
+    from reportdsl.engine.result import ResultSink
+    sink = ResultSink(plan)
+    stats = run(plan, sink, params={"since": "2024-01-01"}, source_text=report.source)
+    sink.result.to_json()
+
+Modules: ``runner`` (run), ``codegen_rows``/``codegen_runner`` (the plan's loop as
+Python source), ``expressions`` (expressions as Python code), ``aggregates``
+(accumulators), ``functions``/``conversions`` (what generated code calls),
+``sorting`` (key order, external sort), ``sql_order`` (ORDER BY pushdown),
+``deferred`` (values resolved later), ``runtime`` (failed rows, limits, progress),
+``params``, ``result``, ``sinks``, ``sources/`` (describe and stream each source).
+
+Choices where LANGUAGE.md is silent:
+- Null group keys sort last in both directions (``desc`` too), as one group.
+- Ties after ``sort by`` keep source order for files, iterables and DataFrames; a SQL
+  database returns tied rows in its own order (SQL defines none): sort by a unique
+  column for a fixed order. ``FIRST``/``LAST`` follow the printed order.
+- ``FIRST``/``LAST`` skip nulls like every aggregate (the first non-null value).
+- ``max_groups N`` counts group instances of a level over the whole report.
+- ``AVG`` and ``/`` of integers or decimals give a Decimal with 28 significant digits
+  (what SQL databases give for NUMERIC); sums and products of decimals are exact.
+- Values of a DECIMAL(p, s) column read from SQLite (which stores them as floats)
+  get ``s`` places, so SQLite, PostgreSQL and MariaDB yield identical results.
+- "row N" counts rows in the order the source delivered them (for SQL: the ordered
+  query), from 1, before ``where``.
 
 Heavy parts (SQLAlchemy, the code generator) load on first use, so that importing
 ``reportdsl.engine.sources`` for ``describe`` stays fast.

@@ -8,7 +8,7 @@ types, from the schema alone; used by ``reportdsl check``) and, in ``open_source
 This module stays cheap to import: ``reportdsl check`` must run in ~150 ms.
 """
 
-from .schema import describe
+from .schema import Column, describe, describe_columns
 from .sql_text import query_parameters
 
-__all__ = ["describe", "query_parameters"]
+__all__ = ["Column", "describe", "describe_columns", "query_parameters"]

@@ -11,10 +11,15 @@ Nothing here opens a connection or a file.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 from ...errors import ReportDataError, fail
-from ...plan.models import SourceSpec
+
+if TYPE_CHECKING:
+    from ...plan.models import SourceSpec
 
 # URL schemes whose path part is a database file (relative paths resolve against
 # the report's folder, as LANGUAGE.md §4 says for every relative file path).
@@ -46,27 +51,33 @@ def resolve(spec: SourceSpec, base_dir: str) -> Location:
     return Location(spec.kind, _absolute(raw, base_dir), raw)
 
 
+def mask_password(url: str) -> str:
+    """The URL as error messages may show it: ``user:***@host``."""
+    return re.sub(r"^([^:/]+://[^:/@]*):[^@]*@", r"\1:***@", url)
+
+
 def sql_location(url: str, base_dir: str) -> Location:
     """A SQL URL with a relative database file path made absolute."""
+    shown = mask_password(url)
     scheme, sep, rest = url.partition("://")
     if not sep:
-        raise fail(ReportDataError, f"'{url}' is not a database URL (like 'sqlite:///data/sales.db')")
+        raise fail(ReportDataError, f"'{shown}' is not a database URL (like 'sqlite:///data/sales.db')")
     backend = scheme.split("+", 1)[0].lower()
     if backend not in _FILE_DB_SCHEMES:
-        return Location("sql", url, url)
+        return Location("sql", url, shown)
     # sqlite:///relative.db -> rest "/relative.db"; sqlite:////abs.db -> "//abs.db";
     # sqlite:// or sqlite:///:memory: -> in memory.
     path_and_query = rest[1:] if rest.startswith("/") else rest
     path, qsep, query = path_and_query.partition("?")
     if path in ("", ":memory:"):
-        return Location("sql", url, url, sqlite_memory=backend == "sqlite")
+        return Location("sql", url, shown, sqlite_memory=backend == "sqlite")
     if path.startswith("file:"):
         # a SQLite URI filename: leave it to SQLAlchemy as written
-        return Location("sql", url, url)
+        return Location("sql", url, shown)
     absolute = _absolute(path, base_dir)
     target = f"{scheme}:///{absolute}" + (qsep + query if qsep else "")
     plain_sqlite = scheme.lower() in ("sqlite", "sqlite+pysqlite") and not query
-    return Location("sql", target, url, sqlite_path=absolute if plain_sqlite else None)
+    return Location("sql", target, shown, sqlite_path=absolute if plain_sqlite else None)
 
 
 def override_location(source: str, base_dir: str) -> Location:

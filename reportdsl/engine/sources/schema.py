@@ -1,7 +1,8 @@
 """Column names and types of a source, from its schema — never from its data.
 
 In: a ``SourceSpec``, the report's folder, the declared parameter types.
-Out: ``describe(...) -> list[ColumnInfo]`` in the source's column order.
+Out: ``describe(...) -> list[ColumnInfo]`` in the source's column order, and
+``describe_columns(...) -> list[Column]``, the same without importing pydantic.
 
 - SQL ``table``: reflection (declared column types).
 - SQL ``query``: the query's result description; no row is fetched. SQLite files use
@@ -23,19 +24,39 @@ import os
 import sqlite3
 from decimal import Decimal
 
+from typing import TYPE_CHECKING, NamedTuple
+
 from ...errors import ReportDataError, fail
-from ...plan.models import ColumnInfo, SourceSpec
 from .locations import Location, resolve
+
+if TYPE_CHECKING:  # the check path must not pay for importing pydantic models
+    from ...plan.models import ColumnInfo, SourceSpec
+
+
+class Column(NamedTuple):
+    """A column as described: what ``ColumnInfo`` holds, without pydantic."""
+
+    name: str
+    type: str
 from .sql_text import replace_parameters, strip_statement_end, value_type_of_sql_type
 from .text_values import SAMPLE_ROWS, infer_type, _is_date, _is_datetime
 
 
 def describe(spec: SourceSpec, base_dir: str, param_types: dict[str, str] | None = None) -> list[ColumnInfo]:
     """The columns (name, report type) of the source ``spec`` names."""
+    from ...plan.models import ColumnInfo
+
+    return [ColumnInfo(name=c.name, type=c.type) for c in describe_columns(spec, base_dir, param_types)]
+
+
+def describe_columns(spec, base_dir: str, param_types: dict[str, str] | None = None) -> list[Column]:
+    """``describe`` without pydantic: ``Column(name, type)`` tuples. ``spec`` may be
+    any object with SourceSpec's attributes (kind, location, from_env, table, query,
+    types)."""
     return describe_location(resolve(spec, base_dir), spec, param_types or {})
 
 
-def describe_location(loc: Location, spec: SourceSpec, param_types: dict[str, str]) -> list[ColumnInfo]:
+def describe_location(loc: Location, spec: SourceSpec, param_types: dict[str, str]) -> list[Column]:
     if loc.kind == "csv":
         return _with_declared(describe_csv(loc.target, loc.shown), spec.types, loc.shown)
     if loc.kind == "jsonl":
@@ -49,7 +70,7 @@ def describe_location(loc: Location, spec: SourceSpec, param_types: dict[str, st
     return describe_sqlalchemy(loc, spec.table, spec.query, param_types)
 
 
-def _with_declared(columns: list[ColumnInfo], declared: dict[str, str], shown: str) -> list[ColumnInfo]:
+def _with_declared(columns: list[Column], declared: dict[str, str], shown: str) -> list[Column]:
     names = {c.name for c in columns}
     for name in declared:
         if name not in names:
@@ -58,13 +79,18 @@ def _with_declared(columns: list[ColumnInfo], declared: dict[str, str], shown: s
                 f"column '{name}' has a declared type but '{shown}' has no such column "
                 f"(its columns: {', '.join(c.name for c in columns)})",
             )
-    return [ColumnInfo(name=c.name, type=declared.get(c.name, c.type)) for c in columns]
+    return [Column(c.name, declared.get(c.name, c.type)) for c in columns]
 
 
 # ---- SQLite files through the stdlib ------------------------------------------------
 
 
-def _describe_sqlite_file(loc: Location, spec: SourceSpec) -> list[ColumnInfo]:
+def _describe_sqlite_file(loc: Location, spec: SourceSpec) -> list[Column]:
+    return [Column(n, value_type_of_sql_type(t)) for n, t in sqlite_declared_types(loc, spec)]
+
+
+def sqlite_declared_types(loc: Location, spec: SourceSpec) -> list[tuple[str, str]]:
+    """(column, declared type as written) of a SQLite table or query."""
     path = loc.sqlite_path
     if not os.path.exists(path):
         raise fail(ReportDataError, f"cannot open source '{loc.shown}': no such file {path}")
@@ -90,7 +116,7 @@ def _describe_sqlite_file(loc: Location, spec: SourceSpec) -> list[ColumnInfo]:
             body = replace_parameters(strip_statement_end(spec.query), lambda name: "NULL")
             con.execute(f"CREATE TEMP VIEW _reportdsl_describe AS {body}")
             info = con.execute("PRAGMA temp.table_info(_reportdsl_describe)").fetchall()
-        return [ColumnInfo(name=row[1], type=value_type_of_sql_type(row[2])) for row in info]
+        return [(row[1], row[2] or "") for row in info]
     except sqlite3.Error as exc:
         what = "table" if spec.table else "query"
         raise fail(ReportDataError, f"cannot read the {what} of source '{loc.shown}': {exc}") from None
@@ -137,7 +163,7 @@ def csv_header(reader, shown: str) -> list[str]:
     return names
 
 
-def describe_csv(path: str, shown: str) -> list[ColumnInfo]:
+def describe_csv(path: str, shown: str) -> list[Column]:
     with open_text(path, shown) as f:
         try:
             reader = csv.reader(f)
@@ -150,7 +176,7 @@ def describe_csv(path: str, shown: str) -> list[ColumnInfo]:
                     samples[j].append(cell)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise fail(ReportDataError, f"cannot read source '{shown}': {exc}") from None
-    return [ColumnInfo(name=n, type=infer_type(s)) for n, s in zip(names, samples)]
+    return [Column(n, infer_type(s)) for n, s in zip(names, samples)]
 
 
 def json_value_type(value) -> str:
@@ -186,7 +212,7 @@ def unify_types(a: str, b: str) -> str:
     return "any"
 
 
-def describe_jsonl(path: str, shown: str) -> list[ColumnInfo]:
+def describe_jsonl(path: str, shown: str) -> list[Column]:
     types: dict[str, str] = {}
     with open_text(path, shown) as f:
         count = 0
@@ -200,7 +226,7 @@ def describe_jsonl(path: str, shown: str) -> list[ColumnInfo]:
             for key, value in record.items():
                 types[key] = unify_types(types.get(key, "null"), json_value_type(value))
     # a column null in every sampled record: its type shows only later
-    return [ColumnInfo(name=k, type="any" if t == "null" else t) for k, t in types.items()]
+    return [Column(k, "any" if t == "null" else t) for k, t in types.items()]
 
 
 def parse_json_record(line: str, lineno: int, shown: str) -> dict:

@@ -1,7 +1,7 @@
 """Column names and types of a SQL source through SQLAlchemy (any URL but plain SQLite).
 
 In: a resolved ``Location``, a table name or a query, the declared parameter types.
-Out: ``list[ColumnInfo]``. Tables are reflected; a query is run wrapped as
+Out: ``list[Column]``. Tables are reflected; a query is run wrapped as
 ``SELECT * FROM (query) AS q WHERE 1=0`` with typed placeholder values bound to
 its parameters, so the database describes the result without producing a row.
 """
@@ -12,8 +12,8 @@ import datetime as _dt
 from decimal import Decimal
 
 from ...errors import ReportDataError, fail
-from ...plan.models import ColumnInfo
 from .locations import Location
+from .schema import Column
 from .sql_text import for_sqlalchemy_text, query_parameters, strip_statement_end, value_type_of_sql_type
 
 # A value of each declared parameter type, so the database can type the placeholder.
@@ -47,13 +47,16 @@ def make_engine(loc: Location):
         raise fail(ReportDataError, f"cannot open source '{loc.shown}': {exc}") from None
 
 
-def describe_sqlalchemy(loc: Location, table: str | None, query: str | None, param_types: dict[str, str]) -> list[ColumnInfo]:
-    import sqlalchemy as sa
+def describe_sqlalchemy(loc: Location, table: str | None, query: str | None, param_types: dict[str, str]) -> list[Column]:
     from sqlalchemy.exc import SQLAlchemyError
 
     engine = make_engine(loc)
     try:
         with engine.connect() as conn:
+            if table and conn.dialect.name == "duckdb":
+                # duckdb-engine's reflection queries PostgreSQL catalogs DuckDB lacks
+                quote = conn.dialect.identifier_preparer.quote
+                return _describe_query(conn, "SELECT * FROM " + ".".join(quote(p) for p in table.split(".")), {})
             if table:
                 return _describe_table(conn, loc, table)
             return _describe_query(conn, query, param_types)
@@ -65,7 +68,7 @@ def describe_sqlalchemy(loc: Location, table: str | None, query: str | None, par
         engine.dispose()
 
 
-def _describe_table(conn, loc: Location, table: str) -> list[ColumnInfo]:
+def _describe_table(conn, loc: Location, table: str) -> list[Column]:
     import sqlalchemy as sa
 
     schema, _, name = table.rpartition(".")
@@ -80,7 +83,7 @@ def _describe_table(conn, loc: Location, table: str) -> list[ColumnInfo]:
                 + (f" (its tables: {', '.join(sorted(tables))})" if tables else ""),
             )
     return [
-        ColumnInfo(name=col["name"], type=value_type_of_sqlalchemy_type(col["type"]))
+        Column(col["name"], value_type_of_sqlalchemy_type(col["type"]))
         for col in inspector.get_columns(name, schema=schema or None)
     ]
 
@@ -105,7 +108,7 @@ def value_type_of_sqlalchemy_type(t) -> str:
     return value_type_of_sql_type(str(t) if not isinstance(t, sa.types.NullType) else "")
 
 
-def _describe_query(conn, query: str, param_types: dict[str, str]) -> list[ColumnInfo]:
+def _describe_query(conn, query: str, param_types: dict[str, str]) -> list[Column]:
     import sqlalchemy as sa
 
     sql = f"SELECT * FROM ({strip_statement_end(query)}) AS _reportdsl_q WHERE 1=0"
@@ -117,7 +120,7 @@ def _describe_query(conn, query: str, param_types: dict[str, str]) -> list[Colum
     try:
         description = result.cursor.description or ()
         names = [type_name_of_type_code(conn.dialect, d[1]) for d in description]
-        return [ColumnInfo(name=d[0], type=value_type_of_sql_type(n)) for d, n in zip(description, names)]
+        return [Column(d[0], value_type_of_sql_type(n)) for d, n in zip(description, names)]
     finally:
         result.close()
 
@@ -138,6 +141,8 @@ def type_name_of_type_code(dialect, code) -> str | None:
         return MYSQL_TYPE_CODES.get(code)
     if isinstance(code, type):
         return code.__name__
+    if code is not None and not isinstance(code, int):
+        return str(code)  # DuckDB: type objects that print as their SQL name
     return None
 
 

@@ -78,14 +78,24 @@ def parse_int(s: str) -> int:
     return int(s)
 
 
+_DECIMAL_TEXT: dict[str, Decimal] = {}
+
+
 def parse_decimal(s: str) -> Decimal:
-    s = s.strip()
-    if not _is_decimal(s):
-        raise ValueError
+    """A decimal from its text; cached, as CSV columns of prices repeat values."""
+    d = _DECIMAL_TEXT.get(s)
+    if d is not None:
+        return d
     try:
-        return Decimal(s)
-    except InvalidOperation as exc:  # pragma: no cover - the regex already vets it
-        raise ValueError from exc
+        d = Decimal(s)
+    except InvalidOperation:
+        raise ValueError(s) from None
+    if not d.is_finite():  # "NaN", "Infinity" are not numbers a report can sum
+        raise ValueError(s)
+    if len(_DECIMAL_TEXT) > 200_000:
+        _DECIMAL_TEXT.clear()
+    _DECIMAL_TEXT[s] = d
+    return d
 
 
 def parse_float(s: str) -> float:

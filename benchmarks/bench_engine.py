@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Engine benchmarks, run by hand; prints figures (no assertions).
+
+In: nothing (generates seeded sales data with ``benchmarks/data.py`` into a cache
+folder, default ``$TMPDIR/reportdsl-bench``). Out: three figures on stdout:
+
+1. time: a summary report (two group levels; SUM/COUNT/AVG/MIN/MAX and
+   SUM(quantity * unit_price)) over SQLite, against a raw ``sqlite3`` read of the same
+   columns in the same order (the engine's own SELECT ... ORDER BY); target <= 1.15x;
+2. memory: peak RSS of a report with a detail band (rows to a null sink) at 1M rows
+   against 100k rows, each size in its own process; target <= 1.1x;
+3. CSV: the summary report over 1M CSV rows (engine-side sort), peak RSS; target
+   < 300 MB.
+
+Usage: ``python benchmarks/bench_engine.py [--dir DIR] [--rows 1000000] [--small 100000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SUMMARY = """
+report bench_summary {{
+  source {source}
+  group region {{
+    footer {{ text "{{region}}: {{COUNT()}} rows, {{SUM(quantity)}} units, {{SUM(quantity * unit_price)}}" }}
+  }}
+  group customer = customer_name {{
+    footer {{
+      text "{{COUNT()}} {{SUM(quantity)}} {{AVG(unit_price)}} {{MIN(unit_price)}} {{MAX(unit_price)}} {{SUM(quantity * unit_price)}}"
+    }}
+  }}
+  summary {{
+    text "{{COUNT()}} {{SUM(quantity)}} {{AVG(unit_price)}} {{MIN(unit_price)}} {{MAX(unit_price)}} {{SUM(quantity * unit_price)}}"
+  }}
+}}
+"""
+
+# The same shape over an integer and a float (REAL, 20 % null) column: no Decimal
+# arithmetic, to show what the exact-decimal work above costs.
+SUMMARY_FLOAT = SUMMARY.replace("unit_price", "discount").replace("bench_summary", "bench_summary_float")
+
+DETAIL = """
+report bench_detail {{
+  source {source}
+  field revenue = quantity * unit_price
+  group region {{
+    footer {{ text "{{SUM(revenue)}}" }}
+  }}
+  group customer = customer_name {{
+    header {{ text "{{customer}}: {{COUNT()}} orders, {{SUM(revenue)}}" }}
+    footer {{ text "{{SUM(revenue)}} {{SUM(revenue) / SUM(revenue) over report}}" }}
+  }}
+  detail {{
+    column date "Date" = order_date
+    column product "Product" = product
+    column qty "Qty" = quantity
+    column revenue "Revenue" = revenue
+    column running "Running" = SUM(revenue)
+  }}
+  summary {{ text "{{SUM(revenue)}}" }}
+}}
+"""
+
+
+def make_data(folder: Path, rows: int, small: int) -> dict[str, Path]:
+    from benchmarks.data import make_csv, make_sqlite
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "db_small": folder / f"sales_{small}.db",
+        "db_large": folder / f"sales_{rows}.db",
+        "csv_large": folder / f"sales_{rows}.csv",
+    }
+    for key, path in files.items():
+        if path.exists():
+            continue
+        n = small if key == "db_small" else rows
+        t0 = time.perf_counter()
+        (make_csv if key.startswith("csv") else make_sqlite)(path, rows=n)
+        print(f"  generated {path.name}: {n:,} rows in {time.perf_counter() - t0:.1f} s", flush=True)
+    return files
+
+
+def write_report(folder: Path, name: str, template: str, source: str) -> Path:
+    path = folder / f"{name}.report"
+    path.write_text(template.format(source=source), encoding="utf-8")
+    return path
+
+
+# ---- 1. time ---------------------------------------------------------------------------
+
+
+def time_summary(report_path: Path, db: Path, repeats: int = 3) -> tuple[float, float, str]:
+    import reportdsl
+    from reportdsl.engine import run
+    from reportdsl.engine.sinks import NullSink
+
+    report = reportdsl.compile_file(report_path)
+    engine_times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        run(report.plan, NullSink(), source_text=report.source)
+        engine_times.append(time.perf_counter() - t0)
+    sql = engine_sql(report.plan)
+    raw_times = []
+    for _ in range(repeats):
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        t0 = time.perf_counter()
+        cur = con.execute(sql)
+        for _row in cur:
+            pass
+        raw_times.append(time.perf_counter() - t0)
+        con.close()
+    return min(engine_times), min(raw_times), sql
+
+
+def engine_sql(plan) -> str:
+    """The SELECT the engine sends for ``plan`` (columns and ORDER BY)."""
+    from reportdsl.engine.runner import columns_read
+    from reportdsl.engine.sql_order import order_by
+
+    quote = lambda n: '"' + n.replace('"', '""') + '"'  # noqa: E731
+    cols = columns_read(plan)
+    ob = order_by(plan, "sqlite", quote, set(cols))
+    return f"SELECT {', '.join(quote(c) for c in cols)} FROM \"sales\" {ob.clause}"
+
+
+# ---- 2. and 3. memory (each measurement in a fresh process) ------------------------------
+
+
+def child_main(report_path: str) -> None:
+    import resource
+
+    import reportdsl
+    from reportdsl.engine import run
+    from reportdsl.engine.sinks import NullSink
+
+    report = reportdsl.compile_file(report_path)
+    t0 = time.perf_counter()
+    stats = run(report.plan, NullSink(), source_text=report.source)
+    seconds = time.perf_counter() - t0
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"peak_mb": peak_kb / 1024, "seconds": seconds, "rows": stats.rows_read,
+                      "ordered_by": stats.ordered_by, "spilled_rows": stats.spilled_rows}))
+
+
+def measure_in_child(report_path: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", str(report_path)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "reportdsl-bench"))
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--small", type=int, default=100_000)
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        child_main(args.child)
+        return 0
+
+    folder = Path(args.dir)
+    print(f"data in {folder}", flush=True)
+    files = make_data(folder, args.rows, args.small)
+
+    print("\n1. summary report vs raw sqlite3 read (best of 3)")
+    for key, n in (("db_small", args.small), ("db_large", args.rows)):
+        db = files[key]
+        rep = write_report(folder, f"summary_{n}", SUMMARY, f'sql "sqlite:///{db.name}" table sales')
+        engine_s, raw_s, sql = time_summary(rep, db)
+        print(f"   {n:>9,} rows: engine {engine_s:.3f} s, raw read {raw_s:.3f} s, "
+              f"ratio {engine_s / raw_s:.2f}x  ({n / engine_s:,.0f} rows/s)")
+    print(f"   raw read: {sql}")
+    db = files["db_large"]
+    rep = write_report(folder, "summary_float", SUMMARY_FLOAT, f'sql "sqlite:///{db.name}" table sales')
+    engine_s, raw_s, sql = time_summary(rep, db)
+    print(f"   {args.rows:>9,} rows, float measure instead of DECIMAL unit_price: engine {engine_s:.3f} s, "
+          f"raw read {raw_s:.3f} s, ratio {engine_s / raw_s:.2f}x")
+
+    print("\n2. peak RSS, detail band to a null sink (fresh process each)")
+    results = {}
+    for key, n in (("db_small", args.small), ("db_large", args.rows)):
+        rep = write_report(folder, f"detail_{n}", DETAIL, f'sql "sqlite:///{files[key].name}" table sales')
+        results[n] = measure_in_child(rep)
+        r = results[n]
+        print(f"   {n:>9,} rows: peak {r['peak_mb']:.1f} MB, {r['seconds']:.2f} s, ordered by {r['ordered_by']}")
+    print(f"   ratio {results[args.rows]['peak_mb'] / results[args.small]['peak_mb']:.3f}x")
+
+    print("\n3. summary report over CSV (engine-side sort, fresh process)")
+    rep = write_report(folder, "summary_csv", SUMMARY, f'csv "{files["csv_large"].name}"')
+    r = measure_in_child(rep)
+    print(f"   {r['rows']:>9,} rows: peak {r['peak_mb']:.1f} MB, {r['seconds']:.2f} s, "
+          f"ordered by {r['ordered_by']}, {r['spilled_rows']:,} rows spilled to temporary files")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

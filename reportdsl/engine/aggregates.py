@@ -1,0 +1,386 @@
+"""How a plan's aggregates are computed: accumulator state and the code that moves it.
+
+In: the plan's ``Aggregate`` list and its group levels. Out: an ``AggregateLayout``
+that the runner generator asks for Python statements: per-row updates, roll-up of a
+closing group into its parent, final values, and running (detail) values.
+
+Depths: 0 is the report, ``L + 1`` is group level ``L``; rows update only the
+innermost depth. Non-running aggregates share *primitives* per argument (count,
+sum, min, max, first, last, distinct set): ``SUM(x)`` in a customer footer and in
+the summary read the same per-row ``sum(x)``, which a closing customer group adds
+into its region and the region into the report. A row thus costs one update per
+distinct (argument, primitive), whatever the number of scopes; memory per open
+group is O(aggregates) except COUNT_DISTINCT's set.
+
+Exact arithmetic: int and Decimal sums use Python's exact operators (the run's
+decimal context is wide); float sums collect values and use ``math.fsum`` (exact,
+correctly rounded), compacted to a (high, low) pair at chunk and group ends.
+Running (detail) aggregates keep their own state, updated tentatively per row so a
+row that fails later is not counted (see the runner).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..plan.models import Aggregate, Plan
+
+_PRIMS = {
+    "sum": ("nul", "sum"),
+    "avg": ("nul", "sum"),
+    "count": ("nul",),
+    "min": ("min",),
+    "max": ("max",),
+    "first": ("first",),
+    "last": ("last",),
+    "count_distinct": ("set",),
+}
+
+
+_ORDERED_TYPES = ("int", "decimal", "float", "string", "date", "datetime", "bool")
+
+
+def fsum_pair(values: list) -> list:
+    """``values`` (floats) replaced by two floats with the same exact sum (to ~2^-106)."""
+    hi = math.fsum(values)
+    values.append(-hi)
+    lo = math.fsum(values)
+    return [hi, lo]
+
+
+def average(total, count: int):
+    """AVG of exact values: a Decimal to the precision SQL databases give."""
+    from decimal import Decimal, localcontext
+
+    from .functions import DIVISION_DIGITS
+
+    with localcontext() as ctx:
+        ctx.prec = DIVISION_DIGITS
+        return Decimal(total) / count
+
+
+def neumaier(state: tuple, x) -> tuple:
+    """Compensated running float sum: (sum, compensation) plus ``x``."""
+    s, c = state
+    x = float(x)
+    t = s + x
+    if abs(s) >= abs(x):
+        c += (s - t) + x
+    else:
+        c += (x - t) + s
+    return (t, c)
+
+
+def sum_any(total, x):
+    """``total + x`` for values of undeclared type (Decimal with float gives float)."""
+    from decimal import Decimal
+
+    from .functions import RowValueError, kind_word, show
+
+    if isinstance(x, bool) or not isinstance(x, (int, float, Decimal)):
+        raise RowValueError(f"cannot sum {kind_word(x)} ({show(x)})")
+    if isinstance(total, Decimal) and isinstance(x, float) or isinstance(total, float) and isinstance(x, Decimal):
+        return float(total) + float(x)
+    return total + x
+
+
+def _order_any(a, b, smaller: bool):
+    from .sorting import rank_key
+
+    if a is None:
+        return b
+    if b is None:
+        return a
+    try:
+        return (b if b < a else a) if smaller else (b if b > a else a)
+    except TypeError:
+        ka, kb = rank_key(a), rank_key(b)
+        return (b if kb < ka else a) if smaller else (b if kb > ka else a)
+
+
+def min_any(a, b):
+    return _order_any(a, b, True)
+
+
+def max_any(a, b):
+    return _order_any(a, b, False)
+
+
+RUNTIME = {
+    "_fsum": math.fsum, "_fpair": fsum_pair, "_davg": average, "_neumaier": neumaier,
+    "_sum_any": sum_any, "_min_any": min_any, "_max_any": max_any,
+}
+
+
+def canonical(expr) -> str:
+    """An expression's identity without its position: equal arguments share state."""
+    import json
+
+    def strip(d):
+        if isinstance(d, dict):
+            return {k: strip(v) for k, v in d.items() if k != "span"}
+        if isinstance(d, list):
+            return [strip(v) for v in d]
+        return d
+
+    return json.dumps(strip(expr.model_dump(mode="json")), sort_keys=True)
+
+
+@dataclass
+class Arg:
+    index: int
+    expr: object
+    type: str
+    prims_at: dict[int, set[str]] = field(default_factory=dict)  # depth -> primitives
+    alias: str | None = None  # the local already holding the value (a plain column)
+
+    @property
+    def var(self) -> str:
+        return self.alias or f"x{self.index}"
+
+
+class AggregateLayout:
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.levels = len(plan.groups)
+        self.inner = self.levels  # the depth rows update
+        self.depth_of = {"report": 0} | {g.name: i + 1 for i, g in enumerate(plan.groups)}
+        self.args: list[Arg] = []
+        self._arg_by_key: dict[str, Arg] = {}
+        self.aggs = {a.id: a for a in plan.aggregates}
+        self.running = [a for a in plan.aggregates if a.running]
+        self.by_depth: dict[int, list[Aggregate]] = {d: [] for d in range(self.inner + 1)}
+        for a in plan.aggregates:
+            if a.scope not in self.depth_of:
+                raise ValueError(f"aggregate {a.text} has unknown scope {a.scope}")
+            arg = self._arg(a.arg) if a.arg is not None else None
+            if a.running:
+                continue
+            d = self.depth_of[a.scope]
+            self.by_depth[d].append(a)
+            if arg is not None:
+                for depth in range(d, self.inner + 1):
+                    arg.prims_at.setdefault(depth, set()).update(_PRIMS[a.func])
+
+    def _arg(self, expr) -> Arg:
+        key = canonical(expr)
+        arg = self._arg_by_key.get(key)
+        if arg is None:
+            arg = Arg(len(self.args), expr, expr.type)
+            self.args.append(arg)
+            self._arg_by_key[key] = arg
+        return arg
+
+    def arg_of(self, a: Aggregate) -> Arg | None:
+        return None if a.arg is None else self._arg_by_key[canonical(a.arg)]
+
+    # ---- state -----------------------------------------------------------------
+
+    @staticmethod
+    def state(prim: str, arg: Arg, depth: int) -> str:
+        return f"{prim}{depth}_{arg.index}"
+
+    def _is_float(self, arg: Arg) -> bool:
+        return arg.type == "float"
+
+    def _init(self, prim: str, arg: Arg) -> str:
+        if prim == "nul":
+            return "0"
+        if prim == "sum":
+            return "[]" if self._is_float(arg) else "0"
+        if prim == "set":
+            return "set()"
+        return "None"
+
+    def init_lines(self, depth: int) -> list[str]:
+        out = [f"rc{depth} = 0"]
+        for arg in self.args:
+            for prim in sorted(arg.prims_at.get(depth, ())):
+                out.append(f"{self.state(prim, arg, depth)} = {self._init(prim, arg)}")
+        return out
+
+    def float_buffers(self, depth: int) -> list[str]:
+        return [self.state("sum", a, depth) for a in self.args
+                if "sum" in a.prims_at.get(depth, ()) and self._is_float(a)]
+
+    # ---- per row ---------------------------------------------------------------
+
+    def row_update_lines(self) -> list[str]:
+        """Statements adding the row (its arguments already in ``x*``) at the innermost depth."""
+        d = self.inner
+        out = [f"rc{d} += 1"]
+        for arg in self.args:
+            prims = arg.prims_at.get(d, set())
+            if not prims:
+                continue
+            x = arg.var
+            body = []
+            st = lambda p, arg=arg: self.state(p, arg, d)  # noqa: E731
+            generic = arg.type not in _ORDERED_TYPES
+            if "first" in prims:
+                body.append(f"if {st('first')} is None: {st('first')} = {x}")
+            if "sum" in prims:
+                if self._is_float(arg):
+                    body.append(f"{st('sum')}.append({x})")
+                elif generic:
+                    body.append(f"{st('sum')} = _sum_any({st('sum')}, {x})")
+                else:
+                    body.append(f"{st('sum')} += {x}")
+            for prim, op in (("min", "<"), ("max", ">")):
+                if prim in prims:
+                    if generic:
+                        body.append(f"{st(prim)} = _{prim}_any({st(prim)}, {x})")
+                    else:
+                        body.append(f"if {st(prim)} is None or {x} {op} {st(prim)}: {st(prim)} = {x}")
+            if "last" in prims:
+                body.append(f"{st('last')} = {x}")
+            if "set" in prims:
+                body.append(f"{st('set')}.add({x})")
+            # Non-null counts are kept as null counts (count = rows - nulls): the
+            # else branch costs nothing on columns without nulls.
+            if body:
+                out.append(f"if {x} is not None:")
+                out.extend("    " + b for b in body)
+                if "nul" in prims:
+                    out.append(f"else: {st('nul')} += 1")
+            elif "nul" in prims:
+                out.append(f"if {x} is None: {st('nul')} += 1")
+        return out
+
+    # ---- closing a group ----------------------------------------------------------
+
+    def final_expr(self, a: Aggregate, depth: int) -> str:
+        """The final value of non-running aggregate ``a`` from the state at ``depth``."""
+        if a.func == "count" and a.arg is None:
+            return f"rc{depth}"
+        arg = self.arg_of(a)
+        st = lambda p: self.state(p, arg, depth)  # noqa: E731
+        count = f"(rc{depth} - {st('nul')})"
+        if a.func == "count":
+            return count
+        if a.func == "sum":
+            if self._is_float(arg):
+                return f"(_fsum({st('sum')}) if {count} else None)"
+            return f"({st('sum')} if {count} else None)"
+        if a.func == "avg":
+            total = f"_fsum({st('sum')})" if self._is_float(arg) else st("sum")
+            if self._is_float(arg) or a.type == "float":
+                return f"(float({total}) / {count} if {count} else None)"
+            return f"(_davg({total}, {count}) if {count} else None)"
+        if a.func == "count_distinct":
+            return f"len({st('set')})"
+        return st(a.func)
+
+    def merge_lines(self, depth: int) -> list[str]:
+        """Roll the closing group's state at ``depth`` into ``depth - 1``, then reset it."""
+        up = depth - 1
+        out = [f"rc{up} += rc{depth}"]
+        for arg in self.args:
+            here = arg.prims_at.get(depth, set())
+            there = arg.prims_at.get(up, set())
+            s = lambda p, arg=arg: self.state(p, arg, depth)  # noqa: E731
+            t = lambda p, arg=arg: self.state(p, arg, up)  # noqa: E731
+            generic = arg.type not in _ORDERED_TYPES
+            for prim in sorted(here & there):
+                if prim == "nul":
+                    out.append(f"{t('nul')} += {s('nul')}")
+                elif prim == "sum":
+                    if self._is_float(arg):
+                        out.append(f"{t('sum')}.extend(_fpair({s('sum')}))")
+                        out.append(f"if len({t('sum')}) > 64: {t('sum')}[:] = _fpair({t('sum')})")
+                    elif generic:
+                        out.append(f"{t('sum')} = _sum_any({t('sum')}, {s('sum')})")
+                    else:
+                        out.append(f"{t('sum')} += {s('sum')}")
+                elif prim in ("min", "max"):
+                    op = "<" if prim == "min" else ">"
+                    if generic:
+                        out.append(f"if {s(prim)} is not None: {t(prim)} = _{prim}_any({t(prim)}, {s(prim)})")
+                    else:
+                        out.append(
+                            f"if {s(prim)} is not None and ({t(prim)} is None or {s(prim)} {op} {t(prim)}): "
+                            f"{t(prim)} = {s(prim)}"
+                        )
+                elif prim == "first":
+                    out.append(f"if {t('first')} is None: {t('first')} = {s('first')}")
+                elif prim == "last":
+                    out.append(f"if {s('last')} is not None: {t('last')} = {s('last')}")
+                elif prim == "set":
+                    out.append(f"{t('set')} |= {s('set')}")
+        out.extend(self.init_lines(depth))
+        return out
+
+    # ---- running values (detail) -----------------------------------------------------
+
+    def running_lines(self, agg_var, brk: str) -> tuple[list[str], list[str]]:
+        """(tentative statements evaluated before the row commits, commit statements).
+
+        Running aggregate ``a`` keeps ``r_<id>`` state; ``agg_var(id)`` names the local
+        holding its value at this row. Its scope instance restarts when the break level
+        ``brk`` is above its depth.
+        """
+        tentative, commit = [], []
+        for a in self.running:
+            d = self.depth_of[a.scope]
+            rid = a.id
+            reset = f"{brk} < {d}"
+            out_var = agg_var(rid)
+            arg = self.arg_of(a)
+            x = arg.var if arg else None
+            if a.func == "count" and a.arg is None:
+                tentative.append(f"t_{rid} = (0 if {reset} else r_{rid}) + 1")
+                tentative.append(f"{out_var} = t_{rid}")
+                commit.append(f"r_{rid} = t_{rid}")
+            elif a.func in ("count", "sum", "avg"):
+                float_sum = self._is_float(arg)
+                zero = "(0.0, 0.0)" if float_sum else "0"
+                tentative.append(f"tc_{rid}, ts_{rid} = (0, {zero}) if {reset} else (rc_{rid}, rs_{rid})")
+                add = f"_neumaier(ts_{rid}, {x})" if float_sum else (
+                    f"_sum_any(ts_{rid}, {x})" if arg.type not in ("int", "decimal") else f"ts_{rid} + {x}")
+                tentative.append(f"if {x} is not None: tc_{rid} += 1; ts_{rid} = {add}")
+                total = f"(ts_{rid}[0] + ts_{rid}[1])" if float_sum else f"ts_{rid}"
+                if a.func == "count":
+                    tentative.append(f"{out_var} = tc_{rid}")
+                elif a.func == "sum":
+                    tentative.append(f"{out_var} = {total} if tc_{rid} else None")
+                elif float_sum or a.type == "float":
+                    tentative.append(f"{out_var} = float({total}) / tc_{rid} if tc_{rid} else None")
+                else:
+                    tentative.append(f"{out_var} = _davg({total}, tc_{rid}) if tc_{rid} else None")
+                commit.append(f"rc_{rid} = tc_{rid}; rs_{rid} = ts_{rid}")
+            elif a.func in ("min", "max"):
+                op = "<" if a.func == "min" else ">"
+                tentative.append(f"t_{rid} = None if {reset} else r_{rid}")
+                if arg.type in _ORDERED_TYPES:
+                    tentative.append(f"if {x} is not None and (t_{rid} is None or {x} {op} t_{rid}): t_{rid} = {x}")
+                else:
+                    tentative.append(f"if {x} is not None: t_{rid} = _{a.func}_any(t_{rid}, {x})")
+                tentative.append(f"{out_var} = t_{rid}")
+                commit.append(f"r_{rid} = t_{rid}")
+            elif a.func in ("first", "last"):
+                tentative.append(f"t_{rid} = None if {reset} else r_{rid}")
+                cond = f"{x} is not None and t_{rid} is None" if a.func == "first" else f"{x} is not None"
+                tentative.append(f"if {cond}: t_{rid} = {x}")
+                tentative.append(f"{out_var} = t_{rid}")
+                commit.append(f"r_{rid} = t_{rid}")
+            elif a.func == "count_distinct":
+                tentative.append(f"if {reset}: r_{rid} = set()")  # safe: the instance restarts anyway
+                tentative.append(f"{out_var} = len(r_{rid}) + ({x} is not None and {x} not in r_{rid})")
+                commit.append(f"if {x} is not None: r_{rid}.add({x})")
+        return tentative, commit
+
+    def running_init_lines(self) -> list[str]:
+        out = []
+        for a in self.running:
+            rid = a.id
+            if a.func == "count" and a.arg is None:
+                out.append(f"r_{rid} = 0")
+            elif a.func in ("count", "sum", "avg"):
+                zero = "(0.0, 0.0)" if self._is_float(self.arg_of(a)) else "0"
+                out.append(f"rc_{rid} = 0; rs_{rid} = {zero}")
+            elif a.func == "count_distinct":
+                out.append(f"r_{rid} = set()")
+            else:
+                out.append(f"r_{rid} = None")
+        return out

@@ -1,0 +1,154 @@
+"""Source values converted to the plan's column types.
+
+In: raw values as a source hands them over (SQLite's floats for DECIMAL columns and
+text for DATE columns, strings from a loose iterable, pandas timestamps). Out: the
+Python value of the column's report type (``Decimal``, ``date``…), or ``ValueError``
+when the value does not convert (the runner reports it with the row and column).
+Generated row code calls these only when a value's class is not already right.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal, InvalidOperation
+
+from .functions import _text
+from .sources.text_values import parse_date, parse_datetime
+
+_DECIMALS_FROM_FLOAT: dict[float, Decimal] = {}
+
+
+def decimal_from_float(f: float) -> Decimal:
+    """The decimal a float was written as (``146.63`` -> ``Decimal('146.63')``).
+
+    Databases without a decimal storage class (SQLite) hand DECIMAL columns back
+    as floats; their shortest repr is the decimal that was stored. Cached because
+    such columns repeat values (prices) and the conversion is the slow part.
+    """
+    d = _DECIMALS_FROM_FLOAT.get(f)
+    if d is None:
+        if len(_DECIMALS_FROM_FLOAT) > 200_000:
+            _DECIMALS_FROM_FLOAT.clear()
+        d = _DECIMALS_FROM_FLOAT[f] = Decimal(repr(f))
+    return d
+
+
+_SCALED_CONVERTERS: dict[int, tuple] = {}
+
+
+def decimal_converter(scale: int):
+    """(cache, convert) for floats from a DECIMAL(p, ``scale``) column: the value is
+    given ``scale`` places (SQLite stores 4.50 as 4.5), so every database yields the
+    same Decimal; a value with more places than declared keeps them all."""
+    hit = _SCALED_CONVERTERS.get(scale)
+    if hit is not None:
+        return hit
+    cache: dict[float, Decimal] = {}
+    exponent = Decimal(1).scaleb(-scale)
+
+    def convert(v) -> Decimal:
+        # SQLite's NUMERIC affinity also stores 0.00 as the integer 0
+        d = Decimal(repr(v)) if isinstance(v, float) else coerce_decimal(v)
+        if d.is_finite() and d.as_tuple().exponent > -scale:
+            try:
+                d = d.quantize(exponent)
+            except InvalidOperation:
+                pass
+        if isinstance(v, float):
+            if len(cache) > 200_000:
+                cache.clear()
+            cache[v] = d
+        return d
+
+    _SCALED_CONVERTERS[scale] = (cache, convert)
+    return cache, convert
+
+
+def coerce_decimal(v):
+    if v is None or isinstance(v, Decimal):
+        return v
+    if isinstance(v, float):
+        return decimal_from_float(v)
+    if isinstance(v, bool):
+        raise ValueError
+    if isinstance(v, int):
+        return Decimal(v)
+    if isinstance(v, str):
+        return Decimal(v.strip())
+    raise ValueError
+
+
+def coerce_int(v):
+    if v is None or (isinstance(v, int) and not isinstance(v, bool)):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, Decimal) and v == v.to_integral_value():
+        return int(v)
+    if isinstance(v, str):
+        return int(v.strip())
+    raise ValueError
+
+
+def coerce_float(v):
+    if v is None or isinstance(v, float):
+        return v
+    if isinstance(v, (int, Decimal)) and not isinstance(v, bool):
+        return float(v)
+    if isinstance(v, str):
+        return float(v.strip())
+    raise ValueError
+
+
+def coerce_bool(v):
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, int) and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str) and v.strip().lower() in ("true", "false", "1", "0"):
+        return v.strip().lower() in ("true", "1")
+    raise ValueError
+
+
+def coerce_date(v):
+    if v is None:
+        return None
+    if isinstance(v, _dt.datetime):
+        if v.time() == _dt.time():
+            return v.date()
+        return v  # a timestamp in a date column: keep its time rather than lose it
+    if isinstance(v, _dt.date):
+        return v
+    if isinstance(v, str):
+        s = v.strip()
+        return parse_date(s) if len(s) <= 10 else parse_datetime(s)
+    raise ValueError
+
+
+def coerce_datetime(v):
+    if v is None or isinstance(v, _dt.datetime):
+        return v
+    if isinstance(v, _dt.date):
+        return _dt.datetime.combine(v, _dt.time())
+    if isinstance(v, str):
+        return parse_datetime(v)
+    raise ValueError
+
+
+def coerce_string(v):
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    return _text(v)
+
+
+COERCE = {
+    "decimal": coerce_decimal,
+    "int": coerce_int,
+    "float": coerce_float,
+    "bool": coerce_bool,
+    "date": coerce_date,
+    "datetime": coerce_datetime,
+    "string": coerce_string,
+}

@@ -1,0 +1,337 @@
+"""Runtime operations that generated row code calls when it cannot use a bare
+Python operator: scalar functions, null-aware arithmetic on values of unknown type,
+comparisons across types, and value conversions.
+
+In: Python values (``None`` is null). Out: Python values, or ``RowValueError`` whose
+message says in user terms what went wrong (the caller adds the row number and the
+expression's position). Rules are LANGUAGE.md §6: arithmetic with null gives null,
+``x / 0`` is null, ``+`` joins strings, comparisons with null are null.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from decimal import ROUND_HALF_UP, Decimal, DivisionByZero, InvalidOperation, localcontext
+
+from .sources.text_values import parse_date, parse_datetime
+
+
+class RowValueError(Exception):
+    """A row's expression failed; ``span_index`` points into the plan's span table."""
+
+    def __init__(self, message: str, span_index: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span_index = span_index
+
+
+_NUMBER = (int, float, Decimal)
+# Exact division result precision: what SQL databases give for NUMERIC division.
+DIVISION_DIGITS = 28
+
+
+def kind_word(v) -> str:
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, _NUMBER):
+        return "a number"
+    if isinstance(v, str):
+        return "text"
+    if isinstance(v, _dt.datetime):
+        return "a date and time"
+    if isinstance(v, _dt.date):
+        return "a date"
+    return type(v).__name__
+
+
+def show(v) -> str:
+    text = repr(v) if isinstance(v, str) else str(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, _NUMBER) and not isinstance(v, bool)
+
+
+def _numbers(a, b, what: str, at):
+    """``a`` and ``b`` as numbers that combine (Decimal with float becomes float)."""
+    if not (_is_number(a) and _is_number(b)):
+        raise RowValueError(f"cannot {what} {kind_word(a)} and {kind_word(b)} ({show(a)}, {show(b)})", at)
+    if isinstance(a, Decimal) and isinstance(b, float):
+        return float(a), b
+    if isinstance(a, float) and isinstance(b, Decimal):
+        return a, float(b)
+    return a, b
+
+
+def add(a, b, at=None):
+    if a is None or b is None:
+        return None
+    if isinstance(a, str) and isinstance(b, str):
+        return a + b
+    a, b = _numbers(a, b, "add", at)
+    return a + b
+
+
+def sub(a, b, at=None):
+    if a is None or b is None:
+        return None
+    a, b = _numbers(a, b, "subtract", at)
+    return a - b
+
+
+def mul(a, b, at=None):
+    if a is None or b is None:
+        return None
+    a, b = _numbers(a, b, "multiply", at)
+    return a * b
+
+
+def div(a, b, at=None):
+    """``a / b``: exact (Decimal) for integers and decimals, float if either is a
+    float; null when either is null or ``b`` is zero."""
+    if a is None or b is None:
+        return None
+    a, b = _numbers(a, b, "divide", at)
+    if not b:
+        return None
+    if isinstance(a, float) or isinstance(b, float):
+        return a / b
+    with localcontext() as ctx:
+        ctx.prec = DIVISION_DIGITS
+        try:
+            return Decimal(a) / Decimal(b)
+        except (InvalidOperation, DivisionByZero):
+            return None
+
+
+def mod(a, b, at=None):
+    """SQL remainder: the sign follows the dividend (``-7 % 3`` is ``-1``)."""
+    if a is None or b is None:
+        return None
+    a, b = _numbers(a, b, "take the remainder of", at)
+    if not b:
+        return None
+    if isinstance(a, int) and isinstance(b, int):
+        r = abs(a) % abs(b)
+        return -r if a < 0 else r
+    if isinstance(a, float) or isinstance(b, float):
+        import math
+
+        return math.fmod(a, b)
+    return Decimal(a) % Decimal(b)  # Decimal's % already truncates toward zero
+
+
+def neg(a, at=None):
+    if a is None:
+        return None
+    if not _is_number(a):
+        raise RowValueError(f"cannot negate {kind_word(a)} ({show(a)})", at)
+    return -a
+
+
+def concat(a, b, at=None):
+    """``+`` typed as text by the checker: joins the text of both sides."""
+    if a is None or b is None:
+        return None
+    return _text(a) + _text(b)
+
+
+def _text(v) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, _dt.datetime):
+        return v.isoformat(timespec="seconds")
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+# ---- comparisons ---------------------------------------------------------------------
+
+
+def _comparable(a, b, at):
+    if _is_number(a) and _is_number(b):
+        return a, b
+    if isinstance(a, str) and isinstance(b, str):
+        return a, b
+    if isinstance(a, bool) and isinstance(b, bool):
+        return a, b
+    if isinstance(a, _dt.date) and isinstance(b, _dt.date):
+        # a date compares with a datetime as that day's midnight
+        if isinstance(a, _dt.datetime) != isinstance(b, _dt.datetime):
+            a = a if isinstance(a, _dt.datetime) else _dt.datetime.combine(a, _dt.time())
+            b = b if isinstance(b, _dt.datetime) else _dt.datetime.combine(b, _dt.time())
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+        return a, b
+    if isinstance(a, _dt.date) and isinstance(b, str):
+        return a, to_datetime(b, at) if isinstance(a, _dt.datetime) else to_date(b, at)
+    if isinstance(a, str) and isinstance(b, _dt.date):
+        return (to_datetime(a, at) if isinstance(b, _dt.datetime) else to_date(a, at)), b
+    raise RowValueError(f"cannot compare {kind_word(a)} with {kind_word(b)} ({show(a)}, {show(b)})", at)
+
+
+def eq(a, b, at=None):
+    if a is None or b is None:
+        return None
+    if type(a) is type(b) or (_is_number(a) and _is_number(b)):
+        return a == b
+    try:
+        a, b = _comparable(a, b, at)
+    except RowValueError:
+        return False  # values of different kinds are simply not equal
+    return a == b
+
+
+def ne(a, b, at=None):
+    r = eq(a, b, at)
+    return None if r is None else not r
+
+
+def lt(a, b, at=None):
+    if a is None or b is None:
+        return None
+    a, b = _comparable(a, b, at)
+    return a < b
+
+
+def le(a, b, at=None):
+    if a is None or b is None:
+        return None
+    a, b = _comparable(a, b, at)
+    return a <= b
+
+
+def gt(a, b, at=None):
+    return lt(b, a, at)
+
+
+def ge(a, b, at=None):
+    return le(b, a, at)
+
+
+def truth(v, at=None):
+    """A condition's value: True, False or None; anything else is an error."""
+    if v is None or v is True or v is False:
+        return v
+    raise RowValueError(f"expected true or false, got {kind_word(v)} ({show(v)})", at)
+
+
+# ---- scalar functions ---------------------------------------------------------------
+
+
+def f_abs(v, at=None):
+    if v is None:
+        return None
+    if not _is_number(v):
+        raise RowValueError(f"abs() needs a number, got {kind_word(v)} ({show(v)})", at)
+    return abs(v)
+
+
+def f_round(v, n=0, at=None):
+    """Round half away from zero, as SQL databases round NUMERIC values."""
+    if v is None or n is None:
+        return None
+    if not _is_number(v) or not isinstance(n, int):
+        raise RowValueError(f"round() needs a number and a whole number of places, got {show(v)}, {show(n)}", at)
+    if isinstance(v, bool):
+        return v
+    exp = Decimal(1).scaleb(-n)
+    d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
+    with localcontext() as ctx:
+        ctx.prec = max(28, len(d.as_tuple().digits) + abs(n) + 2)
+        r = d.quantize(exp, rounding=ROUND_HALF_UP)
+    if isinstance(v, float):
+        return float(r)
+    if isinstance(v, int):
+        return int(r)
+    return r
+
+
+def f_round_int(v, at=None):
+    """``round(x)`` typed as int by the checker."""
+    r = f_round(v, 0, at)
+    return None if r is None else int(r)
+
+
+def _need_text(v, fn, at):
+    if not isinstance(v, str):
+        raise RowValueError(f"{fn}() needs text, got {kind_word(v)} ({show(v)})", at)
+    return v
+
+
+def f_upper(v, at=None):
+    return None if v is None else _need_text(v, "upper", at).upper()
+
+
+def f_lower(v, at=None):
+    return None if v is None else _need_text(v, "lower", at).lower()
+
+
+def f_len(v, at=None):
+    return None if v is None else len(_need_text(v, "len", at))
+
+
+def _as_date(v, fn, at):
+    if isinstance(v, _dt.date):
+        return v
+    if isinstance(v, str):
+        return to_datetime(v, at) if "T" in v or " " in v.strip() else to_date(v, at)
+    raise RowValueError(f"{fn}() needs a date, got {kind_word(v)} ({show(v)})", at)
+
+
+def f_year(v, at=None):
+    return None if v is None else _as_date(v, "year", at).year
+
+
+def f_month(v, at=None):
+    return None if v is None else _as_date(v, "month", at).month
+
+
+def f_day(v, at=None):
+    return None if v is None else _as_date(v, "day", at).day
+
+
+def to_date(v, at=None):
+    if v is None:
+        return None
+    if isinstance(v, _dt.datetime):
+        return v.date()
+    if isinstance(v, _dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return parse_date(v)
+        except ValueError:
+            raise RowValueError(f"{show(v)} is not a date (YYYY-MM-DD)", at) from None
+    raise RowValueError(f"cannot make a date from {kind_word(v)} ({show(v)})", at)
+
+
+def to_datetime(v, at=None):
+    if v is None:
+        return None
+    if isinstance(v, _dt.datetime):
+        return v
+    if isinstance(v, _dt.date):
+        return _dt.datetime.combine(v, _dt.time())
+    if isinstance(v, str):
+        try:
+            return parse_datetime(v)
+        except ValueError:
+            raise RowValueError(f"{show(v)} is not a date and time (YYYY-MM-DDTHH:MM:SS)", at) from None
+    raise RowValueError(f"cannot make a date and time from {kind_word(v)} ({show(v)})", at)
+
+
+def build_time() -> _dt.datetime:
+    """``now()``: the build time, fixed by SOURCE_DATE_EPOCH (seconds, UTC) when set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).replace(tzinfo=None)
+        except (ValueError, OverflowError):
+            pass
+    return _dt.datetime.now().replace(microsecond=0)

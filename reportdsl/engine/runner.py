@@ -1,0 +1,200 @@
+"""``run``: one build of a plan over its data, streamed to a sink.
+
+In: a ``Plan``, a ``Sink``, parameter values (strings or Python values), optionally a
+replacement source, the report's ``SourceText`` (for error positions) and a progress
+callback ``progress(phase, rows_read, seconds)``. Out: events to the sink (see
+``events``) and ``RunStats``.
+
+Steps: resolve parameters; open the source (SQL sources get the report's order as
+``ORDER BY`` when it translates); generate and compile the plan's runner once (cached
+per plan and row layout); then either stream rows straight through the runner, or
+prepare sortable records, sort them in bounded memory and stream those.
+Ctrl-C (``KeyboardInterrupt``) propagates after the source is closed and temporary
+files removed; nothing is half-sent to the sink after it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, localcontext
+from typing import Any, Callable, Mapping
+
+from ..errors import ReportDataError, ReportError, SourceText, fail
+from ..plan.models import Plan
+from . import conversions as conv
+from . import functions as fn
+from .aggregates import RUNTIME as AGG_RUNTIME
+from .codegen_rows import RowLayout, used_names
+from .codegen_runner import GeneratedRunner, RunnerWriter
+from .deferred import Deferrals
+from .events import ReportEnd, Sink
+from .expressions import HELPERS
+from .params import resolve_params
+from .runtime import OverLimit, Runtime, row_number_in_chunk
+from .sorting import DEFAULT_MEMORY_BUDGET, Desc, ExternalSorter, rank_key
+from .sources.opening import column_type, open_source, trusted
+from .sources.text_values import _DECIMAL_TEXT, parse_bool, parse_date, parse_datetime, parse_decimal
+
+
+@dataclass
+class RunStats:
+    rows_read: int = 0
+    row_count: int = 0
+    skipped_rows: int = 0
+    seconds: float = 0.0
+    rows_per_second: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # open / read / sort / aggregate
+    ordered_by: str = "none"  # "database", "engine" or "none" (no order needed)
+    spilled_rows: int = 0  # rows the engine sort wrote to temporary files
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_START = object()  # the group key before the first row: unequal to every key
+
+_BASE_NAMESPACE = {
+    **HELPERS, **AGG_RUNTIME,
+    "_START": _START, "_OverLimit": OverLimit, "_rank_key": rank_key, "_Desc": Desc,
+    "_Dec": Decimal, "_date": _dt.date, "_datetime": _dt.datetime, "_dec_f": conv.decimal_from_float,
+    "_DEC_CACHE": conv._DECIMALS_FROM_FLOAT, "_row_number": row_number_in_chunk,
+    "_parse_decimal": parse_decimal, "_DEC_TEXT": _DECIMAL_TEXT, "_parse_date": parse_date, "_parse_datetime": parse_datetime,
+    "_parse_bool": parse_bool,
+    **{f"_coerce_{t}": f for t, f in conv.COERCE.items()},
+}
+
+# Generated runners, per (plan, layout, mode): code generation runs once per plan.
+_CACHE: dict[tuple, tuple[Plan, GeneratedRunner]] = {}
+_CACHE_SIZE = 32
+
+
+def compile_runner(plan: Plan, layout: RowLayout, mode: str, check_order: bool) -> GeneratedRunner:
+    key = (id(plan), layout, mode, check_order)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is plan:
+        return hit[1]
+    try:
+        generated = RunnerWriter(plan, layout, mode, check_order).write()
+    except ValueError as exc:
+        raise fail(ReportDataError, f"this report cannot run: {exc}") from None
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = (plan, generated)
+    return generated
+
+
+def columns_read(plan: Plan) -> list[str]:
+    """Every source column some expression of the plan reads."""
+    exprs = [f.expr for f in plan.fields] + [g.key for g in plan.groups] + [k.expr for k in plan.sort]
+    exprs += [a.arg for a in plan.aggregates if a.arg is not None] + [v.expr for v in plan.values]
+    if plan.where is not None:
+        exprs.append(plan.where)
+    columns, _ = used_names(plan, exprs)
+    return columns
+
+
+def run(
+    plan: Plan,
+    sink: Sink,
+    *,
+    params: Mapping[str, object] | None = None,
+    source: object = None,
+    source_text: SourceText | None = None,
+    progress: Callable[[str, int, float], None] | None = None,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+) -> RunStats:
+    """Run ``plan`` and send its events to ``sink``; return the build statistics."""
+    t0 = time.perf_counter()
+    stats = RunStats()
+    values = resolve_params(plan.params, params, source_text)
+    needs_order = bool(plan.groups or plan.sort)
+    columns = columns_read(plan)
+
+    rows = open_source(plan, source, values, columns, needs_order)
+    sorter = None
+    try:
+        t_open = time.perf_counter()
+        stats.phases["open"] = t_open - t0
+        layout = _layout(plan, rows, columns)
+        mode = "sorted" if needs_order and not rows.ordered else "fused"
+        stats.ordered_by = "none" if not needs_order else ("database" if rows.ordered else "engine")
+        generated = compile_runner(plan, layout, mode, check_order=mode == "fused" and needs_order)
+        namespace = dict(_BASE_NAMESPACE)
+        namespace.update(generated.constants)
+        namespace.update({f"P_{k}": v for k, v in values.items()})
+        namespace.update(TITLE=plan.title, NOW=fn.build_time(), MAX_GROUPS=plan.max_groups)
+        exec(generated.code, namespace)  # defines start_values, DEFERRED, prepare, run
+
+        rt = Runtime(plan, generated, layout, source_text, progress)
+        deferred = namespace["DEFERRED"]
+        rt.deferrals = Deferrals(len(plan.groups) + 1, lambda vid, env: deferred[vid](env), sink.resolve)
+
+        with localcontext() as ctx:
+            ctx.prec = 60  # sums and products of decimals stay exact; division rounds itself
+            try:
+                sink.report_start(values, namespace["start_values"](rt.deferrals.defer))
+                if mode == "fused":
+                    rows_read, row_count, end_values = namespace["run"](rows.chunks(), sink, rt)
+                    stats.phases["read+aggregate"] = time.perf_counter() - t_open
+                else:
+                    sorter = ExternalSorter(memory_budget)
+                    rows_read = namespace["prepare"](rows.chunks(), rt, sorter.add_all)
+                    t_read = time.perf_counter()
+                    stats.phases["read"] = t_read - t_open
+                    rt.phase = "aggregate"
+                    try:
+                        chunks = sorter.sorted_chunks()
+                        rows_read_b, row_count, end_values = namespace["run"](chunks, sink, rt)
+                    except TypeError as exc:
+                        if "not supported between" in str(exc) and _from_sort(exc):
+                            raise fail(ReportDataError, "cannot order the rows: a group or sort key "
+                                                        "mixes values of different kinds") from None
+                        raise
+                    stats.phases["sort+aggregate"] = time.perf_counter() - t_read
+                    stats.spilled_rows = sorter.spilled_rows
+            except ReportError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a band value failed: say which
+                if rt._context(exc) is None and not isinstance(exc, fn.RowValueError):
+                    raise
+                raise rt.band_failed(exc) from None
+            stats.rows_read = rows_read
+            stats.row_count = row_count
+            stats.skipped_rows = rt.skipped
+            stats.seconds = time.perf_counter() - t0
+            stats.rows_per_second = rows_read / stats.seconds if stats.seconds > 0 else 0.0
+            sink.report_end(ReportEnd(
+                values=end_values, row_count=row_count, rows_read=rows_read, no_data=row_count == 0,
+                skipped_rows=rt.skipped, errors=tuple(rt.errors), stats=stats.as_dict(),
+            ))
+    finally:
+        rows.close()
+        if sorter is not None:
+            sorter.close()
+    return stats
+
+
+def _from_sort(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name in ("sorted_chunks", "_spill", "add_all"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _layout(plan: Plan, rows, columns: list[str]) -> RowLayout:
+    if rows.exact:
+        names = tuple(rows.names)
+        positions = tuple(range(len(names)))
+    else:
+        index = {n: i for i, n in enumerate(rows.names)}
+        names = tuple(columns)
+        positions = tuple(index[c] for c in columns)
+    types = tuple(column_type(plan, rows, c) for c in names)
+    sure = tuple(trusted(rows, c, t) for c, t in zip(names, types))
+    scales = getattr(rows, "decimal_scales", {})
+    return RowLayout(names, positions, rows.exact, rows.conversion, types, sure,
+                     tuple(scales.get(c) for c in names))

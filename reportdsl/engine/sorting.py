@@ -1,0 +1,165 @@
+"""Ordering rows: the key order of LANGUAGE.md §5, and a bounded-memory sort.
+
+In: records ``(*sort_key, row_number, payload)`` in source order. Out: the same
+records ordered by the sort key items then ``row_number`` (so ties keep source order),
+from memory when they fit the budget, else from sorted runs spilled to temporary
+files and merged.
+
+Key order: ascending (``desc`` reverses), null last in both directions, values of
+different kinds (possible only for untyped columns) ordered numbers < text <
+dates < date-times < others instead of failing.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import heapq
+import pickle
+import sys
+import tempfile
+from decimal import Decimal
+
+DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024  # bytes of records held before spilling
+_BATCH = 2000  # records per pickle call: amortises pickling overhead
+
+
+def rank_key(v):
+    """A total order over values of mixed kinds; null sorts last."""
+    if v is None:
+        return (9,)
+    if isinstance(v, bool):
+        return (0, int(v))
+    if isinstance(v, (int, float, Decimal)):
+        return (0, v)
+    if isinstance(v, str):
+        return (1, v)
+    if isinstance(v, _dt.datetime):
+        return (3, v.replace(tzinfo=None) if v.tzinfo else v)
+    if isinstance(v, _dt.date):
+        return (2, v)
+    return (8, repr(v))
+
+
+class Desc:
+    """Wraps a key part so it sorts descending inside an ascending tuple sort."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v):
+        self.v = v
+
+    def __lt__(self, other: "Desc") -> bool:
+        return other.v < self.v
+
+    def __gt__(self, other: "Desc") -> bool:
+        return other.v > self.v
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Desc) and self.v == other.v
+
+    def __hash__(self) -> int:
+        return hash(self.v)
+
+    def __reduce__(self):
+        return (Desc, (self.v,))
+
+
+TYPED = ("int", "decimal", "float", "string", "date", "datetime", "bool")
+
+
+def key_part_code(var: str, type_: str, desc: bool) -> str:
+    """Code for one sort-key component of ``var``: two items of a flat record tuple,
+    is-null then the value (flat tuples compare faster than nested ones)."""
+    value = var if type_ in TYPED else f"_rank_key({var})"
+    if desc:
+        value = f"_Desc({value})"
+    return f"{var} is None, {value}"
+
+
+def in_order(prev, new, desc: bool) -> bool:
+    """Whether group key ``new`` may follow ``prev`` (checks a database's ORDER BY)."""
+    if new is None:
+        return True
+    if prev is None:
+        return False
+    a, b = rank_key(prev), rank_key(new)
+    return a >= b if desc else a <= b
+
+
+def estimate_size(record, _depth: int = 0) -> int:
+    """Approximate bytes a record holds (tuples, their values)."""
+    size = sys.getsizeof(record)
+    if isinstance(record, (tuple, list)) and _depth < 3:
+        size += sum(estimate_size(v, _depth + 1) for v in record)
+    elif isinstance(record, Desc):
+        size += estimate_size(record.v, _depth + 1)
+    return size
+
+
+class ExternalSorter:
+    """Collects records, spilling sorted runs to temporary files past a budget."""
+
+    def __init__(self, memory_budget: int = DEFAULT_MEMORY_BUDGET):
+        self.budget = memory_budget
+        self.buffer: list = []
+        self.runs: list = []  # temporary files, each a sequence of pickled batches
+        self.capacity: int | None = None  # records per run, from the first records' size
+        self.spilled_rows = 0
+
+    def add_all(self, records: list) -> None:
+        self.buffer.extend(records)
+        if self.capacity is None and len(self.buffer) >= 200:
+            sample = self.buffer[:200]
+            per_record = max(64, sum(estimate_size(r) for r in sample) // len(sample))
+            self.capacity = max(1000, self.budget // per_record)
+        if self.capacity is not None and len(self.buffer) >= self.capacity:
+            self._spill()
+
+    def _spill(self) -> None:
+        self.buffer.sort()
+        f = tempfile.TemporaryFile(prefix="reportdsl-sort-")
+        buf = self.buffer
+        # one pickle per batch: a shared Pickler's memo would keep every record alive
+        for i in range(0, len(buf), _BATCH):
+            pickle.dump(buf[i : i + _BATCH], f, protocol=pickle.HIGHEST_PROTOCOL)
+        self.spilled_rows += len(buf)
+        f.seek(0)
+        self.runs.append(f)
+        self.buffer = []
+
+    def sorted_chunks(self):
+        """The records in order, as lists (chunks)."""
+        if not self.runs:
+            self.buffer.sort()
+            buf, self.buffer = self.buffer, []
+            for i in range(0, len(buf), _BATCH):
+                yield buf[i : i + _BATCH]
+            return
+        if self.buffer:
+            self._spill()
+        merged = heapq.merge(*(self._read_run(f) for f in self.runs))
+        chunk = []
+        append = chunk.append
+        for record in merged:
+            append(record)
+            if len(chunk) >= _BATCH:
+                yield chunk
+                chunk = []
+                append = chunk.append
+        if chunk:
+            yield chunk
+
+    @staticmethod
+    def _read_run(f):
+        while True:
+            try:
+                batch = pickle.load(f)
+            except EOFError:
+                return
+            yield from batch
+
+    def close(self) -> None:
+        for f in self.runs:
+            f.close()
+        self.runs = []
+        self.buffer = []

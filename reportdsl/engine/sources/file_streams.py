@@ -1,0 +1,119 @@
+"""Rows from CSV and JSON Lines files, in chunks, in file order.
+
+In: an absolute path (and how to name it in errors), the columns the report reads.
+Out: a row source — ``chunks()`` yields lists of rows; ``names``/``positions`` say
+where each read column sits; ``conversion`` says how raw values become typed:
+
+- CSV rows are the reader's lists of strings (``conversion="text"``): the
+  generated row code parses only the columns the report reads, and an empty
+  field is null. Column types are the plan's, else inferred from the first rows.
+- JSONL rows are tuples of the read columns' values (``conversion="python"``):
+  JSON numbers with a fraction are Decimals (their exact text), ISO date strings
+  become dates by the column's type.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+from decimal import Decimal
+
+from ...errors import ReportDataError, fail
+from .schema import csv_header, describe_csv, open_text, parse_json_record
+
+CHUNK_ROWS = 4096
+
+
+class CsvRows:
+    conversion = "text"
+    exact = False
+    ordered = False
+
+    def __init__(self, path: str, shown: str):
+        self.path = path
+        self.shown = shown
+        self.rows_read = 0
+        self._file = open_text(path, shown)
+        try:
+            self._reader = csv.reader(self._file)
+            self.names = csv_header(self._reader, shown)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            self.close()
+            raise fail(ReportDataError, f"cannot read source '{shown}': {exc}") from None
+        except BaseException:
+            self.close()
+            raise
+
+    def inferred_types(self) -> dict[str, str]:
+        return {c.name: c.type for c in describe_csv(self.path, self.shown)}
+
+    def chunks(self):
+        reader = self._reader
+        try:
+            while True:
+                try:
+                    rows = list(itertools.islice(reader, CHUNK_ROWS))
+                except (csv.Error, UnicodeDecodeError) as exc:
+                    raise fail(ReportDataError, f"reading source '{self.shown}' failed after "
+                                                f"{self.rows_read} rows: {exc}") from None
+                if not rows:
+                    return
+                self.rows_read += len(rows)
+                yield rows
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class JsonlRows:
+    conversion = "python"
+    exact = True
+    ordered = False
+
+    def __init__(self, path: str, shown: str, columns: list[str]):
+        self.path = path
+        self.shown = shown
+        self.names = list(columns)
+        self.rows_read = 0
+        self._file = open_text(path, shown)
+
+    def chunks(self):
+        names = self.names
+        loads = json.JSONDecoder(parse_float=Decimal).decode
+        lineno = 0
+        try:
+            lines = iter(self._file)
+            while True:
+                try:
+                    block = list(itertools.islice(lines, CHUNK_ROWS))
+                except UnicodeDecodeError as exc:
+                    raise fail(ReportDataError, f"reading source '{self.shown}' failed after "
+                                                f"{self.rows_read} rows: {exc}") from None
+                if not block:
+                    return
+                rows = []
+                for line in block:
+                    lineno += 1
+                    if not line.strip():
+                        continue
+                    try:
+                        record = loads(line)
+                        get = record.get
+                    except (ValueError, AttributeError):
+                        parse_json_record(line, lineno, self.shown)  # raises the clear error
+                        raise
+                    rows.append(tuple([get(n) for n in names]))
+                self.rows_read += len(rows)
+                yield rows
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -1,0 +1,33 @@
+"""The renderer's errors: ``ReportError`` subclasses, in the report author's terms.
+
+In: a message and the plan it is about. Out: exceptions whose ``str()`` is the
+compiler-style text the CLI prints (``sales.report: error: …``).
+"""
+
+from __future__ import annotations
+
+from reportdsl.errors import Diagnostic, ReportError, SourceText
+from reportdsl.plan.models import Plan
+
+
+class ReportRenderError(ReportError):
+    """The document could not be produced: a Typst error, an output that cannot be
+    written, an internal fault."""
+
+
+class ReportLayoutError(ReportRenderError):
+    """A layout setting in the plan the renderer cannot draw."""
+
+
+class ReportTemplateError(ReportRenderError):
+    """A template that cannot be found, parsed or rendered."""
+
+
+class ReportFormatError(ReportRenderError):
+    """A locale, currency or format argument that cannot be used."""
+
+
+def report_error(kind: type[ReportError], plan: Plan | None, message: str) -> ReportError:
+    """An error about the report as a whole, shown under its file name."""
+    source = SourceText(plan.filename, "") if plan is not None else None
+    return kind(Diagnostic(message, source))

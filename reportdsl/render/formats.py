@@ -1,0 +1,337 @@
+"""Value formatting for the page: LANGUAGE.md §8 formats through Babel (CLDR).
+
+In: a report's ``locale`` and ``currency``, a plan ``Format`` (or ``None``) and the
+Python values the engine emits (``None``, ``bool``, ``int``, ``Decimal``, ``float``,
+``str``, ``date``, ``datetime``). Out: ``ValueFormatter.formatter(fmt)``, a function
+value → display text. Only the renderer formats; the JSON result keeps raw values.
+
+Formats
+- ``number`` — the locale's decimal pattern (grouping, up to 3 decimals);
+  ``number(N)`` exactly N decimals.
+- ``currency`` / ``currency("EUR")`` — the locale's currency pattern with the report's
+  (or the given) currency and that currency's usual decimals.
+- ``percent`` / ``percent(N)`` — ×100 with the locale's percent pattern, N decimals
+  (0.153 | percent(1) → ``15.3%`` in en_US, ``15,3 %`` in de_DE).
+- ``date`` / ``datetime`` — the locale's medium form; with an argument, a CLDR pattern
+  (``date("yyyy-MM-dd")``) or one of ``short medium long full``.
+- ``upper`` / ``lower`` — the default text of the value, upper/lower-cased.
+
+Defaults, for a value printed without a format
+- null → empty text (always, with or without a format);
+- ``str`` as is; ``bool`` → ``true`` / ``false``;
+- ``int`` → plain digits, no grouping (ints are often ids and years: ``2024``, not
+  ``2,024``);
+- ``Decimal`` → locale grouping and decimal sign, keeping the value's own decimals
+  (``1234.50`` → ``1,234.50``), at most 6;
+- ``float`` → locale grouping, up to 6 decimals, trailing zeros dropped;
+- ``date`` / ``datetime`` → as the ``date`` / ``datetime`` formats.
+
+A format that does not fit the value (``currency`` on a text, ``date`` on a number)
+prints the value's default text instead of failing the build; ``date`` accepts an
+ISO date string. Rounding is half-up (``2.345 | number(2)`` → ``2.35``), and a value
+that rounds to zero never shows a minus sign.
+
+Numbers are on the hot path (every detail cell), so ``NumberFormat`` renders
+CLDR number patterns itself from Babel's parsed pattern and the locale's symbols,
+about 5× faster than ``babel.numbers.format_*``; tests check it against Babel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Callable
+
+import babel.dates
+import babel.numbers
+from babel import Locale, UnknownLocaleError
+
+from reportdsl.plan.models import Format
+
+from .errors import ReportFormatError
+
+Formatter = Callable[[Any], str]
+
+DEFAULT_MAX_DECIMALS = 6
+_DATE_STYLES = ("short", "medium", "long", "full")
+
+
+def parse_locale(name: str) -> Locale:
+    try:
+        return Locale.parse(name.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise ReportFormatError(f"unknown locale '{name}' (expected a CLDR locale such as en_US)")
+
+
+class NumberFormat:
+    """One CLDR number pattern for one locale, applied without Babel's per-call cost.
+
+    Follows ``babel.numbers.NumberPattern.apply`` for plain (non-scientific,
+    non-significant-digit) patterns, with half-up rounding and no ``-0``.
+    """
+
+    def __init__(
+        self,
+        pattern: str,
+        locale: Locale,
+        *,
+        frac: tuple[int, int] | None = None,
+        currency: str | None = None,
+    ) -> None:
+        parsed = babel.numbers.parse_pattern(pattern)
+        if parsed.exp_prec or "@" in parsed.pattern:
+            raise ReportFormatError(f"unsupported number pattern '{pattern}'")
+        if frac is None:
+            frac = parsed.frac_prec
+            if currency is not None:
+                digits = babel.numbers.get_currency_precision(currency)
+                frac = (digits, digits)
+        self.min_frac, self.max_frac = frac
+        self.quantum = Decimal(1).scaleb(-self.max_frac)
+        self.scale = parsed.scale
+        self.min_int = parsed.int_prec[0]
+        self.grouping = parsed.grouping
+        self.group_symbol = babel.numbers.get_group_symbol(locale)
+        self.decimal_symbol = babel.numbers.get_decimal_symbol(locale)
+        affixes = []
+        for text in (*parsed.prefix, *parsed.suffix):
+            if currency is not None and "¤" in text:
+                text = text.replace("¤¤¤", babel.numbers.get_currency_name(currency, 2, locale))
+                text = text.replace("¤¤", currency.upper())
+                text = text.replace("¤", babel.numbers.get_currency_symbol(currency, locale))
+            text = re.sub(r"'([^']*)'", lambda m: m.group(1) or "'", text)
+            affixes.append(text)
+        # The minus is the pattern's plain "-", as Babel prints it.
+        self.pos_prefix, self.neg_prefix, self.pos_suffix, self.neg_suffix = affixes
+        self.plain_grouping = self.grouping == (3, 3)
+
+    def __call__(self, value: Any) -> str:
+        if value.__class__ is not Decimal:
+            if value.__class__ is int and not self.scale:
+                return self._assemble(value < 0, str(abs(value)), "")
+            value = _to_decimal(value)
+            if value is None or not value.is_finite():
+                return _default_text(value)
+        if self.scale:
+            value = value.scaleb(self.scale)
+        rounded = abs(value).quantize(self.quantum, ROUND_HALF_UP)
+        whole, _, fraction = f"{rounded:f}".partition(".")
+        return self._assemble(value < 0 and bool(rounded), whole, fraction)
+
+    def _assemble(self, negative: bool, whole: str, fraction: str) -> str:
+        if len(whole) < self.min_int:
+            whole = "0" * (self.min_int - len(whole)) + whole
+        if len(whole) > self.grouping[0]:
+            whole = self._group(whole)
+        fraction = self._fraction(fraction)
+        if negative:
+            return self.neg_prefix + whole + fraction + self.neg_suffix
+        return self.pos_prefix + whole + fraction + self.pos_suffix
+
+    def _group(self, digits: str) -> str:
+        if self.plain_grouping:
+            return f"{int(digits):,}".replace(",", self.group_symbol)
+        size, parts = self.grouping[0], []
+        while len(digits) > size:
+            parts.append(digits[-size:])
+            digits = digits[:-size]
+            size = self.grouping[1]
+        parts.append(digits)
+        return self.group_symbol.join(reversed(parts))
+
+    def _fraction(self, digits: str) -> str:
+        if self.max_frac == 0:
+            return ""
+        if len(digits) < self.min_frac:
+            digits += "0" * (self.min_frac - len(digits))
+        digits = digits[: self.min_frac] + digits[self.min_frac :].rstrip("0")
+        return self.decimal_symbol + digits if digits else ""
+
+
+def _to_decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value)
+    if isinstance(value, float):
+        # repr() is the shortest text that round-trips: 2.675 rounds like "2.675".
+        return Decimal(repr(value))
+    return None
+
+
+def _default_text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+class ValueFormatter:
+    """Formatters for one report: ``formatter(fmt)`` returns value → text."""
+
+    def __init__(self, locale: str = "en_US", currency: str = "USD") -> None:
+        self.locale = parse_locale(locale)
+        self.currency = currency.upper()
+        self.group_symbol = babel.numbers.get_group_symbol(self.locale)
+        self._number = NumberFormat(self.locale.decimal_formats[None].pattern, self.locale)
+        self._cache: dict[tuple, Formatter] = {}
+        self._decimal_by_scale: dict[int, NumberFormat] = {}
+        self._medium_date = self._date_formatter("medium", dates_only=True)
+        self._medium_datetime = self._date_formatter("medium", dates_only=False)
+
+    # ---- defaults ----------------------------------------------------------------
+
+    def default_text(self, value: Any) -> str:
+        """The text of a value printed without a format."""
+        cls = value.__class__
+        if cls is str:
+            return value
+        if value is None:
+            return ""
+        if cls is int:
+            return str(value)
+        if cls is Decimal:
+            if not value.is_finite():
+                return str(value)
+            scale = min(max(-value.as_tuple().exponent, 0), DEFAULT_MAX_DECIMALS)
+            return self._decimal_format(scale)(value)
+        if cls is bool:
+            return "true" if value else "false"
+        if cls is float:
+            if value != value or value in (float("inf"), float("-inf")):
+                return str(value)
+            return self._decimal_format(-DEFAULT_MAX_DECIMALS)(value)
+        if isinstance(value, dt.datetime):
+            return self._medium_datetime(value)
+        if isinstance(value, dt.date):
+            return self._medium_date(value)
+        return str(value)
+
+    def _decimal_format(self, scale: int) -> NumberFormat:
+        """Grouped number with exactly ``scale`` decimals (``-n``: up to n)."""
+        fmt = self._decimal_by_scale.get(scale)
+        if fmt is None:
+            frac = (0, -scale) if scale < 0 else (scale, scale)
+            fmt = NumberFormat(
+                self.locale.decimal_formats[None].pattern, self.locale, frac=frac
+            )
+            self._decimal_by_scale[scale] = fmt
+        return fmt
+
+    # ---- formats -----------------------------------------------------------------
+
+    def formatter(self, fmt: Format | None) -> Formatter:
+        """value → text for ``fmt`` (``None``: the default text); null → ``""``."""
+        if fmt is None:
+            return self.default_text
+        key = (fmt.name, tuple(fmt.args))
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._build(fmt)
+        return found
+
+    def format(self, value: Any, fmt: Format | None = None) -> str:
+        return self.formatter(fmt)(value)
+
+    def _build(self, fmt: Format) -> Formatter:
+        name, args = fmt.name, list(fmt.args)
+        default = self.default_text
+        if name in ("upper", "lower"):
+            change = str.upper if name == "upper" else str.lower
+            return lambda v: change(default(v))
+        if name == "number":
+            if args:
+                decimals = _int_arg(fmt, args[0])
+                pattern = NumberFormat(
+                    self.locale.decimal_formats[None].pattern,
+                    self.locale,
+                    frac=(decimals, decimals),
+                )
+            else:
+                pattern = self._number
+            return _numeric(pattern, default)
+        if name == "currency":
+            code = str(args[0]).upper() if args else self.currency
+            if not re.fullmatch(r"[A-Z]{3}", code):
+                raise ReportFormatError(f"currency '{code}' is not a 3-letter ISO 4217 code")
+            pattern = NumberFormat(
+                self.locale.currency_formats["standard"].pattern, self.locale, currency=code
+            )
+            return _numeric(pattern, default)
+        if name == "percent":
+            frac = None
+            if args:
+                decimals = _int_arg(fmt, args[0])
+                frac = (decimals, decimals)
+            pattern = NumberFormat(
+                self.locale.percent_formats[None].pattern, self.locale, frac=frac
+            )
+            return _numeric(pattern, default)
+        if name == "date":
+            return self._date_formatter(str(args[0]) if args else "medium", dates_only=True)
+        if name == "datetime":
+            return self._date_formatter(str(args[0]) if args else "medium", dates_only=False)
+        raise ReportFormatError(f"unknown format '{name}'")
+
+    def _date_formatter(self, pattern: str, *, dates_only: bool) -> Formatter:
+        locale, default = self.locale, self.default_text
+        try:
+            if pattern not in _DATE_STYLES:
+                babel.dates.parse_pattern(pattern)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ReportFormatError(f"invalid date pattern '{pattern}': {exc}")
+        cache: dict[Any, str] = {}  # report dates repeat a lot; Babel is slow per call
+
+        def format_date(value: Any) -> str:
+            found = cache.get(value)
+            if found is not None:
+                return found
+            when = _as_datetime_value(value)
+            if when is None:
+                return default(value)
+            try:
+                if dates_only:
+                    day = when.date() if isinstance(when, dt.datetime) else when
+                    text = babel.dates.format_date(day, pattern, locale=locale)
+                else:
+                    if not isinstance(when, dt.datetime):
+                        when = dt.datetime.combine(when, dt.time())
+                    text = babel.dates.format_datetime(when, pattern, locale=locale)
+            except (ValueError, KeyError, AttributeError) as exc:
+                raise ReportFormatError(f"cannot format {value!r} with '{pattern}': {exc}")
+            if len(cache) > 50_000:
+                cache.clear()
+            cache[value] = text
+            return text
+
+        return format_date
+
+
+def _numeric(pattern: NumberFormat, default: Formatter) -> Formatter:
+    def format_number(value: Any) -> str:
+        cls = value.__class__
+        if cls is int or cls is Decimal or cls is float:
+            try:
+                return pattern(value)
+            except InvalidOperation:
+                return default(value)
+        return default(value)
+
+    return format_number
+
+
+def _as_datetime_value(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value) if "T" in value or " " in value else dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _int_arg(fmt: Format, arg: Any) -> int:
+    if isinstance(arg, bool) or not isinstance(arg, int) or not 0 <= arg <= 20:
+        raise ReportFormatError(
+            f"format '{fmt.name}' expects a number of decimals from 0 to 20, got {arg!r}"
+        )
+    return arg

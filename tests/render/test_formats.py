@@ -1,0 +1,166 @@
+"""Formats (LANGUAGE.md §8) through Babel, and the defaults for unformatted values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from decimal import Decimal
+
+import babel.numbers
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reportdsl.plan.models import Format
+from reportdsl.render.errors import ReportFormatError
+from reportdsl.render.formats import NumberFormat, ValueFormatter
+
+
+def fmt(name, *args):
+    return Format(name=name, args=list(args))
+
+
+@pytest.fixture(scope="module")
+def us():
+    return ValueFormatter("en_US", "USD")
+
+
+@pytest.fixture(scope="module")
+def de():
+    return ValueFormatter("de_DE", "EUR")
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (None, ""),
+        ("text", "text"),
+        (True, "true"),
+        (False, "false"),
+        (2024, "2024"),  # ints: no grouping (ids, years)
+        (-1234567, "-1234567"),
+        (Decimal("1234.50"), "1,234.50"),  # Decimals keep their decimals
+        (Decimal("3"), "3"),
+        (Decimal("58.15333333333333333333"), "58.153333"),  # at most 6
+        (0.05, "0.05"),
+        (1234.5, "1,234.5"),
+        (1 / 3, "0.333333"),
+        (dt.date(2024, 1, 31), "Jan 31, 2024"),
+    ],
+)
+def test_defaults_en_us(us, value, expected):
+    assert us.format(value) == expected
+
+
+def test_defaults_follow_the_locale(de):
+    assert de.format(Decimal("1234.50")) == "1.234,50"
+    assert de.format(dt.date(2024, 1, 31)) == "31.01.2024"
+    assert de.format(2024) == "2024"
+
+
+@pytest.mark.parametrize(
+    "value, format, expected",
+    [
+        (1234567, fmt("number"), "1,234,567"),
+        (Decimal("1234.5678"), fmt("number"), "1,234.568"),
+        (Decimal("2.345"), fmt("number", 2), "2.35"),  # half-up
+        (2.675, fmt("number", 2), "2.68"),  # floats round as written, not as binary
+        (Decimal("-0.001"), fmt("number", 2), "0.00"),  # no "-0.00"
+        (5, fmt("number", 2), "5.00"),
+        (Decimal("1234.5"), fmt("currency"), "$1,234.50"),
+        (Decimal("-1234.5"), fmt("currency"), "-$1,234.50"),
+        (Decimal("1234.5"), fmt("currency", "EUR"), "€1,234.50"),
+        (Decimal("1234.5"), fmt("currency", "JPY"), "¥1,235"),
+        (Decimal("0.153"), fmt("percent"), "15%"),
+        (Decimal("0.153"), fmt("percent", 1), "15.3%"),
+        (0.153, fmt("percent", 1), "15.3%"),
+        (dt.date(2024, 1, 31), fmt("date"), "Jan 31, 2024"),
+        (dt.date(2024, 1, 31), fmt("date", "yyyy-MM-dd"), "2024-01-31"),
+        (dt.date(2024, 1, 31), fmt("date", "long"), "January 31, 2024"),
+        (dt.datetime(2024, 1, 31, 8, 5), fmt("date", "dd.MM.yyyy"), "31.01.2024"),
+        (dt.datetime(2024, 1, 31, 8, 5), fmt("datetime", "yyyy-MM-dd HH:mm"), "2024-01-31 08:05"),
+        (dt.date(2024, 1, 31), fmt("datetime", "yyyy-MM-dd HH:mm"), "2024-01-31 00:00"),
+        ("2024-01-31", fmt("date", "dd/MM/yyyy"), "31/01/2024"),  # ISO text is a date
+        ("Mixed Case", fmt("upper"), "MIXED CASE"),
+        ("Mixed Case", fmt("lower"), "mixed case"),
+        (Decimal("1234.50"), fmt("upper"), "1,234.50"),
+        # a format that does not fit the value prints the default text
+        ("abc", fmt("currency"), "abc"),
+        (42, fmt("date"), "42"),
+        (True, fmt("number"), "true"),
+    ],
+)
+def test_formats_en_us(us, value, format, expected):
+    assert us.format(value, format) == expected
+
+
+@pytest.mark.parametrize("format", [fmt(n) for n in ("number", "currency", "percent", "date", "datetime", "upper", "lower")])
+def test_null_formats_as_empty(us, format):
+    assert us.format(None, format) == ""
+
+
+def test_formats_de_de(de):
+    assert de.format(Decimal("1234.5"), fmt("currency")) == "1.234,50\xa0€"
+    assert de.format(Decimal("0.153"), fmt("percent", 1)) == "15,3\xa0%"
+    assert de.format(1234567, fmt("number")) == "1.234.567"
+    assert de.format(dt.date(2024, 1, 31), fmt("date", "EEEE d. MMMM y")) == "Mittwoch 31. Januar 2024"
+
+
+def test_indian_grouping():
+    assert ValueFormatter("en_IN").format(1234567, fmt("number")) == "12,34,567"
+
+
+def test_bad_settings_are_report_errors():
+    with pytest.raises(ReportFormatError, match="unknown locale"):
+        ValueFormatter("xx_YY")
+    with pytest.raises(ReportFormatError, match="decimals"):
+        ValueFormatter().formatter(fmt("number", 99))
+    with pytest.raises(ReportFormatError, match="ISO 4217"):
+        ValueFormatter().formatter(fmt("currency", "euro"))
+
+
+LOCALES = ["en_US", "de_DE", "fr_FR", "de_CH", "en_IN", "ja_JP", "ar_EG", "sv_SE", "nl_NL", "pt_BR"]
+numbers = st.one_of(
+    st.integers(min_value=-10**15, max_value=10**15),
+    st.decimals(min_value=-10**12, max_value=10**12, places=4, allow_nan=False, allow_infinity=False),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=numbers, locale=st.sampled_from(LOCALES), kind=st.sampled_from(["number", "currency", "percent"]),
+       decimals=st.one_of(st.none(), st.integers(0, 4)))
+def test_number_format_matches_babel(value, locale, kind, decimals):
+    """The fast path renders CLDR patterns exactly as Babel does (rounding half-up)."""
+    formatter = ValueFormatter(locale, "EUR")
+    args = [] if decimals is None or kind == "currency" else [decimals]
+    ours = formatter.format(value, fmt(kind, *args))
+    with decimal.localcontext() as ctx:
+        ctx.rounding = decimal.ROUND_HALF_UP
+        loc = formatter.locale
+        number = Decimal(value)
+        if kind == "number":
+            pattern = babel.numbers.parse_pattern(loc.decimal_formats[None].pattern)
+            frac = (decimals, decimals) if decimals is not None else None
+            theirs = _apply(pattern, number, loc, frac=frac)
+        elif kind == "currency":
+            theirs = babel.numbers.format_currency(number, "EUR", locale=loc)
+        else:
+            pattern = babel.numbers.parse_pattern(loc.percent_formats[None].pattern)
+            frac = (decimals, decimals) if decimals is not None else None
+            theirs = _apply(pattern, number, loc, frac=frac)
+    # Babel prints "-0" for a negative value that rounds to zero; we do not.
+    if theirs != ours:
+        assert theirs.replace("-", "", 1) == ours
+
+
+def _apply(pattern, number, loc, frac):
+    if frac is not None:
+        pattern.frac_prec = frac
+    return pattern.apply(number, loc)
+
+
+def test_number_format_rejects_scientific_patterns():
+    from babel import Locale
+
+    with pytest.raises(ReportFormatError):
+        NumberFormat("#E0", Locale.parse("en_US"))

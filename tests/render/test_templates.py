@@ -1,0 +1,114 @@
+"""`template "NAME-OR-PATH"`: built-in and user templates, the escaping hook, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from reportdsl.engine.events import ReportEnd
+from reportdsl.render import ReportRenderError, ReportTemplateError, TypstDocumentSink, compile_document
+from reportdsl.render.template import builtin_template_names
+
+from .support import band_values, pdf_pages, plan_of
+
+REPORT = """
+report templated {
+  title "Templated"
+  TEMPLATE
+  page_header { text "{title}" }
+  detail { column a "A" = a }
+}
+"""
+
+
+def _plan(tmp_path, template_line=""):
+    return plan_of(REPORT.replace("TEMPLATE", template_line), base_dir=tmp_path)
+
+
+def _render(plan, tmp_path, rows=("x",)):
+    sink = TypstDocumentSink(plan, tmp_path / "work")
+    sink.report_start({}, band_values(plan.page_header, "Templated"))
+    for row in rows:
+        sink.detail((row,))
+    sink.report_end(ReportEnd(values={}, row_count=len(rows), rows_read=len(rows), no_data=False))
+    return compile_document(sink.finish(), "pdf")
+
+
+def test_builtin_templates_are_listed():
+    assert "report" in builtin_template_names()
+    assert all(not name.startswith("_") for name in builtin_template_names())
+
+
+def test_named_builtin_template(tmp_path):
+    rendered = _render(_plan(tmp_path, 'template "report"'), tmp_path)
+    assert "Templated" in pdf_pages(rendered.pages[0])[0]
+
+
+def test_unknown_builtin_template(tmp_path):
+    with pytest.raises(ReportTemplateError, match="unknown template 'fancy'.*report"):
+        TypstDocumentSink(_plan(tmp_path, 'template "fancy"'), tmp_path / "work")
+
+
+def test_missing_template_file(tmp_path):
+    with pytest.raises(ReportTemplateError, match="template 'mine.typ.j2' not found"):
+        TypstDocumentSink(_plan(tmp_path, 'template "mine.typ.j2"'), tmp_path / "work")
+
+
+def test_user_template_extends_the_builtin(tmp_path):
+    (tmp_path / "big.typ.j2").write_text(
+        '{% extends "builtin/report.typ.j2" %}\n'
+        "{% block settings %}{{ super() }}#let rd-font-size = 14pt\n"
+        "// title: {{ report.title }}, first column: {{ columns[0].label }}\n"
+        "{% macro note(x) %}// note {{ x }}{% endmacro %}{{ note(report.name) }}\n{% endblock %}\n",
+        encoding="utf-8",
+    )
+    plan = _plan(tmp_path, 'template "big.typ.j2"')
+    sink = TypstDocumentSink(plan, tmp_path / "work")
+    # plan text comes out as string literals, even in a comment
+    assert '// title: "Templated", first column: "A"' in sink.preamble
+    assert '// note "templated"' in sink.preamble  # macro output is code, its values quoted
+    sink.close()
+    rendered = _render(plan, tmp_path)
+    assert "Templated" in pdf_pages(rendered.pages[0])[0]
+
+
+def test_template_values_are_always_quoted(tmp_path):
+    (tmp_path / "evil.typ.j2").write_text(
+        '{% extends "builtin/report.typ.j2" %}\n'
+        "{% block settings %}{{ super() }}#let label = {{ columns[0].label | safe }}\n{% endblock %}\n",
+        encoding="utf-8",
+    )
+    plan = plan_of(REPORT.replace("TEMPLATE", 'template "evil.typ.j2"').replace('"A"', '"#read(\\"x\\")"'),
+                   base_dir=tmp_path)
+    sink = TypstDocumentSink(plan, tmp_path / "work")
+    assert '#let label = "#read(\\"x\\")"' in sink.preamble  # |safe changes nothing
+    sink.close()
+
+
+def test_strict_undefined_names_the_problem(tmp_path):
+    (tmp_path / "typo.typ.j2").write_text('{% extends "builtin/report.typ.j2" %}\n'
+                                           "{% block settings %}{{ super() }}{{ report.titel }}{% endblock %}\n",
+                                           encoding="utf-8")
+    with pytest.raises(ReportTemplateError, match="titel"):
+        TypstDocumentSink(_plan(tmp_path, 'template "typo.typ.j2"'), tmp_path / "work")
+
+
+def test_template_syntax_error_has_a_line(tmp_path):
+    (tmp_path / "broken.typ.j2").write_text("line one\n{% if %}\n", encoding="utf-8")
+    with pytest.raises(ReportTemplateError, match=r"broken.typ.j2:2"):
+        TypstDocumentSink(_plan(tmp_path, 'template "broken.typ.j2"'), tmp_path / "work")
+
+
+def test_typst_error_in_a_user_template_names_it(tmp_path):
+    (tmp_path / "bad.typ.j2").write_text('{% extends "builtin/report.typ.j2" %}\n'
+                                          "{% block settings %}{{ super() }}#let rd-font-size = nonsense\n{% endblock %}\n",
+                                          encoding="utf-8")
+    with pytest.raises(ReportRenderError, match="check template 'bad.typ.j2'.*unknown variable: nonsense"):
+        _render(_plan(tmp_path, 'template "bad.typ.j2"'), tmp_path)
+
+
+def test_typst_warnings_reach_the_caller(tmp_path):
+    (tmp_path / "font.typ.j2").write_text('{% extends "builtin/report.typ.j2" %}\n'
+                                           '{% block settings %}{{ super() }}#let rd-font = ("No Such Font Family",)\n{% endblock %}\n',
+                                           encoding="utf-8")
+    rendered = _render(_plan(tmp_path, 'template "font.typ.j2"'), tmp_path)
+    assert any("no such font family" in w.lower() for w in rendered.warnings)
