@@ -119,7 +119,7 @@ class RowCode:
         ctx = LineContext("column", f"column '{name}'", column=name, type=type_)
         if self.layout.conversion == "text":
             if type_ == "decimal":  # cached: prices repeat
-                buf.emit(indent, f"{v} = (_DEC_TEXT.get({v}) or _parse_decimal({v})) if {v} else None", ctx)
+                buf.emit(indent, f"{v} = _DEC_TEXT[{v}] if {v} else None", ctx)
             elif type_ in TEXT_PARSE:
                 buf.emit(indent, f"{v} = {TEXT_PARSE[type_]}({v}) if {v} else None", ctx)
             else:
@@ -134,11 +134,11 @@ class RowCode:
 
                 cache, convert = decimal_converter(scale)
                 c, f = self.ctx.const(cache, "DC"), self.ctx.const(convert, "DCF")
-                buf.emit(indent, f"if {v}.__class__ is float: {v} = {c}.get({v}) or {f}({v})", ctx)
+                buf.emit(indent, f"if {v}.__class__ is float: {v} = {c}[{v}]", ctx)
                 buf.emit(indent, f"elif {v}.__class__ is not _Dec and {v} is not None: {v} = {f}({v})", ctx)
                 return
             else:
-                buf.emit(indent, f"if {v}.__class__ is float: {v} = _DEC_CACHE.get({v}) or _dec_f({v})", ctx)
+                buf.emit(indent, f"if {v}.__class__ is float: {v} = _DEC_CACHE[{v}]", ctx)
             buf.emit(indent, f"elif {v}.__class__ is not _Dec and {v} is not None: {v} = _coerce_decimal({v})", ctx)
         elif type_ in PY_CLASS:
             buf.emit(indent, f"if {v}.__class__ is not {PY_CLASS[type_]} and {v} is not None: "

@@ -15,35 +15,44 @@ from decimal import Decimal, InvalidOperation
 from .functions import _text
 from .sources.text_values import parse_date, parse_datetime
 
-_DECIMALS_FROM_FLOAT: dict[float, Decimal] = {}
+class ConversionCache(dict):
+    """raw value -> converted value, computed on a miss: generated code writes
+    ``CACHE[x]`` (one C-level lookup). Columns of prices repeat their values, and the
+    conversion is the slow part. Forgets everything past a size bound."""
+
+    __slots__ = ("convert",)
+
+    def __init__(self, convert):
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, key):
+        value = self.convert(key)
+        if len(self) >= 200_000:
+            self.clear()
+        self[key] = value
+        return value
 
 
 def decimal_from_float(f: float) -> Decimal:
-    """The decimal a float was written as (``146.63`` -> ``Decimal('146.63')``).
+    """The decimal a float was written as (``146.63`` -> ``Decimal('146.63')``):
+    databases without a decimal storage class (SQLite) hand DECIMAL columns back
+    as floats, whose shortest repr is the decimal that was stored."""
+    return Decimal(repr(f))
 
-    Databases without a decimal storage class (SQLite) hand DECIMAL columns back
-    as floats; their shortest repr is the decimal that was stored. Cached because
-    such columns repeat values (prices) and the conversion is the slow part.
-    """
-    d = _DECIMALS_FROM_FLOAT.get(f)
-    if d is None:
-        if len(_DECIMALS_FROM_FLOAT) > 200_000:
-            _DECIMALS_FROM_FLOAT.clear()
-        d = _DECIMALS_FROM_FLOAT[f] = Decimal(repr(f))
-    return d
 
+DECIMALS_FROM_FLOAT = ConversionCache(decimal_from_float)
 
 _SCALED_CONVERTERS: dict[int, tuple] = {}
 
 
 def decimal_converter(scale: int):
-    """(cache, convert) for floats from a DECIMAL(p, ``scale``) column: the value is
-    given ``scale`` places (SQLite stores 4.50 as 4.5), so every database yields the
+    """(cache of floats, convert anything) for a DECIMAL(p, ``scale``) column: values
+    get ``scale`` places (SQLite stores 4.50 as 4.5), so every database yields the
     same Decimal; a value with more places than declared keeps them all."""
     hit = _SCALED_CONVERTERS.get(scale)
     if hit is not None:
         return hit
-    cache: dict[float, Decimal] = {}
     exponent = Decimal(1).scaleb(-scale)
 
     def convert(v) -> Decimal:
@@ -54,21 +63,17 @@ def decimal_converter(scale: int):
                 d = d.quantize(exponent)
             except InvalidOperation:
                 pass
-        if isinstance(v, float):
-            if len(cache) > 200_000:
-                cache.clear()
-            cache[v] = d
         return d
 
-    _SCALED_CONVERTERS[scale] = (cache, convert)
-    return cache, convert
+    _SCALED_CONVERTERS[scale] = (ConversionCache(convert), convert)
+    return _SCALED_CONVERTERS[scale]
 
 
 def coerce_decimal(v):
     if v is None or isinstance(v, Decimal):
         return v
     if isinstance(v, float):
-        return decimal_from_float(v)
+        return DECIMALS_FROM_FLOAT[v]
     if isinstance(v, bool):
         raise ValueError
     if isinstance(v, int):

@@ -35,7 +35,7 @@ from .params import resolve_params
 from .runtime import OverLimit, Runtime, row_number_in_chunk
 from .sorting import DEFAULT_MEMORY_BUDGET, Desc, ExternalSorter, rank_key
 from .sources.opening import column_type, open_source, trusted
-from .sources.text_values import _DECIMAL_TEXT, parse_bool, parse_date, parse_datetime, parse_decimal
+from .sources.text_values import parse_bool, parse_date, parse_datetime, parse_decimal
 
 
 @dataclass
@@ -55,12 +55,13 @@ class RunStats:
 
 _START = object()  # the group key before the first row: unequal to every key
 
+DECIMALS_FROM_TEXT = conv.ConversionCache(parse_decimal)
+
 _BASE_NAMESPACE = {
     **HELPERS, **AGG_RUNTIME,
     "_START": _START, "_OverLimit": OverLimit, "_rank_key": rank_key, "_Desc": Desc,
-    "_Dec": Decimal, "_date": _dt.date, "_datetime": _dt.datetime, "_dec_f": conv.decimal_from_float,
-    "_DEC_CACHE": conv._DECIMALS_FROM_FLOAT, "_row_number": row_number_in_chunk,
-    "_parse_decimal": parse_decimal, "_DEC_TEXT": _DECIMAL_TEXT, "_parse_date": parse_date, "_parse_datetime": parse_datetime,
+    "_Dec": Decimal, "_date": _dt.date, "_datetime": _dt.datetime, "_DEC_CACHE": conv.DECIMALS_FROM_FLOAT, "_row_number": row_number_in_chunk,
+    "_DEC_TEXT": DECIMALS_FROM_TEXT, "_parse_date": parse_date, "_parse_datetime": parse_datetime,
     "_parse_bool": parse_bool,
     **{f"_coerce_{t}": f for t, f in conv.COERCE.items()},
 }

@@ -78,23 +78,13 @@ def parse_int(s: str) -> int:
     return int(s)
 
 
-_DECIMAL_TEXT: dict[str, Decimal] = {}
-
-
 def parse_decimal(s: str) -> Decimal:
-    """A decimal from its text; cached, as CSV columns of prices repeat values."""
-    d = _DECIMAL_TEXT.get(s)
-    if d is not None:
-        return d
     try:
         d = Decimal(s)
     except InvalidOperation:
         raise ValueError(s) from None
     if not d.is_finite():  # "NaN", "Infinity" are not numbers a report can sum
         raise ValueError(s)
-    if len(_DECIMAL_TEXT) > 200_000:
-        _DECIMAL_TEXT.clear()
-    _DECIMAL_TEXT[s] = d
     return d
 
 
