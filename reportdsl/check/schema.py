@@ -8,9 +8,33 @@ statement the columns stay unknown and any name may be a column.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import ReportError
+from ..syntax import ast
 from .context import CheckContext
 from .outline import Outline
+
+
+@dataclass(frozen=True)
+class SourceShape:
+    """The ``SourceSpec`` fields ``describe_columns`` reads, without pydantic: the
+    plan models would cost ``reportdsl check`` ~60 ms to import."""
+
+    kind: str
+    location: str
+    from_env: bool
+    table: str | None
+    query: str | None
+    types: dict[str, str]
+
+    @classmethod
+    def of(cls, source: ast.Source) -> "SourceShape":
+        return cls(
+            source.kind, source.location, source.from_env,
+            source.table.name if source.table else None, source.query,
+            {d.column.name: d.type.name for d in source.types},
+        )
 
 
 def read_source_schema(outline: Outline, ctx: CheckContext) -> None:
@@ -19,15 +43,14 @@ def read_source_schema(outline: Outline, ctx: CheckContext) -> None:
         return
     if any(d.span for d in ctx.diagnostics if d.span and source.span[0] <= d.span[0] < source.span[1]):
         return  # the statement itself is wrong; opening it would only say so again
-    from ..engine.sources import describe
-    from ..plan.source import source_spec
+    from ..engine.sources import describe_columns
 
     params = {p.name.name: p.type.name for p in outline.params}
     try:
-        columns = describe(source_spec(source), ctx.base_dir, params)
+        columns = describe_columns(SourceShape.of(source), ctx.base_dir, params)
     except ReportError as err:
         ctx.error(err.message, source.location_span)
         ctx.columns = None
         ctx.schema_failed = True
         return
-    ctx.columns = {c.name: c.type for c in columns}
+    ctx.columns = {name: type_ for name, type_ in columns}
