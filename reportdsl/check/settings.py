@@ -101,7 +101,7 @@ def _check_source(outline: Outline, ctx: CheckContext) -> None:
     if source is None:
         return
     if source.kind == "sql" and source.table is None and source.query is None:
-        ctx.error(f"a sql source needs 'table NAME' or 'query \"SELECT …\"' after its URL", source.span)
+        ctx.error("a sql source needs 'table NAME' or 'query \"SELECT …\"' after its URL", source.span)
     if source.kind != "sql" and (source.table is not None or source.query is not None):
         ctx.error(f"'table' and 'query' belong to sql sources, not {source.kind}", source.span)
     if source.types and source.kind != "csv":

@@ -36,14 +36,13 @@ from .errors import (
 )
 from .formats import ValueFormatter
 from .output import atomic_write, atomic_writer, page_paths, write_outputs
-from .pipeline import FanOutSink, RenderResult, render_report
+from .pipeline import RenderResult, render_report
 from .sink import TypstDocument, TypstDocumentSink
 from .template import builtin_template_names
 from .typst_text import typst_string
 
 __all__ = [
     "FORMATS",
-    "FanOutSink",
     "RenderResult",
     "RenderedDocument",
     "ReportFormatError",

@@ -22,6 +22,7 @@ from reportdsl.engine.events import ReportEnd, Sink
 from reportdsl.plan.models import Plan
 
 from .compile import RenderedDocument, compile_document, document_date_setting
+from ..engine.sinks import TeeSink
 from .output import write_outputs
 from .sink import TypstDocument, TypstDocumentSink
 
@@ -40,42 +41,6 @@ class RenderResult:
 
     def write(self, output: str | Path) -> list[Path]:
         return write_outputs(self.pages, output, self.format)
-
-
-class FanOutSink:
-    """Passes every event to several sinks, in order."""
-
-    def __init__(self, sinks: Sequence[Sink]) -> None:
-        self.sinks = list(sinks)
-        calls = [s.detail for s in self.sinks]
-        if len(calls) == 1:
-            self.detail = calls[0]  # the hot path, without a loop
-        else:
-            def detail(row: tuple) -> None:
-                for call in calls:
-                    call(row)
-
-            self.detail = detail
-
-    def report_start(self, params: Mapping[str, Any], values: Mapping[str, Any]) -> None:
-        for s in self.sinks:
-            s.report_start(params, values)
-
-    def group_start(self, level: int, key: Any, values: Mapping[str, Any]) -> None:
-        for s in self.sinks:
-            s.group_start(level, key, values)
-
-    def group_end(self, level: int, key: Any, row_count: int, values: Mapping[str, Any]) -> None:
-        for s in self.sinks:
-            s.group_end(level, key, row_count, values)
-
-    def resolve(self, slot: int, value: Any) -> None:
-        for s in self.sinks:
-            s.resolve(slot, value)
-
-    def report_end(self, end: ReportEnd) -> None:
-        for s in self.sinks:
-            s.report_end(end)
 
 
 def render_report(
@@ -107,7 +72,7 @@ def render_report(
         started = time.perf_counter()
         phase("reading")
         try:
-            target = FanOutSink([sink, *extra_sinks]) if extra_sinks else sink
+            target = TeeSink(sink, *extra_sinks) if extra_sinks else sink
             stats = run(plan, target, params=params or {}, source=source, **run_options)
             document: TypstDocument = sink.finish()
         finally:

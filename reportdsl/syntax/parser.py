@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Callable
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import LarkError, UnexpectedInput, VisitError
+from lark.exceptions import UnexpectedInput, VisitError
 
 from .. import resources
 from ..errors import ReportSyntaxError, SourceText, fail
