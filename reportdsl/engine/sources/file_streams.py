@@ -20,12 +20,24 @@ import json
 from decimal import Decimal
 
 from ...errors import ReportDataError, fail
+from .locations import read_failure
 from .schema import csv_header, describe_csv, open_text, parse_json_record
 
 CHUNK_ROWS = 4096
 
 
-class CsvRows:
+class FileRows:
+    """What the file streams share: an open text file, closed once."""
+
+    _file = None
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class CsvRows(FileRows):
     conversion = "text"
     exact = False
     ordered = False
@@ -55,8 +67,7 @@ class CsvRows:
                 try:
                     rows = list(itertools.islice(reader, CHUNK_ROWS))
                 except (csv.Error, UnicodeDecodeError) as exc:
-                    raise fail(ReportDataError, f"reading source '{self.shown}' failed after "
-                                                f"{self.rows_read} rows: {exc}") from None
+                    raise read_failure(self.shown, self.rows_read, str(exc)) from None
                 if not rows:
                     return
                 self.rows_read += len(rows)
@@ -64,13 +75,8 @@ class CsvRows:
         finally:
             self.close()
 
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
 
-
-class JsonlRows:
+class JsonlRows(FileRows):
     conversion = "python"
     exact = True
     ordered = False
@@ -92,8 +98,7 @@ class JsonlRows:
                 try:
                     block = list(itertools.islice(lines, CHUNK_ROWS))
                 except UnicodeDecodeError as exc:
-                    raise fail(ReportDataError, f"reading source '{self.shown}' failed after "
-                                                f"{self.rows_read} rows: {exc}") from None
+                    raise read_failure(self.shown, self.rows_read, str(exc)) from None
                 if not block:
                     return
                 rows = []
@@ -112,8 +117,3 @@ class JsonlRows:
                 yield rows
         finally:
             self.close()
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None

@@ -105,3 +105,8 @@ def _absolute(path: str, base_dir: str) -> str:
     if os.path.isabs(path):
         return os.path.normpath(path)
     return os.path.normpath(os.path.join(base_dir or ".", path))
+
+
+def read_failure(shown: str, rows_read: int, detail: str) -> ReportDataError:
+    """The error for a source that fails mid-stream: it says how far reading got."""
+    return fail(ReportDataError, f"reading source '{shown}' failed after {rows_read} rows: {detail}")

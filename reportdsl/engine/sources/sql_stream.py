@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from ...errors import ReportDataError, fail
 from ..sql_order import order_by
-from .locations import Location
+from .locations import Location, read_failure
 from .sql_schema import make_engine, short_db_error
 from .sql_text import for_sqlalchemy_text, query_parameters, strip_statement_end
 
@@ -212,8 +212,7 @@ class SqlRows:
                 except Exception as exc:  # noqa: BLE001 - a driver error mid-stream
                     if not _is_db_error(exc):
                         raise
-                    raise fail(ReportDataError, f"reading source '{self.shown}' failed after "
-                                                f"{self.rows_read} rows: {short_db_error(exc)}") from None
+                    raise read_failure(self.shown, self.rows_read, short_db_error(exc)) from None
                 if not rows:
                     return
                 self.rows_read += len(rows)
