@@ -24,9 +24,7 @@ from .events import Deferred, ReportEnd
 
 def json_value(v):
     """A value as the JSON result holds it (dates as ISO text; Decimal kept)."""
-    if isinstance(v, _dt.datetime):
-        return v.isoformat()
-    if isinstance(v, _dt.date):
+    if isinstance(v, _dt.date):  # datetimes too
         return v.isoformat()
     if isinstance(v, float) and not math.isfinite(v):
         return None
@@ -51,38 +49,33 @@ def _write(v, out: list[str], indent: int | None, level: int) -> None:
             out.append(text if "E" not in text else format(v, "f") if abs(v.adjusted()) < 30 else text)
         return
     if isinstance(v, dict):
-        if not v:
-            out.append("{}")
-            return
-        out.append("{")
-        items = list(v.items())
-        for i, (k, val) in enumerate(items):
-            if indent is not None:
-                out.append("\n" + " " * (indent * (level + 1)))
-            out.append(json.dumps(str(k), ensure_ascii=False) + ": ")
-            _write(val, out, indent, level + 1)
-            if i < len(items) - 1:
-                out.append(",")
-        if indent is not None:
-            out.append("\n" + " " * (indent * level))
-        out.append("}")
+        entries = [(json.dumps(str(k), ensure_ascii=False) + ": ", val) for k, val in v.items()]
+        _write_container("{", "}", entries, out, indent, level)
         return
     if isinstance(v, (list, tuple)):
-        if not v:
-            out.append("[]")
-            return
-        out.append("[")
-        for i, val in enumerate(v):
-            if indent is not None:
-                out.append("\n" + " " * (indent * (level + 1)))
-            _write(val, out, indent, level + 1)
-            if i < len(v) - 1:
-                out.append(",")
-        if indent is not None:
-            out.append("\n" + " " * (indent * level))
-        out.append("]")
+        _write_container("[", "]", [("", val) for val in v], out, indent, level)
         return
     out.append(json.dumps(json_value(v), ensure_ascii=False))
+
+
+def _write_container(
+    open_: str, close: str, entries: list[tuple[str, Any]], out: list[str], indent: int | None, level: int
+) -> None:
+    """An object or array: ``entries`` are (what precedes the value, the value)."""
+    if not entries:
+        out.append(open_ + close)
+        return
+    out.append(open_)
+    for i, (prefix, val) in enumerate(entries):
+        if indent is not None:
+            out.append("\n" + " " * (indent * (level + 1)))
+        out.append(prefix)
+        _write(val, out, indent, level + 1)
+        if i < len(entries) - 1:
+            out.append(",")
+    if indent is not None:
+        out.append("\n" + " " * (indent * level))
+    out.append(close)
 
 
 class RunResult:
