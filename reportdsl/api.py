@@ -49,14 +49,17 @@ def compile(text: str, filename: str = "<string>", base_dir: str | None = None) 
 
 
 def compile_file(path: str | os.PathLike) -> Report:
-    path = Path(path)
+    return compile(read_report(path), filename=str(path))
+
+
+def read_report(path: str | os.PathLike) -> str:
+    """A report file's text, or a ``ReportError`` that says why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise fail(ReportError, f"{path}: no such report file") from None
     except (OSError, UnicodeDecodeError) as err:
         raise fail(ReportError, f"{path}: cannot read the report: {err}") from None
-    return compile(text, filename=str(path))
 
 
 FORMATS = ("pdf", "png", "svg", "typ", "json")

@@ -71,7 +71,7 @@ def check(reports: tuple[str, ...]) -> None:
     failed = False
     for path in reports:
         try:
-            text = _read(path)
+            text = api.read_report(path)
             api.check(text, filename=path)
         except ReportError as err:
             show_error(err)
@@ -90,7 +90,7 @@ def plan(report: str) -> None:
     """Print the compiled plan (the aggregation config) as JSON."""
     from . import api
 
-    click.echo(api.plan(_read(report), filename=report).model_dump_json(indent=2))
+    click.echo(api.plan(api.read_report(report), filename=report).model_dump_json(indent=2))
 
 
 @main.command()
@@ -100,7 +100,7 @@ def parse(report: str) -> None:
     """Print the syntax tree (AST) as JSON."""
     from . import api
 
-    tree = api.parse(_read(report), filename=report)
+    tree = api.parse(api.read_report(report), filename=report)
     click.echo(json.dumps(_ast_json(tree), indent=2, ensure_ascii=False, default=str))
 
 
@@ -179,15 +179,6 @@ def _ast_json(node):
     if isinstance(node, (list, tuple)):
         return [_ast_json(v) for v in node]
     return node
-
-
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReportError(f"{path}: no such report file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ReportError(f"{path}: cannot read the report: {err}") from None
 
 
 if __name__ == "__main__":
