@@ -74,8 +74,9 @@ print(json.dumps({"imports": t1 - t0, "build": t2 - t1, "run": result.timings["r
 TYPST_ALONE = """
 import json, resource, sys, time
 import typst
+from reportdsl.render.fonts import font_paths  # the fonts a build passes (bundled CJK)
 t0 = time.perf_counter()
-pdf = typst.compile(sys.argv[1], root=sys.argv[2], pdf_tags=False)
+pdf = typst.compile(sys.argv[1], root=sys.argv[2], font_paths=list(font_paths()), pdf_tags=False)
 t1 = time.perf_counter()
 print(json.dumps({"compile": t1 - t0, "bytes": len(pdf),
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

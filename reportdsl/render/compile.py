@@ -25,8 +25,10 @@ from typing import Mapping
 import typst
 
 from .errors import ReportRenderError
+from .fonts import font_paths
 from .glyphs import missing_glyph_warning, missing_glyphs
 from .sink import TypstDocument
+from .typst_messages import TypstFailure, warning_texts
 
 FORMATS = ("pdf", "png", "svg", "typ")
 DEFAULT_PPI = 144.0
@@ -74,53 +76,41 @@ def compile_document(
         return RenderedDocument("typ", [document.main.read_bytes()])
     if timestamp is None:
         timestamp = source_date_epoch()
+    fonts = list(font_paths())  # the bundled CJK fonts (fonts.py)
     try:
         data, warnings = typst.compile_with_warnings(
             str(document.main),
             root=str(document.root),
+            font_paths=fonts,
             format=format,
             ppi=(ppi or DEFAULT_PPI) if format == "png" else None,
             timestamp=timestamp,
             pdf_tags=False,
             sys_inputs=dict(sys_inputs or {}),
         )
-    except typst.TypstError as exc:
-        raise _compile_error(document, exc) from None
-    except RuntimeError as exc:  # older typst-py raise plain RuntimeError
-        raise _compile_error(document, exc) from None
+    except (typst.TypstError, RuntimeError) as exc:  # older typst-py raise plain RuntimeError
+        raise typst_error(document, TypstFailure.from_exception(exc)) from None
     pages = data if isinstance(data, list) else [data]
-    texts = _warning_texts(warnings)
-    if check_glyphs and document.characters:
-        missing = missing_glyphs(document, document.characters)
-        if missing:
-            texts.append(missing_glyph_warning(missing))
+    texts = warning_texts(warnings)
+    if check_glyphs:
+        texts += glyph_warnings(document, fonts)
     return RenderedDocument(format, list(pages), texts)
 
 
-def _compile_error(document: TypstDocument, exc: Exception) -> ReportRenderError:
-    message = getattr(exc, "message", None) or str(exc)
-    hints = list(getattr(exc, "hints", None) or [])
-    detail = getattr(exc, "diagnostic", None) or ""
+def glyph_warnings(document: TypstDocument, fonts: list[str]) -> list[str]:
+    """The missing-glyph warning for the characters ``document`` prints, if any."""
+    if not document.characters:
+        return []
+    missing = missing_glyphs(document, document.characters, font_paths=fonts)
+    return [missing_glyph_warning(missing)] if missing else []
+
+
+def blame(document: TypstDocument) -> str:
+    """Whose fault a Typst error is: reportdsl's for its own template."""
     if document.builtin_template:
-        blame = "this is a bug in reportdsl, please report it"
-    else:
-        blame = f"check {document.template}"
-    text = f"Typst could not lay out the report ({blame}): {message.strip()}"
-    if detail.strip():
-        # Typst's own rendering: the message again, the place in report.typ, the hints.
-        text += "\n" + detail.strip()
-    else:
-        text += "".join(f"\nhint: {h}" for h in hints)
-    return ReportRenderError(text)
+        return "this is a bug in reportdsl, please report it"
+    return f"check {document.template}"
 
 
-def _warning_texts(warnings: list) -> list[str]:
-    """Typst's warnings as one line each (plus hints), duplicates dropped."""
-    seen: dict[str, None] = {}
-    for warning in warnings:
-        message = (getattr(warning, "message", None) or str(warning)).strip()
-        hints = [h.strip() for h in (getattr(warning, "hints", None) or []) if h.strip()]
-        if hints:
-            message += " (" + "; ".join(hints) + ")"
-        seen.setdefault(message, None)
-    return list(seen)
+def typst_error(document: TypstDocument, failure: TypstFailure) -> ReportRenderError:
+    return ReportRenderError(failure.text(blame(document)))

@@ -1,14 +1,18 @@
 """Characters the report's fonts cannot draw: found, so the user is told.
 
-In: a finished ``TypstDocument`` and the distinct non-ASCII characters its values and
-texts hold (the sink collects them). Out: ``missing_glyphs()`` — those no installed or
-built-in font has a glyph for — and ``missing_glyph_warning()``, the text for the user.
+In: a finished ``TypstDocument``, the distinct non-ASCII characters its values and
+texts hold (the sink collects them), and the font folders the real compile passes to
+Typst (``fonts.font_paths()``, the bundled CJK font). Out: ``missing_glyphs()`` — those
+no installed, built-in or bundled font has a glyph for — and ``missing_glyph_warning()``,
+the text for the user.
 
 Typst prints such a character as an empty box (the font's ``.notdef`` glyph) and says
-nothing. So, when a document holds non-ASCII text, a probe document is compiled with
-the report's own preamble (its fonts and text settings) and one character a page;
-a page whose content stream shows glyph 0 is a character without a glyph. That costs
-one small extra compile (~10–20 ms for a hundred characters).
+nothing. A character a font of ``font_paths`` has a glyph for is drawn (its ``cmap``,
+read by ``fonts.covered``; unless a template turns Typst's font fallback off). For the
+others, when there are any, a probe document is compiled with the report's own
+preamble (its fonts and text settings) and one character a page; a page whose content
+stream shows glyph 0 is a character without a glyph. That costs one small extra
+compile (~10–20 ms for a hundred characters).
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import typst
 
+from .fonts import covered
 from .typst_text import typst_string
 
 PROBE_FILE = "glyph-probe.typ"
@@ -36,8 +41,19 @@ def probe_characters(characters: Iterable[str]) -> list[str]:
     return drawn[:MAX_PROBED]
 
 
-def missing_glyphs(document, characters: Iterable[str]) -> list[str]:
+def missing_glyphs(document, characters: Iterable[str], font_paths: Sequence[str] = ()) -> list[str]:
+    """The characters of ``characters`` that print as empty boxes, with the fonts of
+    ``font_paths`` available as in the real compile.
+
+    A character one of those fonts has a glyph for is drawn: the built-in template
+    names the bundled font in ``rd-font``, and Typst falls back to any font it knows
+    for a character the named ones lack. Only the others are probed; when every
+    character is covered (text in Latin-1 and CJK scripts: the bundled font has
+    them), the probe is not compiled at all."""
     chars = probe_characters(characters)
+    if chars and font_paths:
+        drawn = covered(chars, font_paths)
+        chars = [c for c in chars if c not in drawn]
     if not chars:
         return []
     probe = document.root / PROBE_FILE
@@ -53,7 +69,7 @@ def missing_glyphs(document, characters: Iterable[str]) -> list[str]:
         encoding="utf-8",
     )
     try:
-        pdf = typst.compile(str(probe), root=str(document.root), pdf_tags=False)
+        pdf = typst.compile(str(probe), root=str(document.root), font_paths=list(font_paths), pdf_tags=False)
     except (typst.TypstError, RuntimeError):
         return []  # the probe is advice; the real compile already succeeded
     finally:
