@@ -139,6 +139,7 @@ class Report:
         rendered.write(path)
         result = rendered.result
         result.warnings = list(rendered.warnings)
+        result.stats["typesetting"] = dict(rendered.typesetting)
         return result
 
     def _render(self, format: str, params, source, progress=None, on_phase=None, **options):

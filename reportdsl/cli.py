@@ -112,9 +112,11 @@ def parse(report: str) -> None:
 @click.option("--source", help="Replace the report's source: a SQLAlchemy URL or a .csv/.jsonl path.")
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @click.option("--stats", is_flag=True, help="Print build statistics (rows, rate, time per phase).")
+@click.option("--jobs", type=click.IntRange(min=1), help="Typesetting processes for a long report (default: the cores available).")
+@click.option("--chunk-rows", type=click.IntRange(min=100), help="Rows a piece of a long report holds (default 4000); shorter reports are one document.")
 @report_errors
 def build(report: str, output: str | None, fmt: str | None, params: tuple[str, ...], source: str | None,
-          quiet: bool, stats: bool) -> None:
+          quiet: bool, stats: bool, jobs: int | None, chunk_rows: int | None) -> None:
     """Build REPORT: read its data, compute its aggregates, write the document."""
     from . import api
 
@@ -128,10 +130,8 @@ def build(report: str, output: str | None, fmt: str | None, params: tuple[str, .
     fmt = api.output_format(output, fmt) if output else (fmt or "pdf")
     output = output or f"{Path(report).stem}.{fmt}"
     with BuildProgress(enabled=not quiet) as progress:
-        result = compiled.build(
-            output, params=values, source=source, format=fmt,
-            progress=progress.rows, **({} if fmt == "json" else {"on_phase": progress.phase}),
-        )
+        typesetting = {} if fmt == "json" else {"on_phase": progress.phase, "jobs": jobs, "chunk_rows": chunk_rows}
+        result = compiled.build(output, params=values, source=source, format=fmt, progress=progress.rows, **typesetting)
     console = _stderr()
     for warning in getattr(result, "warnings", []):
         console.print(f"warning: {warning}", markup=False)

@@ -18,48 +18,46 @@ or step by step::
 Modules: ``sink`` (events → Typst, deferred values), ``layout`` (plan → what the
 template draws), ``template`` (Jinja2, the escaping choke point), ``typst_text``
 (string literals), ``formats`` (Babel), ``compile`` (typst), ``output`` (atomic files),
-``pipeline`` (all of it in one call). Templates: docs/templates.md.
+``pipeline`` (all of it in one call), ``chunked`` (a long report laid out in pieces
+by worker processes, ``pieces`` and ``piece_worker``, merged by ``merge``). Templates:
+docs/templates.md.
+
+Names load on first use: a worker process that imports ``piece_worker`` must not pay
+for Babel, Jinja2 and pydantic.
 """
 
-from .compile import (
-    FORMATS,
-    RenderedDocument,
-    compile_document,
-    document_date_setting,
-    source_date_epoch,
-)
-from .errors import (
-    ReportFormatError,
-    ReportLayoutError,
-    ReportRenderError,
-    ReportTemplateError,
-)
-from .formats import ValueFormatter
-from .output import atomic_write, atomic_writer, page_paths, write_outputs
-from .pipeline import RenderResult, render_report
-from .sink import TypstDocument, TypstDocumentSink
-from .template import builtin_template_names
-from .typst_text import typst_string
+from __future__ import annotations
 
-__all__ = [
-    "FORMATS",
-    "RenderResult",
-    "RenderedDocument",
-    "ReportFormatError",
-    "ReportLayoutError",
-    "ReportRenderError",
-    "ReportTemplateError",
-    "TypstDocument",
-    "TypstDocumentSink",
-    "ValueFormatter",
-    "atomic_write",
-    "atomic_writer",
-    "builtin_template_names",
-    "compile_document",
-    "document_date_setting",
-    "page_paths",
-    "render_report",
-    "source_date_epoch",
-    "typst_string",
-    "write_outputs",
-]
+from importlib import import_module
+
+_EXPORTS = {
+    "FORMATS": "compile",
+    "RenderedDocument": "compile",
+    "compile_document": "compile",
+    "document_date_setting": "compile",
+    "source_date_epoch": "compile",
+    "ReportFormatError": "errors",
+    "ReportLayoutError": "errors",
+    "ReportRenderError": "errors",
+    "ReportTemplateError": "errors",
+    "ValueFormatter": "formats",
+    "atomic_write": "output",
+    "atomic_writer": "output",
+    "page_paths": "output",
+    "write_outputs": "output",
+    "RenderResult": "pipeline",
+    "render_report": "pipeline",
+    "TypstDocument": "sink",
+    "TypstDocumentSink": "sink",
+    "builtin_template_names": "template",
+    "typst_string": "typst_text",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'reportdsl.render' has no attribute {name!r}")
+    return getattr(import_module(f".{module}", __name__), name)

@@ -7,7 +7,9 @@ pages, Typst's warnings, the engine's return value, timings — with ``write(pat
 which writes the output atomically (``reportdsl.render.output``).
 
 The work folder (the Typst compile root) is a fresh temporary folder, removed at
-the end unless the caller passes ``workdir``.
+the end unless the caller passes ``workdir``. A document longer than ``chunk_rows``
+body units (about 1.5 times) is laid out in pieces by ``jobs`` worker processes
+(``chunked.py``); a shorter one is compiled here, in one go.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from typing import Any, Callable, Mapping, Sequence
 from reportdsl.engine.events import ReportEnd, Sink
 from reportdsl.plan.models import Plan
 
-from .compile import RenderedDocument, compile_document, document_date_setting
+from .chunked import DEFAULT_PIECE_LINES, ChunkOptions, PieceScheduler
+from .compile import RenderedDocument, compile_document, document_date_setting, glyph_warnings, source_date_epoch
+from .fonts import font_paths
 from ..engine.sinks import TeeSink
 from .output import write_outputs
+from .pieces import index_body
 from .sink import TypstDocument, TypstDocumentSink
 
 Phase = Callable[[str], None]
@@ -38,6 +43,8 @@ class RenderResult:
     end: ReportEnd | None
     rows: int  # detail rows rendered
     timings: dict[str, float] = field(default_factory=dict)  # seconds: run, compile
+    # How the document was laid out: pieces (1: one document), workers, compiles.
+    typesetting: dict[str, Any] = field(default_factory=dict)
 
     def write(self, output: str | Path) -> list[Path]:
         return write_outputs(self.pages, output, self.format)
@@ -55,12 +62,15 @@ def render_report(
     extra_sinks: Sequence[Sink] = (),
     on_phase: Phase | None = None,
     run: Callable[..., Any] | None = None,
+    jobs: int | None = None,
+    chunk_rows: int | None = None,
     **run_options: Any,
 ) -> RenderResult:
     """Run ``plan`` and render it as ``format`` (pdf, png, svg or typ).
 
     ``run_options`` go to the engine's ``run`` as they are (``source_text=``,
-    ``progress=``…)."""
+    ``progress=``…). ``jobs``: worker processes for a long document (default: the
+    cores available); ``chunk_rows``: its piece size."""
     if run is None:
         from reportdsl.engine import run as engine_run
 
@@ -80,8 +90,10 @@ def render_report(
         timings["run"] = time.perf_counter() - started
         phase("typesetting")
         started = time.perf_counter()
-        rendered: RenderedDocument = compile_document(document, format, ppi=ppi)
+        options = ChunkOptions(jobs, chunk_rows or DEFAULT_PIECE_LINES)
+        rendered, typesetting = _typeset(plan, document, format, ppi, options, phase)
         timings["compile"] = time.perf_counter() - started
+        typesetting["seconds"] = timings["compile"]
         return RenderResult(
             format=format,
             pages=rendered.pages,
@@ -90,7 +102,27 @@ def render_report(
             end=document.end,
             rows=document.rows,
             timings=timings,
+            typesetting=typesetting,
         )
+
+
+def _typeset(
+    plan: Plan, document: TypstDocument, format: str, ppi: float | None, options: ChunkOptions, phase: Phase
+) -> tuple[RenderedDocument, dict[str, Any]]:
+    index = None
+    if format != "typ" and not (document.end and document.end.no_data):
+        index = index_body(document)
+    if index is None or not options.wants_pieces(index):
+        rendered = compile_document(document, format, ppi=ppi)
+        return rendered, {"pieces": 1, "workers": 0, "compiles": int(format != "typ")}
+    fonts = list(font_paths())
+    scheduler = PieceScheduler(
+        document, index, format, options, lookahead=len(plan.groups) + 3, ppi=ppi,
+        timestamp=source_date_epoch(), font_paths=fonts, on_phase=phase,
+    )
+    rendered = scheduler.run()
+    info = {"pieces": scheduler.pieces, "workers": options.workers, "compiles": scheduler.submitted + scheduler.redone}
+    return RenderedDocument(format, rendered.pages, rendered.warnings + glyph_warnings(document, fonts)), info
 
 
 class _work_folder:

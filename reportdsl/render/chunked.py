@@ -1,0 +1,305 @@
+"""A long report laid out in pieces by worker processes, merged into one output.
+
+In: a finished ``TypstDocument`` too long to lay out well in one go, the output
+format and ``ChunkOptions`` (workers, piece size). Out: a ``RenderedDocument`` whose
+pages are the single document's pages: the same page breaks, page numbers, "Page X
+of Y" totals, repeated column headers, values.
+
+Typst holds a whole document in memory while it lays it out (~35 MB per 1,000 rows
+here) and slows down as the document grows, so a long report is cut into pieces of a
+few thousand body units (``pieces.py`` says what a unit is and why a cut is exact):
+
+1. **Pages, in order.** A piece starts at the top of a page, with its real page number.
+   When Typst has laid it out, the piece's last page is dropped — the next units
+   would have continued it — and the next piece starts with that page's first unit.
+   Each piece depends on the one before, so a worker that is free lays out the next
+   piece *speculatively*, from where the previous piece's cut is predicted to fall
+   (its units per page); if the prediction proves right the work is kept, else it is
+   thrown away and the piece laid out again from the true start.
+2. **The total.** Until the last piece is laid out the number of pages is an estimate.
+   If the document prints the total ("Page X of Y") and a piece was laid out with a
+   wrong estimate, it is laid out again with the true total, all such pieces in
+   parallel. The total does not move page breaks (checked: a piece whose pages
+   change is an internal error, never a silently different document).
+3. **Merge** (``merge.py``): the kept pages of each piece, in order.
+
+Workers are fresh interpreters (``worker_pool.py``, ``piece_worker.py``), each
+replaced after ``RECYCLE_AFTER`` pieces because Typst's caches grow with every
+compile; memory is bounded by the piece size times the number of workers, whatever
+the row count.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .compile import RenderedDocument, typst_error
+from .errors import ReportRenderError
+from .merge import merge_pages
+from .piece_worker import PieceOutcome, PieceTask
+from .pieces import BodyIndex, PieceLayout, boundary_after, choose_cut, piece_text
+from .sink import TypstDocument
+from .worker_pool import WorkerPool, WorkerStopped
+
+DEFAULT_PIECE_LINES = 4000
+RECYCLE_AFTER = 2  # pieces a worker lays out before it is replaced
+MARKED_UNITS = 400  # units carrying markers at a piece's end (at least ~3 pages)
+_TOTAL_MARKS = ("rd-pages(", "rd-total-pages", "counter(page).final")
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class ChunkOptions:
+    jobs: int | None = None  # worker processes; None: the cores available
+    piece_lines: int = DEFAULT_PIECE_LINES  # body lines: a detail row is one
+
+    @property
+    def workers(self) -> int:
+        return max(1, self.jobs or available_cores())
+
+    def wants_pieces(self, index: BodyIndex) -> bool:
+        """A report small enough for one document is built as one."""
+        return index.lines[-1] > self.piece_lines * 3 // 2
+
+
+@dataclass
+class _Piece:
+    start: int
+    end: int
+    first_page: int
+    total: int  # the page total it was laid out with
+    marked_from: int
+    path: Path
+    future: Future
+    outcome: PieceOutcome | None = None
+    keep: int = 0  # its pages that are final
+    redo: tuple[int, Future] | None = None  # laid out again with another total
+
+    def result(self) -> PieceOutcome:
+        if self.outcome is None:
+            self.outcome = self.future.result()
+        return self.outcome
+
+
+class PieceScheduler:
+    """Lays out ``document`` in pieces (``run()``), as the module docstring says."""
+
+    def __init__(
+        self,
+        document: TypstDocument,
+        index: BodyIndex,
+        format: str,
+        options: ChunkOptions,
+        *,
+        lookahead: int,
+        ppi: float | None = None,
+        timestamp: int | None = None,
+        font_paths: Sequence[str] = (),
+        on_phase: Callable[[str], None] | None = None,
+    ) -> None:
+        self.document = document
+        self.index = index
+        self.format = format
+        self.options = options
+        self.lookahead = lookahead  # units after a cut that keep it from looking past the end
+        self.ppi = ppi
+        self.timestamp = timestamp
+        self.font_paths = tuple(font_paths)
+        self.on_phase = on_phase or (lambda text: None)
+        self.prints_total = _prints_total(document)
+        self.units_per_page: int | None = None
+        self.speculating = True  # until predictions keep failing
+        self.missed = 0  # predictions wrong in a row
+        self.submitted = 0  # pieces laid out (speculative ones included)
+        self.redone = 0  # pieces laid out again with another page total
+        self.wasted = 0  # of both, thrown away: wrong predictions, stale totals
+        self.pieces = 0  # in the document
+        self._final: list[_Piece] = []
+        self._done_pages = 0
+        self._done_units = 0
+
+    # ---- the whole run -------------------------------------------------------------------
+
+    def run(self) -> RenderedDocument:
+        pool = WorkerPool(self.options.workers, RECYCLE_AFTER)
+        try:
+            pieces = self._lay_out_in_order(pool)
+            total = sum(piece.keep for piece in pieces)
+            if self.prints_total:
+                self._settle_total(pool, pieces, total)
+        except WorkerStopped as exc:
+            pool.shutdown(terminate=True)
+            raise ReportRenderError(f"{exc}; if memory is short, build with fewer jobs or smaller pieces") from None
+        except BaseException:
+            pool.shutdown(terminate=True)
+            raise
+        pool.shutdown()
+        self.pieces = len(pieces)
+        warnings: dict[str, None] = {}
+        for piece in pieces:
+            warnings.update(dict.fromkeys(piece.result().warnings))
+        pages = merge_pages(self.format, [(piece.result().pages, piece.keep) for piece in pieces])
+        return RenderedDocument(self.format, pages, list(warnings))
+
+    def _lay_out_in_order(self, pool: WorkerPool) -> list[_Piece]:
+        units = self.index.units
+        flight: deque[_Piece] = deque()  # the head's start is known; the rest are guesses
+        start, first_page = 0, 1
+        size = self.options.piece_lines
+        mark_all = False
+        while True:
+            if not flight:
+                flight.append(self._submit(pool, start, first_page, size, mark_all))
+            self._fill_idle_workers(pool, flight)
+            head = flight.popleft()
+            outcome = head.result()
+            if outcome.failure is not None:
+                raise typst_error(self.document, outcome.failure)
+            layout = PieceLayout.from_query(outcome.layout)
+            self.units_per_page = layout.units_per_page or self.units_per_page
+            if head.end >= units:
+                head.keep = layout.pages
+                self._final.append(head)
+                return self._final
+            cut = choose_cut(layout, head.end, self.lookahead)
+            if cut is None:
+                self.wasted += 1
+                self._discard(flight)  # they all assumed a cut in this piece
+                if head.marked_from > head.start and not mark_all:
+                    mark_all = True  # the marks began after the last page's start
+                else:
+                    # No clean page yet: a longer piece.
+                    size = (self.index.lines[head.end] - self.index.lines[head.start]) * 2
+                continue
+            head.keep = cut.keep
+            self._final.append(head)
+            start, first_page = cut.next_start, head.first_page + cut.keep
+            size, mark_all = self.options.piece_lines, False
+            self._done_pages, self._done_units = first_page - 1, start
+            self.on_phase(f"typesetting: {self._done_pages:,} pages")
+            if flight:
+                if (flight[0].start, flight[0].first_page) == (start, first_page):
+                    self.missed = 0
+                else:
+                    self._discard(flight)
+                    self.missed += 1
+                    self.speculating = self.missed < 2
+
+    def _fill_idle_workers(self, pool: WorkerPool, flight: deque[_Piece]) -> None:
+        """Give idle workers the pieces predicted to follow; while the last piece is
+        laid out, the pieces done so far again with the total estimated then (earlier
+        estimates move too much to be worth it)."""
+        while self._busy(flight) < self.options.workers:
+            predicted = self._predict_cut(flight[-1]) if self.speculating else None
+            if predicted is not None:
+                flight.append(self._submit(pool, *predicted, self.options.piece_lines, False))
+                continue
+            last_piece = flight[-1].end >= self.index.units
+            if not last_piece or not self._redo_one(pool, self._estimate_total()):
+                return
+
+    def _busy(self, flight: deque[_Piece]) -> int:
+        redoing = sum(1 for piece in self._final if piece.redo and not piece.redo[1].done())
+        return redoing + sum(1 for piece in flight if not piece.future.done())
+
+    def _predict_cut(self, piece: _Piece) -> tuple[int, int] | None:
+        per_page = self.units_per_page
+        if not per_page or piece.start == 0 or piece.end >= self.index.units:
+            return None  # nothing learnt yet, or the title page, or the last piece
+        pages = (piece.end - self.lookahead - piece.start) // per_page
+        if pages < 1:
+            return None
+        return piece.start + pages * per_page, piece.first_page + pages
+
+    def _discard(self, flight: deque[_Piece]) -> None:
+        self.wasted += len(flight)
+        for piece in flight:
+            piece.future.cancel()
+        flight.clear()
+
+    # ---- the total -----------------------------------------------------------------------
+
+    def _redo_one(self, pool: WorkerPool, total: int) -> bool:
+        if not self.prints_total:
+            return False
+        for piece in self._final:
+            current = piece.redo[0] if piece.redo else piece.total
+            if current != total:
+                if piece.redo:
+                    self.wasted += 1
+                self.redone += 1
+                piece.redo = (total, pool.submit(self._task(piece.path, piece.first_page, total)))
+                return True
+        return False
+
+    def _settle_total(self, pool: WorkerPool, pieces: list[_Piece], total: int) -> None:
+        """Every piece laid out with the true total: redone where it was not."""
+        self.on_phase(f"typesetting: {total:,} pages, with the total")
+        while self._redo_one(pool, total):
+            pass
+        for piece in pieces:
+            if piece.redo is None:
+                continue
+            redo_total, future = piece.redo
+            outcome = future.result()
+            if outcome.failure is not None:
+                raise typst_error(self.document, outcome.failure)
+            before = PieceLayout.from_query(piece.result().layout)
+            if PieceLayout.from_query(outcome.layout).first_on_page != before.first_on_page:
+                raise ReportRenderError(
+                    "internal error: printing the page total moved page breaks "
+                    f"(pages {piece.first_page}-{piece.first_page + piece.keep - 1}); "
+                    "build with --jobs 1 and report it"
+                )
+            piece.outcome, piece.total, piece.redo = outcome, redo_total, None
+
+    def _estimate_total(self) -> int:
+        units = self.index.units
+        if not self._done_units:
+            return max(1, units // 50)
+        rate = self._done_pages / self._done_units
+        return self._done_pages + max(1, math.ceil((units - self._done_units) * rate))
+
+    # ---- submitting ----------------------------------------------------------------------
+
+    def _submit(self, pool: WorkerPool, start: int, first_page: int, size: int, mark_all: bool) -> _Piece:
+        # Enough units that a cut can leave the lookahead after it.
+        end = min(self.index.units, max(boundary_after(self.index, start, size), start + 4 * self.lookahead))
+        marks = max(MARKED_UNITS, 3 * (self.units_per_page or 0), self.lookahead * 2)
+        marked_from = start if mark_all else max(start, end - marks)
+        path = Path(self.document.root) / f"piece-{self.submitted}.typ"
+        self.submitted += 1
+        path.write_bytes(piece_text(self.document, self.index, start, end, marked_from))
+        total = self._estimate_total()
+        future = pool.submit(self._task(path, first_page, total))
+        return _Piece(start, end, first_page, total, marked_from, path, future)
+
+    def _task(self, path: Path, first_page: int, total: int) -> PieceTask:
+        return PieceTask(
+            path=str(path), root=str(self.document.root), format=self.format,
+            first_page=first_page, total_pages=total, ppi=self.ppi, timestamp=self.timestamp,
+            font_paths=self.font_paths,
+        )
+
+
+def _prints_total(document: TypstDocument) -> bool:
+    """Does the template print the page total? (Only then does the estimate matter.)"""
+    text = document.preamble.read_text(encoding="utf-8")
+    template = text.split(RUNTIME_END, 1)[-1]
+    return any(mark in template for mark in _TOTAL_MARKS)
+
+
+RUNTIME_END = "// ---- end of the reportdsl runtime ----"
+

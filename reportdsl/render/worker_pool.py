@@ -1,0 +1,143 @@
+"""A pool of fresh Python processes laying out pieces: tasks in, futures out.
+
+In: ``PieceTask``s (``submit``). Out: a ``concurrent.futures.Future`` for each, holding
+the ``PieceOutcome``.
+
+Each worker is a new interpreter running ``reportdsl.render.piece_worker.main``
+— spawned, never forked (a forked child of a process that has used typst can
+deadlock) — fed pickled tasks on its stdin and answering on its stdout. Unlike
+``multiprocessing``'s spawn, this never re-runs the caller's ``__main__``, so a script
+that calls ``report.build()`` needs no ``if __name__ == "__main__"`` guard. A worker
+is replaced after ``recycle_after`` tasks (Typst's caches grow with each compile),
+and ``shutdown(terminate=True)`` kills what is still running (errors, Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+from typing import IO, Any
+
+_HEADER = 8  # bytes of length before each pickled message
+
+
+class WorkerStopped(RuntimeError):
+    """A worker process ended without answering (killed, out of memory)."""
+
+
+def send(stream: IO[bytes], message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(len(data).to_bytes(_HEADER, "little") + data)
+    stream.flush()
+
+
+def receive(stream: IO[bytes]) -> Any:
+    header = stream.read(_HEADER)
+    if len(header) < _HEADER:
+        raise EOFError
+    size = int.from_bytes(header, "little")
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
+
+
+class WorkerPool:
+    def __init__(self, workers: int, recycle_after: int) -> None:
+        self.recycle_after = recycle_after
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen] = set()
+        self._stopping = False
+        self._threads = [threading.Thread(target=self._serve, daemon=True) for _ in range(workers)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, task: Any) -> Future:
+        future: Future = Future()
+        self._tasks.put((future, task))
+        return future
+
+    def shutdown(self, terminate: bool = False) -> None:
+        with self._lock:
+            self._stopping = terminate
+            processes = list(self._running)
+        for _ in self._threads:
+            self._tasks.put(None)
+        if terminate:
+            for process in processes:
+                process.kill()
+        for thread in self._threads:
+            thread.join()
+
+    # ---- one thread a worker process -----------------------------------------------------
+
+    def _serve(self) -> None:
+        # Start the process before a task arrives, and its successor as soon as it is
+        # spent, so that interpreter start-up overlaps with waiting for work.
+        process: subprocess.Popen | None = self._start()
+        served = 0
+        try:
+            while True:
+                item = self._tasks.get()
+                if item is None:
+                    return
+                future, task = item
+                if not future.set_running_or_notify_cancel():
+                    continue
+                if process is None:
+                    process, served = self._start(), 0
+                try:
+                    send(process.stdin, task)
+                    outcome = receive(process.stdout)
+                except Exception as exc:  # EOF, a broken pipe, an answer that does not unpickle
+                    code = process.poll()
+                    self._end(process)
+                    process = None
+                    why = f"exit status {code}" if code else type(exc).__name__
+                    future.set_exception(WorkerStopped(f"a typesetting worker process stopped ({why})"))
+                    continue
+                future.set_result(outcome)
+                served += 1
+                if served >= self.recycle_after:
+                    self._end(process)
+                    process, served = self._start(), 0
+        finally:
+            self._end(process)
+
+    def _start(self) -> subprocess.Popen:
+        env = dict(os.environ)
+        # The worker imports this very reportdsl, wherever it was imported from.
+        package_parent = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from reportdsl.render.piece_worker import main; main()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+        )
+        with self._lock:
+            self._running.add(process)
+            if self._stopping:
+                process.kill()
+        return process
+
+    def _end(self, process: subprocess.Popen | None) -> None:
+        if process is None:
+            return
+        with self._lock:
+            self._running.discard(process)
+        try:
+            process.stdin.close()
+        except OSError:
+            pass
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()

@@ -1,0 +1,280 @@
+"""Long reports laid out in pieces by worker processes (issue 5).
+
+The reference is the same report built as one document: the pieced build must give
+the same pages — page for page the same text, so the same page breaks, page numbers,
+totals and repeated headers — over the bundled 4,000-row sales data, cut into pieces of
+a few hundred rows.
+
+The reports are kept short (1,500 and 4,000 rows) and the pieces small, so the tests
+stay quick while every build still crosses several pieces.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pypdf
+import pytest
+from click.testing import CliRunner
+
+import reportdsl
+from reportdsl.cli import main
+from reportdsl.render import ReportRenderError
+from reportdsl.render.pieces import BodyIndex, PieceLayout, choose_cut, index_body
+
+from .support import pdf_pages
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+# No new_page, so pieces are cut in the middle of pages; keep_together and sticky group
+# headers near the cuts; header aggregates and `over report` values; long names wrap.
+LEDGER = """
+report ledger {
+  title "Ledger"
+  locale "en_US"
+  currency "USD"
+  page a5 margin 1cm
+  source sql "sqlite:///data/sales.db" query "SELECT * FROM sales WHERE id <= 1500"
+  sort by id
+  page_header { text "Ledger — {COUNT() over report} lines" bold }
+  group category {
+    header { text "{category}: {COUNT()} lines, {SUM(quantity * unit_price) | currency}" bold }
+    footer { row { product: "Total {category}", qty: SUM(quantity) } }
+  }
+  group customer = customer_name {
+    keep_together
+    header { text "{customer}, {SUM(quantity) / SUM(quantity) over report | percent(2)} of all units" italic }
+    footer { row { product: "Subtotal", qty: SUM(quantity) } }
+  }
+  detail {
+    column id       "Id"       = id                 width 1.2cm
+    column customer "Customer" = customer_name      width 2fr
+    column product  "Product"  = product            width 2fr
+    column qty      "Qty"      = quantity           align right width 1.2cm
+  }
+  summary { row { product: "Grand total", qty: SUM(quantity) } }
+  page_footer { text "Page {page} of {pages}" align center }
+}
+"""
+
+
+def _pdf_texts(pdf: bytes) -> list[str]:
+    return pdf_pages(pdf)
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory) -> reportdsl.Report:
+    folder = tmp_path_factory.mktemp("ledger")
+    (folder / "data").mkdir()
+    shutil.copyfile(EXAMPLES / "data" / "sales.db", folder / "data" / "sales.db")
+    path = folder / "ledger.report"
+    path.write_text(LEDGER, encoding="utf-8")
+    return reportdsl.compile_file(path)
+
+
+@pytest.fixture(scope="module")
+def ledger_single(ledger) -> list[str]:
+    return _pdf_texts(ledger.render("pdf", chunk_rows=100_000))
+
+
+@pytest.fixture(scope="module")
+def ledger_pieced(ledger, tmp_path_factory):
+    """(the build's result, the PDF's bytes): 300-line pieces, two workers."""
+    path = tmp_path_factory.mktemp("pieced") / "ledger.pdf"
+    result = ledger.build(path, jobs=2, chunk_rows=300)
+    return result, path.read_bytes()
+
+
+def test_pieces_give_the_single_documents_pages(ledger_pieced, ledger_single):
+    pieced = _pdf_texts(ledger_pieced[1])
+    assert len(ledger_single) > 15
+    assert len(pieced) == len(ledger_single)
+    for number, (one, other) in enumerate(zip(ledger_single, pieced), start=1):
+        assert other == one, f"page {number} differs"
+
+
+def test_page_numbers_totals_and_headers_run_on_across_pieces(ledger_pieced):
+    pages = _pdf_texts(ledger_pieced[1])
+    total = len(pages)
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {total}" in text
+        assert "Ledger — 1500 lines" in text  # the page header's `over report` value
+        if number > 1:
+            assert "Id Customer Product Qty" in text  # column headers repeated
+    assert "Grand total" in pages[-1]
+
+
+def test_the_build_reports_its_pieces(ledger_pieced):
+    typesetting = ledger_pieced[0].stats["typesetting"]
+    assert typesetting["pieces"] > 5 and typesetting["workers"] == 2
+    assert typesetting["compiles"] >= typesetting["pieces"]
+
+
+def test_one_worker_gives_the_same_pages(ledger, ledger_single):
+    assert _pdf_texts(ledger.render("pdf", jobs=1, chunk_rows=500)) == ledger_single
+
+
+def test_pieced_pdf_is_reproducible_and_keeps_the_metadata(ledger, ledger_pieced):
+    first = ledger_pieced[1]
+    assert ledger.render("pdf", jobs=2, chunk_rows=300) == first
+    reader = pypdf.PdfReader(io.BytesIO(first))
+    assert reader.metadata.title == "Ledger"
+    assert reader.trailer["/Root"]["/Lang"] == "en-US"
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert f"<xmpTPg:NPages>{len(reader.pages)}</xmpTPg:NPages>".encode() in xmp
+
+
+def test_new_page_groups_cross_pieces(tmp_path):
+    """The bundled example: a region a page, aggregates over the region and the report."""
+    report = reportdsl.compile_file(EXAMPLES / "sales_by_region.report")
+    single = _pdf_texts(report.render("pdf", chunk_rows=100_000))
+    pieced = _pdf_texts(report.render("pdf", jobs=2, chunk_rows=300))
+    assert pieced == single
+    assert any("Grand total" in text for text in pieced[-2:])
+
+
+def test_a_kept_group_longer_than_a_page(tmp_path):
+    """A kept group taller than a page breaks across pages and cannot be cut inside:
+    pieces grow until a page starts cleanly."""
+    text = LEDGER.replace("group customer = customer_name {", "group region {").replace("{customer},", "{region},")
+    folder = tmp_path
+    (folder / "data").mkdir()
+    shutil.copyfile(EXAMPLES / "data" / "sales.db", folder / "data" / "sales.db")
+    (folder / "kept.report").write_text(text, encoding="utf-8")
+    report = reportdsl.compile_file(folder / "kept.report")
+    single = _pdf_texts(report.render("pdf", chunk_rows=100_000))
+    assert _pdf_texts(report.render("pdf", jobs=2, chunk_rows=300)) == single
+
+
+def test_png_pages_are_cut_the_same_way(ledger, ledger_single):
+    pages = ledger.render("png", jobs=2, chunk_rows=600, ppi=10)
+    assert len(pages) == len(ledger_single)
+    assert all(page.startswith(b"\x89PNG") for page in pages)
+
+
+def test_a_short_report_is_one_document(ledger, tmp_path):
+    result = ledger.build(tmp_path / "ledger.pdf", chunk_rows=100_000)
+    assert result.stats["typesetting"]["pieces"] == 1
+
+
+def test_cli_jobs_and_chunk_rows(tmp_path):
+    out = tmp_path / "sales.pdf"
+    outcome = CliRunner().invoke(main, [
+        "build", str(EXAMPLES / "sales_by_region.report"), "-o", str(out), "--quiet", "--stats",
+        "--jobs", "2", "--chunk-rows", "500",
+    ])
+    assert outcome.exit_code == 0, outcome.output
+    assert '"pieces"' in outcome.output
+    texts = _pdf_texts(out.read_bytes())
+    assert re.search(rf"Page {len(texts)} of {len(texts)}", texts[-1])
+    bad = CliRunner().invoke(main, ["build", str(EXAMPLES / "sales_by_region.report"), "--jobs", "0"])
+    assert bad.exit_code == 2 and "--jobs" in bad.output
+
+
+# ---- where a piece is cut ----------------------------------------------------------------
+
+def _layout(pages: int, marks: list[tuple[int, int, float]], top: float = 50.0) -> PieceLayout:
+    return PieceLayout.from_query([pages, [[-1, 1, top], *[list(m) for m in marks]]])
+
+
+def test_the_cut_is_the_last_page_that_starts_cleanly():
+    layout = _layout(3, [(10, 1, 300.0), (11, 2, 50.0), (12, 2, 70.0), (13, 3, 50.0), (14, 3, 70.0)])
+    cut = choose_cut(layout, end=20, lookahead=3)
+    assert (cut.keep, cut.next_start) == (2, 13)
+
+
+def test_no_cut_on_a_page_the_unit_before_spilled_onto():
+    # Page 3 begins with the rest of unit 12 (its first marker is below the top).
+    layout = _layout(3, [(10, 1, 300.0), (11, 2, 50.0), (12, 2, 70.0), (13, 3, 400.0)])
+    assert choose_cut(layout, end=20, lookahead=3).next_start == 11
+
+
+def test_no_cut_too_close_to_the_end_of_the_piece():
+    layout = _layout(3, [(10, 1, 300.0), (11, 2, 50.0), (13, 3, 50.0)])
+    assert choose_cut(layout, end=15, lookahead=3).next_start == 11  # 13 leaves only 2 after it
+
+
+def test_no_cut_where_the_marks_do_not_reach_the_page_start():
+    layout = _layout(2, [(11, 2, 50.0), (12, 2, 70.0)])  # unit 11 is the first marked
+    assert choose_cut(layout, end=30, lookahead=3) is None
+
+
+def test_the_body_index_keeps_a_kept_group_whole(tmp_path):
+    class Doc:
+        body = tmp_path / "body.typ"
+
+    Doc.body.write_text(
+        "#show: rd-document.with()\n#rd-start()\n#rd-band-title(\"T\")\n#rd-detail-start(inline: true)\n"
+        "#rd-keep[\n#rd-row(\"1\")\n#rd-keep[\n#rd-row(\"2\")\n]\n]\n#rd-row(\"3\")\n",
+        encoding="utf-8",
+    )
+    index = index_body(Doc)
+    assert isinstance(index, BodyIndex)
+    assert index.units == 4 and index.detail_start == 1
+    data = Doc.body.read_bytes()
+    assert data[index.offsets[2]:index.offsets[3]].startswith(b"#rd-keep[") and data[index.offsets[3]:].startswith(b"#rd-row(\"3\")")
+
+
+def test_a_typst_error_in_a_piece_names_the_template(ledger, tmp_path, monkeypatch):
+    """A piece that fails is a ReportRenderError, not a stray worker traceback."""
+    from reportdsl.render import pieces
+
+    real = pieces.piece_text
+
+    def broken(document, index, start, end, marked_from):
+        return real(document, index, start, end, marked_from) + (b"#undefined-function()\n" if start else b"")
+
+    monkeypatch.setattr("reportdsl.render.chunked.piece_text", broken)
+    with pytest.raises(ReportRenderError, match="bug in reportdsl"):
+        ledger.render("pdf", jobs=2, chunk_rows=400)
+
+
+def test_ctrl_c_while_pieces_are_laid_out(ledger, tmp_path):
+    """Exit status 130, no output, and no worker process left behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "ledger.pdf"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reportdsl", "build", ledger.source.filename, "-o", str(out),
+         "--quiet", "--jobs", "2", "--chunk-rows", "100"],
+        stderr=subprocess.PIPE, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    workers: list[str] = []
+    deadline = time.monotonic() + 60
+    while not workers and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        workers = _children(process.pid)
+    assert workers, "the build ended before its workers started"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err.decode()
+    assert b"Traceback" not in err
+    assert not out.exists()
+    time.sleep(0.2)
+    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}") and _alive(pid)]
+
+
+def _children(pid: int) -> list[str]:
+    """The child processes of ``pid``, whichever of its threads started them."""
+    import glob
+
+    found: list[str] = []
+    for path in glob.glob(f"/proc/{pid}/task/*/children"):
+        try:
+            with open(path) as f:
+                found += f.read().split()
+        except OSError:
+            pass
+    return found
+
+
+def _alive(pid: str) -> bool:
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0] != "Z"
