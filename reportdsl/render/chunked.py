@@ -32,7 +32,6 @@ the row count.
 from __future__ import annotations
 
 import math
-import os
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -43,35 +42,14 @@ from .compile import RenderedDocument, typst_error
 from .errors import ReportRenderError
 from .merge import merge_pages
 from .piece_worker import PieceOutcome, PieceTask
-from .pieces import BodyIndex, PieceLayout, boundary_after, choose_cut, piece_text
+from .pieces import BodyIndex, ChunkOptions, PieceLayout, boundary_after, choose_cut, piece_text
 from .sink import TypstDocument
 from .worker_pool import WorkerPool, WorkerStopped
 
-DEFAULT_PIECE_LINES = 4000
 RECYCLE_AFTER = 2  # pieces a worker lays out before it is replaced
 MARKED_UNITS = 400  # units carrying markers at a piece's end (at least ~3 pages)
 _TOTAL_MARKS = ("rd-pages(", "rd-total-pages", "counter(page).final")
-
-
-def available_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-@dataclass(frozen=True)
-class ChunkOptions:
-    jobs: int | None = None  # worker processes; None: the cores available
-    piece_lines: int = DEFAULT_PIECE_LINES  # body lines: a detail row is one
-
-    @property
-    def workers(self) -> int:
-        return max(1, self.jobs or available_cores())
-
-    def wants_pieces(self, index: BodyIndex) -> bool:
-        """A report small enough for one document is built as one."""
-        return index.lines[-1] > self.piece_lines * 3 // 2
+RUNTIME_END = "// ---- end of the reportdsl runtime ----"  # the last line of _runtime.typ.j2
 
 
 @dataclass
@@ -299,7 +277,3 @@ def _prints_total(document: TypstDocument) -> bool:
     text = document.preamble.read_text(encoding="utf-8")
     template = text.split(RUNTIME_END, 1)[-1]
     return any(mark in template for mark in _TOTAL_MARKS)
-
-
-RUNTIME_END = "// ---- end of the reportdsl runtime ----"
-

@@ -1,7 +1,8 @@
 """Cutting a finished document's body into pieces that Typst lays out separately.
 
-In: a ``TypstDocument`` (``sink.finish()``). Out: ``BodyIndex`` — where each body
-*unit* starts (a unit is one statement at nesting depth 0: one line, or a whole
+In: a ``TypstDocument`` (``sink.finish()``) and ``ChunkOptions`` (how long a piece
+is, how many workers; ``wants_pieces`` says whether a document is long enough to cut).
+Out: ``BodyIndex`` — where each body *unit* starts (a unit is one statement at nesting depth 0: one line, or a whole
 ``#rd-keep[`` … ``]`` block) — and, for a run of units, the text of a piece document
 (``piece_text``); after Typst has laid a piece out, ``choose_cut`` reads where its
 pages start and says how many of its pages are final and which unit the next piece
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
 from array import array
 from collections import Counter
 from dataclasses import dataclass
@@ -41,6 +43,7 @@ _OPEN = b"#rd-keep[\n"
 _CLOSE = b"]\n"
 _DETAIL_START = b"#rd-detail-start("
 _HEAD = (b"#show: rd-document", b"#rd-start()")
+DEFAULT_PIECE_LINES = 4000
 START_MARKER = -1  # the marker before a piece's first unit: the y of a page's top
 _TOP_TOLERANCE = 0.01  # pt
 TAIL_QUERY = "<rd-tail>"
@@ -62,6 +65,27 @@ class BodyIndex:
     @property
     def units(self) -> int:
         return len(self.offsets) - 1
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class ChunkOptions:
+    jobs: int | None = None  # worker processes; None: the cores available
+    piece_lines: int = DEFAULT_PIECE_LINES  # body lines: a detail row is one
+
+    @property
+    def workers(self) -> int:
+        return max(1, self.jobs or available_cores())
+
+    def wants_pieces(self, index: BodyIndex) -> bool:
+        """A report small enough for one document is built as one."""
+        return index.lines[-1] > self.piece_lines * 3 // 2
 
 
 def index_body(document: "TypstDocument") -> BodyIndex | None:

@@ -23,12 +23,11 @@ from typing import Any, Callable, Mapping, Sequence
 from reportdsl.engine.events import ReportEnd, Sink
 from reportdsl.plan.models import Plan
 
-from .chunked import DEFAULT_PIECE_LINES, ChunkOptions, PieceScheduler
-from .compile import RenderedDocument, compile_document, document_date_setting, glyph_warnings, source_date_epoch
+from .compile import DEFAULT_PPI, RenderedDocument, compile_document, document_date_setting, glyph_warnings, source_date_epoch
 from .fonts import font_paths
 from ..engine.sinks import TeeSink
 from .output import write_outputs
-from .pieces import index_body
+from .pieces import DEFAULT_PIECE_LINES, ChunkOptions, index_body
 from .sink import TypstDocument, TypstDocumentSink
 
 Phase = Callable[[str], None]
@@ -115,9 +114,11 @@ def _typeset(
     if index is None or not options.wants_pieces(index):
         rendered = compile_document(document, format, ppi=ppi)
         return rendered, {"pieces": 1, "workers": 0, "compiles": int(format != "typ")}
+    from .chunked import PieceScheduler  # pypdf and the worker pool: long reports only
+
     fonts = list(font_paths())
     scheduler = PieceScheduler(
-        document, index, format, options, lookahead=len(plan.groups) + 3, ppi=ppi,
+        document, index, format, options, lookahead=len(plan.groups) + 3, ppi=ppi or DEFAULT_PPI,
         timestamp=source_date_epoch(), font_paths=fonts, on_phase=phase,
     )
     rendered = scheduler.run()
