@@ -107,6 +107,7 @@ class PieceScheduler:
         self._final: list[_Piece] = []
         self._done_pages = 0
         self._done_units = 0
+        self._last_estimate = 0  # the estimate of the total before the last cut
 
     # ---- the whole run -------------------------------------------------------------------
 
@@ -165,6 +166,7 @@ class PieceScheduler:
             self._final.append(head)
             start, first_page = cut.next_start, head.first_page + cut.keep
             size, mark_all = self.options.piece_lines, False
+            self._last_estimate = self._estimate_total()
             self._done_pages, self._done_units = first_page - 1, start
             self.on_phase(f"typesetting: {self._done_pages:,} pages")
             if flight:
@@ -176,16 +178,18 @@ class PieceScheduler:
                     self.speculating = self.missed < 2
 
     def _fill_idle_workers(self, pool: WorkerPool, flight: deque[_Piece]) -> None:
-        """Give idle workers the pieces predicted to follow; while the last piece is
-        laid out, the pieces done so far again with the total estimated then (earlier
-        estimates move too much to be worth it)."""
+        """Give idle workers the pieces predicted to follow; else, once the estimate
+        of the total has held for two cuts (or the last piece is being laid out), the
+        pieces done so far again with that estimate, so that few are left to redo
+        when the true total is known."""
         while self._busy(flight) < self.options.workers:
             predicted = self._predict_cut(flight[-1]) if self.speculating else None
             if predicted is not None:
                 flight.append(self._submit(pool, *predicted, self.options.piece_lines, False))
                 continue
-            last_piece = flight[-1].end >= self.index.units
-            if not last_piece or not self._redo_one(pool, self._estimate_total()):
+            estimate = self._estimate_total()
+            settled = self._last_estimate == estimate or flight[-1].end >= self.index.units
+            if not settled or not self._redo_one(pool, estimate):
                 return
 
     def _busy(self, flight: deque[_Piece]) -> int:
