@@ -113,7 +113,7 @@ def parse(report: str) -> None:
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @click.option("--stats", is_flag=True, help="Print build statistics (rows, rate, time per phase).")
 @click.option("--jobs", type=click.IntRange(min=1), help="Typesetting processes for a long report (default: the cores available).")
-@click.option("--chunk-rows", type=click.IntRange(min=100), help="Rows a piece of a long report holds (default 4000); shorter reports are one document.")
+@click.option("--chunk-rows", type=click.IntRange(min=100), help="Rows a piece of a long report holds (default 4000); a report of up to five pieces is one document.")
 @report_errors
 def build(report: str, output: str | None, fmt: str | None, params: tuple[str, ...], source: str | None,
           quiet: bool, stats: bool, jobs: int | None, chunk_rows: int | None) -> None:

@@ -44,6 +44,7 @@ _CLOSE = b"]\n"
 _DETAIL_START = b"#rd-detail-start("
 _HEAD = (b"#show: rd-document", b"#rd-start()")
 DEFAULT_PIECE_LINES = 4000
+SINGLE_DOCUMENT_PIECES = 5
 START_MARKER = -1  # the marker before a piece's first unit: the y of a page's top
 _TOP_TOLERANCE = 0.01  # pt
 TAIL_QUERY = "<rd-tail>"
@@ -84,8 +85,10 @@ class ChunkOptions:
         return max(1, self.jobs or available_cores())
 
     def wants_pieces(self, index: BodyIndex) -> bool:
-        """A report small enough for one document is built as one."""
-        return index.lines[-1] > self.piece_lines * 3 // 2
+        """A report small enough for one document is built as one: up to
+        ``SINGLE_DOCUMENT_PIECES`` pieces' worth of lines (20,000 by default, ~600 MB
+        in Typst), one document is faster than pieces laid out one after another."""
+        return index.lines[-1] > self.piece_lines * SINGLE_DOCUMENT_PIECES
 
 
 def index_body(document: "TypstDocument") -> BodyIndex | None:

@@ -7,9 +7,10 @@ pages, Typst's warnings, the engine's return value, timings — with ``write(pat
 which writes the output atomically (``reportdsl.render.output``).
 
 The work folder (the Typst compile root) is a fresh temporary folder, removed at
-the end unless the caller passes ``workdir``. A document longer than ``chunk_rows``
-body units (about 1.5 times) is laid out in pieces by ``jobs`` worker processes
-(``chunked.py``); a shorter one is compiled here, in one go.
+the end unless the caller passes ``workdir``. A document of more than five times
+``chunk_rows`` body lines (20,000 by default) is laid out in pieces of ``chunk_rows``
+lines by ``jobs`` worker processes (``chunked.py``); a shorter one is compiled here,
+in one go.
 """
 
 from __future__ import annotations
