@@ -13,10 +13,12 @@ Out: events to a ``Sink`` (reportdsl.engine.events) and a ``RunStats``;
 
 Modules: ``runner`` (run), ``codegen_rows``/``codegen_runner`` (the plan's loop as
 Python source), ``expressions`` (expressions as Python code), ``aggregates``
-(accumulators), ``functions``/``conversions`` (what generated code calls),
+(accumulators), ``running`` (running values in detail), ``scaled`` (DECIMAL columns
+as scaled integers), ``functions``/``conversions`` (what generated code calls),
 ``sorting`` (key order, external sort), ``sql_order`` (ORDER BY pushdown),
 ``deferred`` (values resolved later), ``runtime`` (failed rows, limits, progress),
-``params``, ``result``, ``sinks``, ``sources/`` (describe and stream each source).
+``params``, ``result``, ``sinks``, ``sources/`` (describe and stream each source;
+SQLite files through the stdlib ``sqlite3``, other SQL through SQLAlchemy).
 
 Choices where LANGUAGE.md is silent:
 - Null group keys sort last in both directions (``desc`` too), as one group.
@@ -33,7 +35,8 @@ Choices where LANGUAGE.md is silent:
   query), from 1, before ``where``.
 
 Heavy parts (SQLAlchemy, the code generator) load on first use, so that importing
-``reportdsl.engine.sources`` for ``describe`` stays fast.
+``reportdsl.engine.sources`` for ``describe`` stays fast; a run over a SQLite file
+or a CSV/JSONL file never imports SQLAlchemy.
 """
 
 from __future__ import annotations

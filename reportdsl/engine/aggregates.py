@@ -2,7 +2,7 @@
 
 In: the plan's ``Aggregate`` list and its group levels. Out: an ``AggregateLayout``
 that the runner generator asks for Python statements: per-row updates, roll-up of a
-closing group into its parent, final values, and running (detail) values.
+closing group into its parent, and final values.
 
 Depths: 0 is the report, ``L + 1`` is group level ``L``; rows update only the
 innermost depth. Non-running aggregates share *primitives* per argument (count,
@@ -15,16 +15,17 @@ group is O(aggregates) except COUNT_DISTINCT's set.
 Exact arithmetic: int and Decimal sums use Python's exact operators (the run's
 decimal context is wide); float sums collect values and use ``math.fsum`` (exact,
 correctly rounded), compacted to a (high, low) pair at chunk and group ends.
-Running (detail) aggregates keep their own state, updated tentatively per row so a
-row that fails later is not counted (see the runner).
+Running (detail) aggregates are in ``running``.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
 
 from ..plan.models import Aggregate, Plan
+from .functions import DIVISION_DIGITS
 
 _PRIMS = {
     "sum": ("nul", "sum"),
@@ -38,7 +39,7 @@ _PRIMS = {
 }
 
 
-_ORDERED_TYPES = ("int", "decimal", "float", "string", "date", "datetime", "bool")
+ORDERED_TYPES = ("int", "decimal", "float", "string", "date", "datetime", "bool")
 
 
 def fsum_pair(values: list) -> list:
@@ -51,10 +52,6 @@ def fsum_pair(values: list) -> list:
 
 def average(total, count: int):
     """AVG of exact values: a Decimal to the precision SQL databases give."""
-    from decimal import Decimal, localcontext
-
-    from .functions import DIVISION_DIGITS
-
     with localcontext() as ctx:
         ctx.prec = DIVISION_DIGITS
         return Decimal(total) / count
@@ -107,9 +104,43 @@ def max_any(a, b):
     return _order_any(a, b, False)
 
 
+class _Above:
+    """Greater than every value: the MIN of no values yet. Values' own comparisons
+    return NotImplemented for it, so Python asks it (once per group: after the first
+    value the state holds a value)."""
+
+    __slots__ = ()
+
+    def __gt__(self, other) -> bool:
+        return other is not self
+
+    def __lt__(self, other) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "_ABOVE"
+
+
+class _Below:
+    """Less than every value: the MAX of no values yet."""
+
+    __slots__ = ()
+
+    def __gt__(self, other) -> bool:
+        return False
+
+    def __lt__(self, other) -> bool:
+        return other is not self
+
+    def __repr__(self) -> str:
+        return "_BELOW"
+
+
+ABOVE, BELOW = _Above(), _Below()
+
 RUNTIME = {
     "_fsum": math.fsum, "_fpair": fsum_pair, "_davg": average, "_neumaier": neumaier,
-    "_sum_any": sum_any, "_min_any": min_any, "_max_any": max_any,
+    "_sum_any": sum_any, "_min_any": min_any, "_max_any": max_any, "_ABOVE": ABOVE, "_BELOW": BELOW,
 }
 
 
@@ -150,6 +181,7 @@ class AggregateLayout:
         self._arg_by_key: dict[str, Arg] = {}
         self.aggs = {a.id: a for a in plan.aggregates}
         self.running = [a for a in plan.aggregates if a.running]
+        self.arg_scales: dict[int, int] = {}  # Arg.index -> scale, for scaled-integer arguments
         self.by_depth: dict[int, list[Aggregate]] = {d: [] for d in range(self.inner + 1)}
         for a in plan.aggregates:
             if a.scope not in self.depth_of:
@@ -181,17 +213,25 @@ class AggregateLayout:
     def state(prim: str, arg: Arg, depth: int) -> str:
         return f"{prim}{depth}_{arg.index}"
 
-    def _is_float(self, arg: Arg) -> bool:
+    def is_float(self, arg: Arg) -> bool:
         return arg.type == "float"
 
     def _init(self, prim: str, arg: Arg) -> str:
         if prim == "nul":
             return "0"
         if prim == "sum":
-            return "[]" if self._is_float(arg) else "0"
+            return "[]" if self.is_float(arg) else "0"
         if prim == "set":
             return "set()"
+        if prim in ("min", "max") and self.bounded(arg):
+            return "_ABOVE" if prim == "min" else "_BELOW"
         return "None"
+
+    @staticmethod
+    def bounded(arg: Arg) -> bool:
+        """Whether ``arg``'s MIN/MAX start from the bounds ``_ABOVE``/``_BELOW`` rather
+        than None: a row then costs one comparison (``x < min``) instead of two."""
+        return arg.type in ORDERED_TYPES
 
     def init_lines(self, depth: int) -> list[str]:
         out = [f"rc{depth} = 0"]
@@ -202,7 +242,7 @@ class AggregateLayout:
 
     def float_buffers(self, depth: int) -> list[str]:
         return [self.state("sum", a, depth) for a in self.args
-                if "sum" in a.prims_at.get(depth, ()) and self._is_float(a)]
+                if "sum" in a.prims_at.get(depth, ()) and self.is_float(a)]
 
     # ---- per row ---------------------------------------------------------------
 
@@ -217,11 +257,11 @@ class AggregateLayout:
             x = arg.var
             body = []
             st = lambda p, arg=arg: self.state(p, arg, d)  # noqa: E731
-            generic = arg.type not in _ORDERED_TYPES
+            generic = arg.type not in ORDERED_TYPES
             if "first" in prims:
                 body.append(f"if {st('first')} is None: {st('first')} = {x}")
             if "sum" in prims:
-                if self._is_float(arg):
+                if self.is_float(arg):
                     body.append(f"{st('sum')}.append({x})")
                 elif generic:
                     body.append(f"{st('sum')} = _sum_any({st('sum')}, {x})")
@@ -232,7 +272,7 @@ class AggregateLayout:
                     if generic:
                         body.append(f"{st(prim)} = _{prim}_any({st(prim)}, {x})")
                     else:
-                        body.append(f"if {st(prim)} is None or {x} {op} {st(prim)}: {st(prim)} = {x}")
+                        body.append(f"if {x} {op} {st(prim)}: {st(prim)} = {x}")
             if "last" in prims:
                 body.append(f"{st('last')} = {x}")
             if "set" in prims:
@@ -255,21 +295,39 @@ class AggregateLayout:
         if a.func == "count" and a.arg is None:
             return f"rc{depth}"
         arg = self.arg_of(a)
-        st = lambda p: self.state(p, arg, depth)  # noqa: E731
+        scale = self.arg_scales.get(arg.index)
+
+        def st(prim: str) -> str:
+            state = self.state(prim, arg, depth)
+            if scale is None or prim in ("nul", "set"):
+                return state
+            # a scaled-integer argument's sums and values become Decimals here, once
+            # per group (see ``scaled``); a sum is read only when it has values
+            back = f"_Dec({state}).scaleb({-scale})"
+            return back if prim == "sum" else f"(None if {state} is {none(prim)} else {back})"
+
+        def none(prim: str) -> str:  # what the state holds before any value
+            if prim in ("min", "max") and self.bounded(arg):
+                return "_ABOVE" if prim == "min" else "_BELOW"
+            return "None"
+
+
         count = f"(rc{depth} - {st('nul')})"
         if a.func == "count":
             return count
         if a.func == "sum":
-            if self._is_float(arg):
+            if self.is_float(arg):
                 return f"(_fsum({st('sum')}) if {count} else None)"
             return f"({st('sum')} if {count} else None)"
         if a.func == "avg":
-            total = f"_fsum({st('sum')})" if self._is_float(arg) else st("sum")
-            if self._is_float(arg) or a.type == "float":
+            total = f"_fsum({st('sum')})" if self.is_float(arg) else st("sum")
+            if self.is_float(arg) or a.type == "float":
                 return f"(float({total}) / {count} if {count} else None)"
             return f"(_davg({total}, {count}) if {count} else None)"
         if a.func == "count_distinct":
             return f"len({st('set')})"
+        if scale is None and none(a.func) != "None":
+            return f"(None if {st(a.func)} is {none(a.func)} else {st(a.func)})"
         return st(a.func)
 
     def merge_lines(self, depth: int) -> list[str]:
@@ -281,12 +339,12 @@ class AggregateLayout:
             there = arg.prims_at.get(up, set())
             s = lambda p, arg=arg: self.state(p, arg, depth)  # noqa: E731
             t = lambda p, arg=arg: self.state(p, arg, up)  # noqa: E731
-            generic = arg.type not in _ORDERED_TYPES
+            generic = arg.type not in ORDERED_TYPES
             for prim in sorted(here & there):
                 if prim == "nul":
                     out.append(f"{t('nul')} += {s('nul')}")
                 elif prim == "sum":
-                    if self._is_float(arg):
+                    if self.is_float(arg):
                         out.append(f"{t('sum')}.extend(_fpair({s('sum')}))")
                         out.append(f"if len({t('sum')}) > 64: {t('sum')}[:] = _fpair({t('sum')})")
                     elif generic:
@@ -297,11 +355,8 @@ class AggregateLayout:
                     op = "<" if prim == "min" else ">"
                     if generic:
                         out.append(f"if {s(prim)} is not None: {t(prim)} = _{prim}_any({t(prim)}, {s(prim)})")
-                    else:
-                        out.append(
-                            f"if {s(prim)} is not None and ({t(prim)} is None or {s(prim)} {op} {t(prim)}): "
-                            f"{t(prim)} = {s(prim)}"
-                        )
+                    else:  # the bounds order themselves outside every value
+                        out.append(f"if {s(prim)} {op} {t(prim)}: {t(prim)} = {s(prim)}")
                 elif prim == "first":
                     out.append(f"if {t('first')} is None: {t('first')} = {s('first')}")
                 elif prim == "last":
@@ -309,78 +364,4 @@ class AggregateLayout:
                 elif prim == "set":
                     out.append(f"{t('set')} |= {s('set')}")
         out.extend(self.init_lines(depth))
-        return out
-
-    # ---- running values (detail) -----------------------------------------------------
-
-    def running_lines(self, agg_var, brk: str) -> tuple[list[str], list[str]]:
-        """(tentative statements evaluated before the row commits, commit statements).
-
-        Running aggregate ``a`` keeps ``r_<id>`` state; ``agg_var(id)`` names the local
-        holding its value at this row. Its scope instance restarts when the break level
-        ``brk`` is above its depth.
-        """
-        tentative, commit = [], []
-        for a in self.running:
-            d = self.depth_of[a.scope]
-            rid = a.id
-            reset = f"{brk} < {d}"
-            out_var = agg_var(rid)
-            arg = self.arg_of(a)
-            x = arg.var if arg else None
-            if a.func == "count" and a.arg is None:
-                tentative.append(f"t_{rid} = (0 if {reset} else r_{rid}) + 1")
-                tentative.append(f"{out_var} = t_{rid}")
-                commit.append(f"r_{rid} = t_{rid}")
-            elif a.func in ("count", "sum", "avg"):
-                float_sum = self._is_float(arg)
-                zero = "(0.0, 0.0)" if float_sum else "0"
-                tentative.append(f"tc_{rid}, ts_{rid} = (0, {zero}) if {reset} else (rc_{rid}, rs_{rid})")
-                add = f"_neumaier(ts_{rid}, {x})" if float_sum else (
-                    f"_sum_any(ts_{rid}, {x})" if arg.type not in ("int", "decimal") else f"ts_{rid} + {x}")
-                tentative.append(f"if {x} is not None: tc_{rid} += 1; ts_{rid} = {add}")
-                total = f"(ts_{rid}[0] + ts_{rid}[1])" if float_sum else f"ts_{rid}"
-                if a.func == "count":
-                    tentative.append(f"{out_var} = tc_{rid}")
-                elif a.func == "sum":
-                    tentative.append(f"{out_var} = {total} if tc_{rid} else None")
-                elif float_sum or a.type == "float":
-                    tentative.append(f"{out_var} = float({total}) / tc_{rid} if tc_{rid} else None")
-                else:
-                    tentative.append(f"{out_var} = _davg({total}, tc_{rid}) if tc_{rid} else None")
-                commit.append(f"rc_{rid} = tc_{rid}; rs_{rid} = ts_{rid}")
-            elif a.func in ("min", "max"):
-                op = "<" if a.func == "min" else ">"
-                tentative.append(f"t_{rid} = None if {reset} else r_{rid}")
-                if arg.type in _ORDERED_TYPES:
-                    tentative.append(f"if {x} is not None and (t_{rid} is None or {x} {op} t_{rid}): t_{rid} = {x}")
-                else:
-                    tentative.append(f"if {x} is not None: t_{rid} = _{a.func}_any(t_{rid}, {x})")
-                tentative.append(f"{out_var} = t_{rid}")
-                commit.append(f"r_{rid} = t_{rid}")
-            elif a.func in ("first", "last"):
-                tentative.append(f"t_{rid} = None if {reset} else r_{rid}")
-                cond = f"{x} is not None and t_{rid} is None" if a.func == "first" else f"{x} is not None"
-                tentative.append(f"if {cond}: t_{rid} = {x}")
-                tentative.append(f"{out_var} = t_{rid}")
-                commit.append(f"r_{rid} = t_{rid}")
-            elif a.func == "count_distinct":
-                tentative.append(f"if {reset}: r_{rid} = set()")  # safe: the instance restarts anyway
-                tentative.append(f"{out_var} = len(r_{rid}) + ({x} is not None and {x} not in r_{rid})")
-                commit.append(f"if {x} is not None: r_{rid}.add({x})")
-        return tentative, commit
-
-    def running_init_lines(self) -> list[str]:
-        out = []
-        for a in self.running:
-            rid = a.id
-            if a.func == "count" and a.arg is None:
-                out.append(f"r_{rid} = 0")
-            elif a.func in ("count", "sum", "avg"):
-                zero = "(0.0, 0.0)" if self._is_float(self.arg_of(a)) else "0"
-                out.append(f"rc_{rid} = 0; rs_{rid} = {zero}")
-            elif a.func == "count_distinct":
-                out.append(f"r_{rid} = set()")
-            else:
-                out.append(f"r_{rid} = None")
         return out

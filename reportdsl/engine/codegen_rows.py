@@ -4,7 +4,8 @@ In: the plan and a ``RowLayout`` (where each used column sits in the source's ro
 tuples and how its raw values convert). Out: Python statements (``CodeBuffer``)
 that unpack a row into column locals ``c0…``, convert them to the plan's column
 types, compute the fields ``f0…`` the report reads, apply ``where`` (``continue``
-when not true), and compute group keys ``n0…`` and sort keys ``s0…``.
+when not true), and compute group keys ``n0…`` (a key that is a plain column is
+read from the column's local: ``key_var``) and sort keys ``s0…``.
 
 Every statement that can fail is on its own line, and ``CodeBuffer.where`` maps the
 line to what it computes, so a failing row names the expression's position without
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..plan.models import Plan
+from ..plan.models import Plan, Ref
 from .expressions import CodeContext, ExprWriter, NameMap, refs
 
 
@@ -92,6 +93,13 @@ class RowCode:
         self.column_var = {name: f"c{i}" for i, name in enumerate(layout.names)}
         self.field_var = {f.name: f"f{i}" for i, f in enumerate(plan.fields)}
         self.params = params
+        self.scaled: dict[str, int] = {}  # columns carried as scaled integers (see ``scaled``)
+        # where each group key lives: a plain column key is its column's local, no copy
+        self.key_var = [
+            self.column_var[g.key.name] if isinstance(g.key, Ref) and g.key.ref == "column"
+            and g.key.name in self.column_var else f"n{level}"
+            for level, g in enumerate(plan.groups)
+        ]
 
     def names(self, **extra) -> NameMap:
         return NameMap(columns=self.column_var, fields=self.field_var,
@@ -100,6 +108,8 @@ class RowCode:
     def unpack(self, buf: CodeBuffer, indent: int, row: str = "row") -> None:
         lay = self.layout
         if not lay.names:
+            if lay.exact:  # nothing is unpacked, but a row the source could not read must still fail
+                buf.emit(indent, f"if {row}.__class__ is _BadRow: iter({row})", LineContext("row", "the row's fields"))
             return
         if lay.exact:
             targets = ", ".join(self.column_var[n] for n in lay.names)
@@ -114,12 +124,24 @@ class RowCode:
             if not sure:
                 self._convert(buf, indent, name, type_, scale)
 
+    def _cached(self, buf: CodeBuffer, indent: int, v: str, cache, guard: str | None, ctx: LineContext) -> None:
+        """``[if GUARD:] v = cache[v]`` through a ``ConversionCache``'s plain dict."""
+        values, miss = self.ctx.const(cache.values, "CV"), self.ctx.const(cache.miss, "CM")
+        if guard is not None:
+            buf.emit(indent, f"{guard}:", ctx)
+            indent += 1
+        buf.emit(indent, f"try: {v} = {values}[{v}]", ctx)
+        buf.emit(indent, f"except KeyError: {v} = {miss}({v})", ctx)
+
     def _convert(self, buf: CodeBuffer, indent: int, name: str, type_: str, scale: int | None = None) -> None:
+        from .conversions import DECIMALS_FROM_FLOAT, DECIMALS_FROM_TEXT, decimal_converter
+
         v = self.column_var[name]
         ctx = LineContext("column", f"column '{name}'", column=name, type=type_)
         if self.layout.conversion == "text":
             if type_ == "decimal":  # cached: prices repeat
-                buf.emit(indent, f"{v} = _DEC_TEXT[{v}] if {v} else None", ctx)
+                self._cached(buf, indent, v, DECIMALS_FROM_TEXT, f"if {v}", ctx)
+                buf.emit(indent, f"else: {v} = None")
             elif type_ in TEXT_PARSE:
                 buf.emit(indent, f"{v} = {TEXT_PARSE[type_]}({v}) if {v} else None", ctx)
             else:
@@ -128,17 +150,19 @@ class RowCode:
         if self.layout.conversion != "python" or type_ not in ("int", "decimal", "float", "string", "bool", "date", "datetime"):
             return
         if type_ == "decimal":
+            if name in self.scaled:  # every raw value (float, int, text, null) through one cache
+                from .scaled import scaled_converter
+
+                self._cached(buf, indent, v, scaled_converter(self.scaled[name]), None, ctx)
+                return
             # SQLite hands DECIMAL columns back as floats: the cached fast path
             if scale is not None:
-                from .conversions import decimal_converter
-
                 cache, convert = decimal_converter(scale)
-                c, f = self.ctx.const(cache, "DC"), self.ctx.const(convert, "DCF")
-                buf.emit(indent, f"if {v}.__class__ is float: {v} = {c}[{v}]", ctx)
+                self._cached(buf, indent, v, cache, f"if {v}.__class__ is float", ctx)
+                f = self.ctx.const(convert, "DCF")
                 buf.emit(indent, f"elif {v}.__class__ is not _Dec and {v} is not None: {v} = {f}({v})", ctx)
                 return
-            else:
-                buf.emit(indent, f"if {v}.__class__ is float: {v} = _DEC_CACHE[{v}]", ctx)
+            self._cached(buf, indent, v, DECIMALS_FROM_FLOAT, f"if {v}.__class__ is float", ctx)
             buf.emit(indent, f"elif {v}.__class__ is not _Dec and {v} is not None: {v} = _coerce_decimal({v})", ctx)
         elif type_ in PY_CLASS:
             buf.emit(indent, f"if {v}.__class__ is not {PY_CLASS[type_]} and {v} is not None: "
@@ -175,6 +199,8 @@ class RowCode:
     def group_keys(self, buf: CodeBuffer, indent: int) -> None:
         w = ExprWriter(self.ctx, self.names())
         for level, g in enumerate(self.plan.groups):
+            if self.key_var[level] != f"n{level}":
+                continue
             buf.emit(indent, f"n{level} = {w.write(g.key)}",
                      LineContext("expr", f"the key of group '{g.name}'", span=tuple(g.key.span)))
 

@@ -21,6 +21,8 @@ from ..plan.models import Plan
 from .aggregates import AggregateLayout
 from .codegen_rows import CodeBuffer, LineContext, RowCode, RowLayout, used_names
 from .expressions import CodeContext, ExprWriter, NameMap, aggregate_ids, refs
+from .running import running_init_lines, running_lines
+from .scaled import analyse
 from .sorting import key_part_code
 
 
@@ -39,20 +41,6 @@ class BandValue:
     id: str
     expr: object
     waits: tuple[int, ...]  # depths to wait for, innermost first; () = evaluate now
-
-
-def _reads_row_number(e) -> bool:
-    from ..plan.models import BinaryOp, FuncCall, Ref, UnaryOp
-
-    if isinstance(e, Ref):
-        return e.ref == "row_number"
-    if isinstance(e, UnaryOp):
-        return _reads_row_number(e.operand)
-    if isinstance(e, BinaryOp):
-        return _reads_row_number(e.left) or _reads_row_number(e.right)
-    if isinstance(e, FuncCall):
-        return any(_reads_row_number(a) for a in e.args)
-    return False
 
 
 def _dedupe(ids):
@@ -78,8 +66,11 @@ class RunnerWriter:
             e = arg.expr
             if getattr(e, "kind", None) == "ref" and e.ref in ("column", "field"):
                 arg.alias = (self.rows.column_var if e.ref == "column" else self.rows.field_var).get(e.name)
+        self.scaled = self._scaled_decimals()
+        self.rows.scaled = self.scaled.columns
+        self.aggs.arg_scales = self.scaled.arg_scales
         self.uses_row_number = plan.detail is not None and any(
-            _reads_row_number(v.expr) for v in plan.values if v.id in {c.value for c in plan.detail.columns}
+            refs(v.expr, "row_number") for v in plan.values if v.id in {c.value for c in plan.detail.columns}
         )
         self.values = {v.id: v for v in plan.values}
         self.nl = len(plan.groups)
@@ -88,6 +79,13 @@ class RunnerWriter:
         self.waited_depths: set[int] = set()
 
     # ---- analysis -----------------------------------------------------------------
+
+    def _scaled_decimals(self):
+        plan = self.plan
+        row_exprs = [g.key for g in plan.groups] + [k.expr for k in plan.sort] + [v.expr for v in plan.values]
+        if plan.where is not None:
+            row_exprs.append(plan.where)
+        return analyse(plan, self.layout, self.aggs, row_exprs)
 
     def band_values(self, ids, final_depth: int | None) -> list[BandValue]:
         """Values at a band point where aggregates of ``final_depth`` are final."""
@@ -190,7 +188,8 @@ class RunnerWriter:
     def _payload_vars(self) -> list[str]:
         _, fields = self._row_needs()
         cols = [self.rows.column_var[n] for n in self.layout.names]
-        return cols + [f"f{i}" for i in fields] + [f"n{i}" for i in range(self.nl)]
+        keys = [k for k in self.rows.key_var if k not in cols]
+        return cols + [f"f{i}" for i in fields] + keys
 
     def _write_prepare(self) -> None:
         b = self.buf
@@ -207,7 +206,7 @@ class RunnerWriter:
         self.rows.fields_and_where(b, 4, fields)
         self.rows.group_keys(b, 4)
         self.rows.sort_keys(b, 4)
-        parts = [key_part_code(f"n{i}", g.key_type, g.desc) for i, g in enumerate(self.plan.groups)]
+        parts = [key_part_code(self.rows.key_var[i], g.key_type, g.desc) for i, g in enumerate(self.plan.groups)]
         parts += [key_part_code(f"s{i}", k.expr.type, k.desc) for i, k in enumerate(self.plan.sort)]
         b.emit(3, "except Exception as _e:")
         b.emit(4, "_row_failed(_e, rown, row); continue")
@@ -232,7 +231,7 @@ class RunnerWriter:
         for d in range(inner + 1):
             for line in aggs.init_lines(d):
                 b.emit(1, line)
-        for line in aggs.running_init_lines():
+        for line in running_init_lines(aggs):
             b.emit(1, line)
         b.emit(1, "for chunk in chunks:")
         if self.mode == "sorted":
@@ -252,6 +251,7 @@ class RunnerWriter:
         self._write_phase2(3)
         for buf in aggs.float_buffers(inner):
             b.emit(2, f"if len({buf}) > 4096: {buf}[:] = _fpair({buf})")
+
         if self.mode != "sorted":
             b.emit(2, "base += len(chunk); rown = base")
         b.emit(2, "_chunk_done(rown)")
@@ -263,7 +263,7 @@ class RunnerWriter:
 
     def _write_phase1(self, ind: int) -> None:
         plan, b, nl, aggs = self.plan, self.buf, self.nl, self.aggs
-        b.emit(ind, "pass")  # the block may hold nothing else
+        first_line = len(b.lines)
         if self.mode == "sorted":
             payload = self._payload_vars()
             b.emit(ind, f"{', '.join(payload)}{',' if len(payload) == 1 else ''} = row" if payload else "pass")
@@ -272,7 +272,7 @@ class RunnerWriter:
             self.rows.unpack(b, ind)
             self.rows.fields_and_where(b, ind, fields)
             self.rows.group_keys(b, ind)
-        row_groups = {g.name: f"n{i}" for i, g in enumerate(plan.groups)}
+        row_groups = {g.name: self.rows.key_var[i] for i, g in enumerate(plan.groups)}
         w = ExprWriter(self.ctx, self.rows.names(groups=row_groups))
         for arg in aggs.args:
             if arg.alias:
@@ -291,7 +291,7 @@ class RunnerWriter:
                 b.emit(ind, f"rn_t = 1 if brk < {nl} else rn + 1")
         elif self.uses_row_number:
             b.emit(ind, "rn_t = rn + 1")
-        tentative, self._running_commit = aggs.running_lines(lambda aid: f"ra_{aid}", "brk")
+        tentative, self._running_commit = running_lines(aggs, lambda aid: f"ra_{aid}", "brk")
         for line in tentative:
             b.emit(ind, line, LineContext("expr", "a running aggregate", span=None))
         if plan.detail is not None:
@@ -301,11 +301,13 @@ class RunnerWriter:
                 v = self.values[col.value]
                 b.emit(ind, f"d{i} = {w.write(v.expr)}",
                        LineContext("expr", f"detail column '{col.name}'", span=tuple(v.expr.span)))
+        if len(b.lines) == first_line:
+            b.emit(ind, "pass")  # the try block needs a statement
 
     def _emit_break_level(self, ind: int) -> None:
         for i in range(self.nl):
             kw = "if" if i == 0 else "elif"
-            self.buf.emit(ind, f"{kw} n{i} != k{i}: brk = {i}")
+            self.buf.emit(ind, f"{kw} {self.rows.key_var[i]} != k{i}: brk = {i}")
         self.buf.emit(ind, f"else: brk = {self.nl}")
 
     def _running_agg(self, aid: str) -> str:
@@ -320,12 +322,14 @@ class RunnerWriter:
             if self.early_break:
                 b.emit(ind, f"if brk < {nl}:")
             else:  # innermost key first: it changes most often
-                b.emit(ind, f"if {' or '.join(f'n{i} != k{i}' for i in reversed(range(nl)))}:")
+                n = self.rows.key_var
+                b.emit(ind, f"if {' or '.join(f'{n[i]} != k{i}' for i in reversed(range(nl)))}:")
                 self._emit_break_level(ind + 1)
             b.emit(ind + 1, "if started:")
             if self.check_order:  # a database's ORDER BY must agree with the report's order
-                keys = lambda p: "(" + "".join(f"{p}{i}, " for i in range(nl)) + ")"  # noqa: E731
-                b.emit(ind + 2, f"_check_order(brk, {keys('k')}, {keys('n')})")
+                old = "".join(f"k{i}, " for i in range(nl))
+                new = "".join(f"{self.rows.key_var[i]}, " for i in range(nl))
+                b.emit(ind + 2, f"_check_order(brk, ({old}), ({new}))")
             for level in reversed(range(nl)):
                 b.emit(ind + 2, f"if brk <= {level}:")
                 self._write_close(ind + 3, level)
@@ -366,7 +370,7 @@ class RunnerWriter:
 
     def _write_open(self, ind: int, level: int) -> None:
         g = self.plan.groups[level]
-        self.buf.emit(ind, f"k{level} = n{level}; gc{level} += 1")
+        self.buf.emit(ind, f"k{level} = {self.rows.key_var[level]}; gc{level} += 1")
         known = {f"k{i}": f"k{i}" for i in range(level + 1)}
         names = self._band_names(level + 1, None)
         self._values_dict(ind, "vals", self.header[level], names, known, f"a value in the header of group '{g.name}'")

@@ -13,25 +13,34 @@ import datetime as _dt
 from decimal import Decimal, InvalidOperation
 
 from .functions import _text
-from .sources.text_values import parse_date, parse_datetime
+from .sources.text_values import parse_date, parse_datetime, parse_decimal
 
-class ConversionCache(dict):
-    """raw value -> converted value, computed on a miss: generated code writes
-    ``CACHE[x]`` (one C-level lookup). Columns of prices repeat their values, and the
-    conversion is the slow part. Forgets everything past a size bound."""
+class ConversionCache:
+    """raw value -> converted value, computed on a miss. Columns of prices repeat
+    their values, and the conversion is the slow part. Generated code reads
+    ``values`` — a plain dict, whose subscript is the interpreter's fast path (a
+    dict subclass's goes through a Python-level ``__getitem__`` lookup, three times
+    slower) — and calls ``miss`` on ``KeyError``. Null converts to null, so code
+    that may pass it needs no test of its own. Forgets everything past a size bound."""
 
-    __slots__ = ("convert",)
+    __slots__ = ("values", "convert")
 
     def __init__(self, convert):
-        super().__init__()
+        self.values: dict = {}
         self.convert = convert
 
-    def __missing__(self, key):
-        value = self.convert(key)
-        if len(self) >= 200_000:
-            self.clear()
-        self[key] = value
+    def miss(self, key):
+        value = None if key is None else self.convert(key)
+        if len(self.values) >= 200_000:
+            self.values.clear()  # in place: generated code holds this dict
+        self.values[key] = value
         return value
+
+    def __getitem__(self, key):
+        try:
+            return self.values[key]
+        except KeyError:
+            return self.miss(key)
 
 
 def decimal_from_float(f: float) -> Decimal:
@@ -42,6 +51,7 @@ def decimal_from_float(f: float) -> Decimal:
 
 
 DECIMALS_FROM_FLOAT = ConversionCache(decimal_from_float)
+DECIMALS_FROM_TEXT = ConversionCache(parse_decimal)
 
 _SCALED_CONVERTERS: dict[int, tuple] = {}
 

@@ -264,7 +264,7 @@ def aggregate_ids(e, out: set | None = None) -> set[str]:
     out = set() if out is None else out
     if isinstance(e, AggRef):
         out.add(e.id)
-    for child in _children(e):
+    for child in children(e):
         aggregate_ids(child, out)
     return out
 
@@ -274,12 +274,12 @@ def refs(e, kind: str, out: set | None = None) -> set[str]:
     out = set() if out is None else out
     if isinstance(e, Ref) and e.ref == kind:
         out.add(e.name)
-    for child in _children(e):
+    for child in children(e):
         refs(child, kind, out)
     return out
 
 
-def _children(e):
+def children(e):
     if isinstance(e, UnaryOp):
         return (e.operand,)
     if isinstance(e, BinaryOp):

@@ -25,6 +25,7 @@ from ..errors import ReportDataError, ReportError, SourceText, fail
 from ..plan.models import Plan
 from . import conversions as conv
 from . import functions as fn
+from . import scaled
 from .aggregates import RUNTIME as AGG_RUNTIME
 from .codegen_rows import RowLayout, used_names
 from .codegen_runner import GeneratedRunner, RunnerWriter
@@ -34,8 +35,9 @@ from .expressions import HELPERS
 from .params import resolve_params
 from .runtime import OverLimit, Runtime, row_number_in_chunk
 from .sorting import DEFAULT_MEMORY_BUDGET, Desc, ExternalSorter, rank_key
+from .sources.file_streams import BadRow
 from .sources.opening import column_type, open_source, trusted
-from .sources.text_values import parse_bool, parse_date, parse_datetime, parse_decimal
+from .sources.text_values import parse_bool, parse_date, parse_datetime
 
 
 @dataclass
@@ -55,14 +57,12 @@ class RunStats:
 
 _START = object()  # the group key before the first row: unequal to every key
 
-DECIMALS_FROM_TEXT = conv.ConversionCache(parse_decimal)
-
 _BASE_NAMESPACE = {
     **HELPERS, **AGG_RUNTIME,
     "_START": _START, "_OverLimit": OverLimit, "_rank_key": rank_key, "_Desc": Desc,
-    "_Dec": Decimal, "_date": _dt.date, "_datetime": _dt.datetime, "_DEC_CACHE": conv.DECIMALS_FROM_FLOAT, "_row_number": row_number_in_chunk,
-    "_DEC_TEXT": DECIMALS_FROM_TEXT, "_parse_date": parse_date, "_parse_datetime": parse_datetime,
-    "_parse_bool": parse_bool,
+    "_Dec": Decimal, "_date": _dt.date, "_datetime": _dt.datetime, "_row_number": row_number_in_chunk,
+    "_parse_date": parse_date, "_parse_datetime": parse_datetime,
+    "_parse_bool": parse_bool, "_BadRow": BadRow,
     **{f"_coerce_{t}": f for t, f in conv.COERCE.items()},
 }
 
@@ -72,7 +72,7 @@ _CACHE_SIZE = 32
 
 
 def compile_runner(plan: Plan, layout: RowLayout, mode: str, check_order: bool) -> GeneratedRunner:
-    key = (id(plan), layout, mode, check_order)
+    key = (id(plan), layout, mode, check_order, scaled.ENABLED)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is plan:
         return hit[1]

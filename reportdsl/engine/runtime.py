@@ -16,6 +16,7 @@ from ..plan.models import Plan
 from .events import RowError
 from .functions import RowValueError, show
 from .sorting import in_order
+from .sources.file_streams import SourceRowError
 from .sources.text_values import TYPE_WORDS
 
 MAX_LISTED_ERRORS = 100  # skipped rows listed in the result; all are counted
@@ -68,6 +69,8 @@ class Runtime:
         """(cause in user terms, span) for an exception raised in generated code."""
         ctx = self._context(exc)
         span = ctx.span if ctx is not None else None
+        if isinstance(exc, SourceRowError):  # the source could not read this row
+            return exc.message, tuple(self.plan.source.span) if self.plan.source is not None else None
         if isinstance(exc, RowValueError):
             if exc.span_index is not None:
                 span = self.generated.spans[exc.span_index]

@@ -1,5 +1,6 @@
 """Expected aggregates of ``tricky_data`` computed in plain Python, independently of
-the engine: SQL null rules, exact decimals, fsum for floats, ids for FIRST/LAST.
+the engine: SQL null rules, exact decimals, fsum for floats, ids for FIRST/LAST;
+and ``exact``, which makes event streams comparable digit for digit.
 
 In: a predicate on rows (the report's ``where``) and the grouping columns. Out:
 ``{group key tuple: {call text: value}}`` and the report totals, as the JSON result
@@ -127,3 +128,22 @@ def assert_groups_equal(got: list, want: list, where: str = "") -> None:
         assert ("groups" in g) == ("groups" in w), label
         if "groups" in w:
             assert_groups_equal(g["groups"], w["groups"], label)
+
+
+def exact(value):
+    """``value`` with every number tagged by its type and exact text, so that
+    Decimal('1.5') and Decimal('1.50') (equal in Python) compare unequal."""
+    if isinstance(value, Decimal):
+        return ("Decimal", str(value))
+    if isinstance(value, float):
+        return ("float", repr(value))
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, dict):
+        return {k: exact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return tuple(exact(v) for v in value)
+    if hasattr(value, "row_count") and hasattr(value, "stats"):  # ReportEnd: timings differ
+        return ("end", exact(dict(value.values)), value.row_count, value.rows_read, value.no_data,
+                value.skipped_rows, tuple((e.row, e.message) for e in value.errors))
+    return value

@@ -86,7 +86,7 @@ def test_failure_mid_stream_says_how_many_rows_were_read(db, compile_report):
     plan = report.plan.model_copy(update={"source": source})
     try:
         with pytest.raises(ReportDataError, match=r"reading source 'the given database connection' failed after "
-                                                  r"8192 rows: user-defined function raised exception"):
+                                                  r"9984 rows: user-defined function raised exception"):
             run(plan, NullSink(), source=engine)
         assert engine.pool.checkedout() == 0
     finally:

@@ -99,9 +99,47 @@ report r {
 def test_bad_json_line_is_a_clear_error(tmp_path, compile_report, run_result):
     (tmp_path / "o.jsonl").write_text('{"a": 1}\n', encoding="utf-8")
     report = compile_report('report r {\n  source jsonl "o.jsonl"\n  summary { text "{SUM(a)}" }\n}')
-    (tmp_path / "o.jsonl").write_text('{"a": 1}\n{"a": \n', encoding="utf-8")
-    with pytest.raises(ReportDataError, match="line 2 of 'o.jsonl' is not valid JSON"):
+    (tmp_path / "o.jsonl").write_text('{"a": 1}\n\n{"a": \n', encoding="utf-8")
+    with pytest.raises(ReportDataError) as err:
         run_result(report)
+    # the row's number (blank lines are no rows), the file and its line, the source statement
+    assert "row 2: line 3 of 'o.jsonl' is not valid JSON: Expecting value at column 7" in str(err.value)
+    assert (err.value.line, err.value.column) == (2, 3)
+
+
+BAD_JSONL = '{"g": "x", "a": 1}\n{"g": "x", "a": \n\n[1, 2]\n"text"\n{"g": "y", "a": 5}\n{"g": "x", "a": 2.5}\n'
+
+
+@pytest.mark.parametrize("body", [
+    'summary { text "{SUM(a)} {COUNT()}" }',
+    'summary { text "{COUNT()}" }',  # no column is read: the bad lines still count as failing rows
+    'group g { footer { text "{SUM(a)}" } }\n  summary { text "{SUM(a)} {COUNT()}" }',  # engine-side sort
+])
+def test_bad_json_lines_are_skipped_rows_under_on_error_skip(tmp_path, compile_report, run_result, body):
+    (tmp_path / "o.jsonl").write_text(BAD_JSONL, encoding="utf-8")
+    report = compile_report(f'report r {{\n  source jsonl "o.jsonl"\n  on_error skip\n  {body}\n}}')
+    result = run_result(report).to_dict()
+    assert result["row_count"] == 3 and result["skipped_rows"] == 3
+    assert [e["row"] for e in result["errors"]] == [2, 3, 4]
+    assert [e["message"] for e in result["errors"]] == [
+        "line 2 of 'o.jsonl' is not valid JSON: Expecting value at column 17 (line 2, column 3)",
+        "line 4 of 'o.jsonl' is not a JSON object (line 2, column 3)",
+        "line 5 of 'o.jsonl' is not a JSON object (line 2, column 3)",
+    ]
+    assert result["totals"]["COUNT()"] == 3
+    if "SUM(a)" in body:
+        assert result["totals"]["SUM(a)"] == Decimal("8.5")
+    if "group" in body:
+        assert [(g["key"], g["totals"]["SUM(a)"]) for g in result["groups"]] == [("x", Decimal("3.5")), ("y", 5)]
+
+
+def test_describe_passes_over_bad_json_lines(tmp_path):
+    (tmp_path / "o.jsonl").write_text(BAD_JSONL, encoding="utf-8")
+    assert [(c.name, c.type) for c in describe(_spec("jsonl", "o.jsonl"), str(tmp_path), {})] == [
+        ("g", "string"), ("a", "decimal")]
+    (tmp_path / "bad.jsonl").write_text("[1]\nnope\n", encoding="utf-8")
+    with pytest.raises(ReportDataError, match="line 1 of 'bad.jsonl' is not a JSON object"):
+        describe(_spec("jsonl", "bad.jsonl"), str(tmp_path), {})
 
 
 def test_relative_paths_resolve_against_the_report_folder(tmp_path, compile_report, run_result, monkeypatch):

@@ -3,7 +3,8 @@
 In: a plan's ``SourceSpec`` (or a build-time override: URL, path, SQLAlchemy
 Engine/Connection, iterable of dicts, DataFrame). Out: ``describe`` (the columns and
 types, from the schema alone; used by ``reportdsl check``) and, in ``open_source``
-(imported lazily, it pulls in SQLAlchemy), streams of row tuples.
+(imported lazily; it imports SQLAlchemy only for SQL URLs other than plain SQLite
+files), streams of row tuples.
 
 This module stays cheap to import: ``reportdsl check`` must run in ~150 ms.
 """

@@ -9,7 +9,8 @@ where each read column sits; ``conversion`` says how raw values become typed:
   field is null. Column types are the plan's, else inferred from the first rows.
 - JSONL rows are tuples of the read columns' values (``conversion="python"``):
   JSON numbers with a fraction are Decimals (their exact text), ISO date strings
-  become dates by the column's type.
+  become dates by the column's type. A line that is not a JSON object is a
+  ``BadRow`` in its place, which fails in the row code as ``on_error`` says.
 """
 
 from __future__ import annotations
@@ -20,10 +21,38 @@ import json
 from decimal import Decimal
 
 from ...errors import ReportDataError, fail
-from .locations import read_failure
-from .schema import csv_header, describe_csv, open_text, parse_json_record
+from .locations import counted_chunks, read_failure
+from .schema import csv_header, decode_json_record, describe_csv, json_record_problem, open_text
 
 CHUNK_ROWS = 4096
+
+
+class SourceRowError(Exception):
+    """Raised by generated row code on a ``BadRow``: the row fails like any other."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BadRow:
+    """A record the source could not read (a JSONL line that is no JSON object), in
+    the row stream at its place: unpacking it raises ``SourceRowError``, so it is
+    numbered, skipped and listed, or fatal, as ``on_error`` says."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __iter__(self):
+        raise SourceRowError(self.message)
+
+    def __getitem__(self, index):
+        raise SourceRowError(self.message)
+
+    def __len__(self) -> int:
+        return 0
 
 
 class FileRows:
@@ -62,18 +91,7 @@ class CsvRows(FileRows):
 
     def chunks(self):
         reader = self._reader
-        try:
-            while True:
-                try:
-                    rows = list(itertools.islice(reader, CHUNK_ROWS))
-                except (csv.Error, UnicodeDecodeError) as exc:
-                    raise read_failure(self.shown, self.rows_read, str(exc)) from None
-                if not rows:
-                    return
-                self.rows_read += len(rows)
-                yield rows
-        finally:
-            self.close()
+        return counted_chunks(self, lambda: list(itertools.islice(reader, CHUNK_ROWS)), _explain_csv_error)
 
 
 class JsonlRows(FileRows):
@@ -109,11 +127,16 @@ class JsonlRows(FileRows):
                     try:
                         record = loads(line)
                         get = record.get
-                    except (ValueError, AttributeError):
-                        parse_json_record(line, lineno, self.shown)  # raises the clear error
-                        raise
+                    except (ValueError, AttributeError, RecursionError):
+                        problem = decode_json_record(line)
+                        rows.append(BadRow(json_record_problem(problem, lineno, self.shown)))
+                        continue
                     rows.append(tuple([get(n) for n in names]))
                 self.rows_read += len(rows)
                 yield rows
         finally:
             self.close()
+
+
+def _explain_csv_error(exc: BaseException) -> str | None:
+    return str(exc) if isinstance(exc, (csv.Error, UnicodeDecodeError)) else None

@@ -110,3 +110,24 @@ def _absolute(path: str, base_dir: str) -> str:
 def read_failure(shown: str, rows_read: int, detail: str) -> ReportDataError:
     """The error for a source that fails mid-stream: it says how far reading got."""
     return fail(ReportDataError, f"reading source '{shown}' failed after {rows_read} rows: {detail}")
+
+
+def counted_chunks(stream, fetch, explain):
+    """Lists of rows from ``fetch()`` until it gives none, counted in
+    ``stream.rows_read``; an error ``explain(exc)`` has words for becomes
+    ``read_failure``; ``stream`` is closed at the end, however it ends."""
+    try:
+        while True:
+            try:
+                rows = fetch()
+            except Exception as exc:  # noqa: BLE001 - explain() says which errors are the source's
+                detail = explain(exc)
+                if detail is None:
+                    raise
+                raise read_failure(stream.shown, stream.rows_read, detail) from None
+            if not rows:
+                return
+            stream.rows_read += len(rows)
+            yield rows
+    finally:
+        stream.close()

@@ -3,7 +3,8 @@
 In: the plan, the caller's ``source=`` override (None, a URL or path string, a
 ``pathlib.Path``, a SQLAlchemy Engine/Connection, a DataFrame, an iterable of
 dicts), the parameter values, the columns the report reads, and whether rows must
-arrive in report order. Out: an opened row source (``SqlRows``, ``CsvRows``,
+arrive in report order. Out: an opened row source (``SqliteRows`` for plain
+SQLite files, ``SqlRows`` for other SQL sources, ``CsvRows``,
 ``JsonlRows``, ``IterableRows``, ``DataFrameRows``) with ``names``, ``exact``,
 ``conversion``, ``ordered``, ``chunks()``, ``close()``, and the column types the
 source itself reports (``source_types``) for columns the plan has no type for.
@@ -18,6 +19,11 @@ from pathlib import PurePath
 from ...errors import ReportDataError, fail
 from ...plan.models import Plan, SourceSpec
 from .locations import Location, override_location, resolve
+
+
+# Plain SQLite files are read with the stdlib sqlite3 module (``sqlite_stream``), which
+# spares importing SQLAlchemy; tests turn this off to compare both paths.
+SQLITE_DIRECT = True
 
 
 def _sql_override_parts(plan: Plan, shown: str) -> tuple[str | None, str | None]:
@@ -113,7 +119,12 @@ def _open_location(plan: Plan, loc: Location, spec: SourceSpec | None, params: d
         probe = SourceSpec(kind="sql", location=loc.target, table=table, query=query, span=(0, 0))
         param_types = {p.name: p.type for p in plan.params}
         types = {c.name: c.type for c in describe_location(loc, probe, param_types)}
-    rows = SqlRows(loc, loc.shown, table, query, params, columns, plan, want_order)
+    if loc.sqlite_path is not None and SQLITE_DIRECT:
+        from .sqlite_stream import SqliteRows
+
+        rows = SqliteRows(loc, table, query, params, columns, plan, want_order)
+    else:
+        rows = SqlRows(loc, loc.shown, table, query, params, columns, plan, want_order)
     rows.open()
     rows.text_columns = text_columns
     rows.decimal_scales = {n: s for n, s in scales.items() if s is not None} if loc.sqlite_path else {}

@@ -10,7 +10,8 @@ Out: ``describe(...) -> list[ColumnInfo]`` in the source's column order, and
   NULL, then ``PRAGMA table_info``) because importing SQLAlchemy alone costs more
   than ``reportdsl check``'s whole budget; other URLs import SQLAlchemy lazily.
 - CSV: the header row, types inferred over the first rows, then the declared types.
-- JSONL: the keys and value types of the first records.
+- JSONL: the keys and value types of the first records (lines that hold no JSON
+  object are passed over: they are the run's failing rows, see ``on_error``).
 
 Failures raise ``ReportDataError`` without a position (the caller attaches the
 ``source`` statement's), saying what could not be opened and why.
@@ -96,6 +97,7 @@ def sqlite_declared_types(loc: Location, spec: SourceSpec) -> list[tuple[str, st
         raise fail(ReportDataError, f"cannot open source '{loc.shown}': no such file {path}")
     try:
         con = sqlite3.connect(f"file:{_uri_path(path)}?mode=ro", uri=True)
+        add_sqlalchemy_functions(con)
     except sqlite3.Error as exc:
         raise fail(ReportDataError, f"cannot open source '{loc.shown}': {exc}") from None
     try:
@@ -122,6 +124,21 @@ def sqlite_declared_types(loc: Location, spec: SourceSpec) -> list[tuple[str, st
         raise fail(ReportDataError, f"cannot read the {what} of source '{loc.shown}': {exc}") from None
     finally:
         con.close()
+
+
+def add_sqlalchemy_functions(con: sqlite3.Connection) -> None:
+    """The SQL functions SQLAlchemy's pysqlite dialect adds to each connection (REGEXP,
+    and a floor() that gives integers), so that a query means the same whether it
+    is described or read with sqlite3 or read through SQLAlchemy."""
+    import math
+    import re
+
+    def regexp(pattern, value):
+        return None if value is None else re.search(pattern, value) is not None
+
+    kw = {"deterministic": True} if sqlite3.sqlite_version_info >= (3, 9) else {}
+    con.create_function("regexp", 2, regexp, **kw)
+    con.create_function("floor", 1, math.floor, **kw)
 
 
 def _uri_path(path: str) -> str:
@@ -214,6 +231,7 @@ def unify_types(a: str, b: str) -> str:
 
 def describe_jsonl(path: str, shown: str) -> list[Column]:
     types: dict[str, str] = {}
+    first_problem = None
     with open_text(path, shown) as f:
         count = 0
         for lineno, line in enumerate(f, 1):
@@ -221,19 +239,41 @@ def describe_jsonl(path: str, shown: str) -> list[Column]:
                 break
             if not line.strip():
                 continue
-            record = parse_json_record(line, lineno, shown)
+            record = decode_json_record(line)
+            if isinstance(record, str):
+                # not a record, so it says nothing of the columns: the run reports
+                # the line as a failing row (``on_error``)
+                first_problem = first_problem or json_record_problem(record, lineno, shown)
+                continue
             count += 1
             for key, value in record.items():
                 types[key] = unify_types(types.get(key, "null"), json_value_type(value))
+    if not count and first_problem:
+        raise fail(ReportDataError, first_problem)
     # a column null in every sampled record: its type shows only later
     return [Column(k, "any" if t == "null" else t) for k, t in types.items()]
 
 
 def parse_json_record(line: str, lineno: int, shown: str) -> dict:
-    try:
-        record = json.loads(line, parse_float=Decimal)
-    except ValueError as exc:
-        raise fail(ReportDataError, f"line {lineno} of '{shown}' is not valid JSON: {exc}") from None
-    if not isinstance(record, dict):
-        raise fail(ReportDataError, f"line {lineno} of '{shown}' is not a JSON object")
+    record = decode_json_record(line)
+    if isinstance(record, str):
+        raise fail(ReportDataError, json_record_problem(record, lineno, shown))
     return record
+
+
+def decode_json_record(line: str, loads=json.JSONDecoder(parse_float=Decimal).decode) -> dict | str:
+    """The JSON object on ``line``, or (a str) why it is not one."""
+    try:
+        record = loads(line)
+    except json.JSONDecodeError as exc:  # its own "line 1 column …" counts the newline too
+        column = min(exc.pos, len(line.rstrip("\r\n"))) + 1
+        return f"is not valid JSON: {exc.msg} at column {column}"
+    except (ValueError, RecursionError) as exc:
+        return f"is not valid JSON: {exc}"
+    if not isinstance(record, dict):
+        return "is not a JSON object"
+    return record
+
+
+def json_record_problem(problem: str, lineno: int, shown: str) -> str:
+    return f"line {lineno} of '{shown}' {problem}"

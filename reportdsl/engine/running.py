@@ -1,0 +1,87 @@
+"""Running aggregates: values read at each detail row (``SUM(x)`` in ``detail``).
+
+In: an ``AggregateLayout`` (its ``running`` aggregates, their arguments and scopes).
+Out: Python statements for the generated runner: the state's initial values, and
+per row the *tentative* statements (the value so far, including this row) and the
+*commit* statements that keep it. The runner evaluates the tentative part inside
+the row's ``try`` and commits only after everything that can fail has been
+computed, so a row that fails later is not counted. A scope instance restarts when
+the row's break level is above the aggregate's depth.
+"""
+
+from __future__ import annotations
+
+from .aggregates import ORDERED_TYPES, AggregateLayout
+
+
+def running_lines(layout: AggregateLayout, agg_var, brk: str) -> tuple[list[str], list[str]]:
+    """(tentative statements evaluated before the row commits, commit statements).
+
+    Running aggregate ``a`` keeps ``r_<id>`` state; ``agg_var(id)`` names the local
+    holding its value at this row. Its scope instance restarts when the break level
+    ``brk`` is above its depth.
+    """
+    tentative, commit = [], []
+    for a in layout.running:
+        d = layout.depth_of[a.scope]
+        rid = a.id
+        reset = f"{brk} < {d}"
+        out_var = agg_var(rid)
+        arg = layout.arg_of(a)
+        x = arg.var if arg else None
+        if a.func == "count" and a.arg is None:
+            tentative.append(f"t_{rid} = (0 if {reset} else r_{rid}) + 1")
+            tentative.append(f"{out_var} = t_{rid}")
+            commit.append(f"r_{rid} = t_{rid}")
+        elif a.func in ("count", "sum", "avg"):
+            float_sum = layout.is_float(arg)
+            zero = "(0.0, 0.0)" if float_sum else "0"
+            tentative.append(f"tc_{rid}, ts_{rid} = (0, {zero}) if {reset} else (rc_{rid}, rs_{rid})")
+            add = f"_neumaier(ts_{rid}, {x})" if float_sum else (
+                f"_sum_any(ts_{rid}, {x})" if arg.type not in ("int", "decimal") else f"ts_{rid} + {x}")
+            tentative.append(f"if {x} is not None: tc_{rid} += 1; ts_{rid} = {add}")
+            total = f"(ts_{rid}[0] + ts_{rid}[1])" if float_sum else f"ts_{rid}"
+            if a.func == "count":
+                tentative.append(f"{out_var} = tc_{rid}")
+            elif a.func == "sum":
+                tentative.append(f"{out_var} = {total} if tc_{rid} else None")
+            elif float_sum or a.type == "float":
+                tentative.append(f"{out_var} = float({total}) / tc_{rid} if tc_{rid} else None")
+            else:
+                tentative.append(f"{out_var} = _davg({total}, tc_{rid}) if tc_{rid} else None")
+            commit.append(f"rc_{rid} = tc_{rid}; rs_{rid} = ts_{rid}")
+        elif a.func in ("min", "max"):
+            op = "<" if a.func == "min" else ">"
+            tentative.append(f"t_{rid} = None if {reset} else r_{rid}")
+            if arg.type in ORDERED_TYPES:
+                tentative.append(f"if {x} is not None and (t_{rid} is None or {x} {op} t_{rid}): t_{rid} = {x}")
+            else:
+                tentative.append(f"if {x} is not None: t_{rid} = _{a.func}_any(t_{rid}, {x})")
+            tentative.append(f"{out_var} = t_{rid}")
+            commit.append(f"r_{rid} = t_{rid}")
+        elif a.func in ("first", "last"):
+            tentative.append(f"t_{rid} = None if {reset} else r_{rid}")
+            cond = f"{x} is not None and t_{rid} is None" if a.func == "first" else f"{x} is not None"
+            tentative.append(f"if {cond}: t_{rid} = {x}")
+            tentative.append(f"{out_var} = t_{rid}")
+            commit.append(f"r_{rid} = t_{rid}")
+        elif a.func == "count_distinct":
+            tentative.append(f"if {reset}: r_{rid} = set()")  # safe: the instance restarts anyway
+            tentative.append(f"{out_var} = len(r_{rid}) + ({x} is not None and {x} not in r_{rid})")
+            commit.append(f"if {x} is not None: r_{rid}.add({x})")
+    return tentative, commit
+
+def running_init_lines(layout: AggregateLayout) -> list[str]:
+    out = []
+    for a in layout.running:
+        rid = a.id
+        if a.func == "count" and a.arg is None:
+            out.append(f"r_{rid} = 0")
+        elif a.func in ("count", "sum", "avg"):
+            zero = "(0.0, 0.0)" if layout.is_float(layout.arg_of(a)) else "0"
+            out.append(f"rc_{rid} = 0; rs_{rid} = {zero}")
+        elif a.func == "count_distinct":
+            out.append(f"r_{rid} = set()")
+        else:
+            out.append(f"r_{rid} = None")
+    return out
