@@ -61,18 +61,23 @@ def report_with(calls: list[str], extra: str = "") -> str:
 
 
 def compare(compile_report, calls: list[str], extra: str = "") -> tuple:
-    text = report_with(calls, extra)
-    out, reports = [], []
+    with_scaling, without, report, _ = compare_text(compile_report, report_with(calls, extra))
+    return with_scaling, without, report
+
+
+def compare_text(compile_report, text: str) -> tuple:
+    """(events with scaling, events without, the report, the run's stats)."""
+    out, reports, stats = [], [], None
     for enabled in (True, False):
         scaled.ENABLED = enabled
         try:
             reports.append(compile_report(text))
             sink = RecordingSink()
-            runner.run(reports[-1].plan, sink, source_text=reports[-1].source)
+            stats = runner.run(reports[-1].plan, sink, source_text=reports[-1].source)
             out.append(exact(sink.events))
         finally:
             scaled.ENABLED = True
-    return out[0], out[1], reports[0]
+    return out[0], out[1], reports[0], stats
 
 
 def generated_source(report) -> str:
@@ -171,17 +176,8 @@ report r {
   }
   summary { text "{SUM(q * p)} {FIRST(p)} {LAST(w)}" }
 }"""
-    out, reports = [], []
-    for enabled in (True, False):
-        scaled.ENABLED = enabled
-        try:
-            reports.append(compile_report(text))
-            sink = RecordingSink()
-            stats = runner.run(reports[-1].plan, sink, source_text=reports[-1].source)
-            out.append(exact(sink.events))
-        finally:
-            scaled.ENABLED = True
-        assert stats.ordered_by == "engine"
-    assert out[0] == out[1]
-    assert scaled_columns(reports[0]) == {"p", "w", "z"}
-    assert any(e[0] == "resolve" for e in out[0])  # header values were deferred and resolved
+    with_scaling, without, report, stats = compare_text(compile_report, text)
+    assert stats.ordered_by == "engine"
+    assert with_scaling == without
+    assert scaled_columns(report) == {"p", "w", "z"}
+    assert any(e[0] == "resolve" for e in with_scaling)  # header values were deferred and resolved
