@@ -27,7 +27,6 @@ import sqlite3
 from ...errors import ReportDataError, fail
 from .locations import Location, counted_chunks
 from .schema import add_sqlalchemy_functions
-from .sql_schema import short_db_error
 from .sql_stream import SQLITE_CHUNK_ROWS, bind_value, explain_db_error, select_statement, with_retries
 from .sql_text import query_parameters, replace_parameters
 
