@@ -5,9 +5,11 @@ format and ``ChunkOptions`` (workers, piece size). Out: a ``RenderedDocument`` w
 pages are the single document's pages: the same page breaks, page numbers, "Page X
 of Y" totals, repeated column headers, values.
 
-Typst holds a whole document in memory while it lays it out (~35 MB per 1,000 rows
-here) and slows down as the document grows, so a long report is cut into pieces of a
-few thousand body units (``pieces.py`` says what a unit is and why a cut is exact):
+Typst holds a whole document in memory while it lays it out (~25 MB per 1,000 detail
+rows here: 2.5 GB for 100k), so a long report is cut into pieces of a few thousand
+body lines (``pieces.py`` says what a unit is and why a cut is exact). This bounds
+memory; it does not make layout faster: the cuts depend on each other, so pieces are
+laid out one after another unless the speculation below guesses right.
 
 1. **Pages, in order.** A piece starts at the top of a page, with its real page number.
    When Typst has laid it out, the piece's last page is dropped — the next units
