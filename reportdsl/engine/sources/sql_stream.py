@@ -145,13 +145,15 @@ def select_statement(shown: str, table: str | None, query: str | None, params: d
     return sql, binds, ordered
 
 
-class SqlRows:
+class SelectRows:
+    """What a SELECT over a table or query is, before a driver reads it: shared by
+    ``SqlRows`` and ``sqlite_stream.SqliteRows``."""
+
     exact = True  # rows are exactly the selected columns, in order
     conversion = "python"  # typed values from the driver; SQLite's need coercing
 
-    def __init__(self, target, shown: str, table: str | None, query: str | None, params: dict,
+    def __init__(self, shown: str, table: str | None, query: str | None, params: dict,
                  columns: list[str], plan, want_order: bool):
-        self.target = target  # Location, Engine or Connection
         self.shown = shown
         self.table = table
         self.query = query
@@ -162,10 +164,17 @@ class SqlRows:
         self.want_order = want_order
         self.ordered = False
         self.rows_read = 0
-        self._owned_engine = None
         self._conn = None
-        self._own_conn = False
         self._cursor = None
+
+
+class SqlRows(SelectRows):
+    def __init__(self, target, shown: str, table: str | None, query: str | None, params: dict,
+                 columns: list[str], plan, want_order: bool):
+        super().__init__(shown, table, query, params, columns, plan, want_order)
+        self.target = target  # Location, Engine or Connection
+        self._owned_engine = None
+        self._own_conn = False
 
     # ---- opening -----------------------------------------------------------------
 

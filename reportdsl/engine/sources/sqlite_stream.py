@@ -27,7 +27,9 @@ import sqlite3
 from ...errors import ReportDataError, fail
 from .locations import Location, counted_chunks
 from .schema import add_sqlalchemy_functions
-from .sql_stream import SQLITE_CHUNK_ROWS, bind_value, explain_db_error, select_statement, with_retries
+from .sql_stream import (
+    SQLITE_CHUNK_ROWS, SelectRows, bind_value, explain_db_error, select_statement, with_retries,
+)
 from .sql_text import query_parameters, replace_parameters
 
 
@@ -47,25 +49,11 @@ def positional(sql: str, binds: dict) -> tuple[str, list]:
     return replace_parameters(sql, lambda name: "?"), args
 
 
-class SqliteRows:
-    exact = True  # rows are exactly the selected columns, in order
-    conversion = "python"  # typed values from sqlite3; SQLite's need coercing
-
+class SqliteRows(SelectRows):
     def __init__(self, loc: Location, table: str | None, query: str | None, params: dict,
                  columns: list[str], plan, want_order: bool):
+        super().__init__(loc.shown, table, query, params, columns, plan, want_order)
         self.path = loc.sqlite_path
-        self.shown = loc.shown
-        self.table = table
-        self.query = query
-        self.params = params
-        self.columns = columns
-        self.names = list(columns)
-        self.plan = plan
-        self.want_order = want_order
-        self.ordered = False
-        self.rows_read = 0
-        self._conn = None
-        self._cursor = None
 
     def open(self) -> None:
         if not os.path.exists(self.path):
