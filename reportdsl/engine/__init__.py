@@ -15,7 +15,8 @@ Modules: ``runner`` (run), ``codegen_rows``/``codegen_runner`` (the plan's loop 
 Python source), ``expressions`` (expressions as Python code), ``aggregates``
 (accumulators), ``running`` (running values in detail), ``scaled`` (DECIMAL columns
 as scaled integers), ``functions``/``conversions`` (what generated code calls),
-``sorting`` (key order, external sort), ``sql_order`` (ORDER BY pushdown),
+``sorting`` (key order, external sort), ``sql_order`` / ``sql_where`` (ORDER BY
+and WHERE pushdown),
 ``deferred`` (values resolved later), ``runtime`` (failed rows, limits, progress),
 ``params``, ``result``, ``sinks``, ``sources/`` (describe and stream each source;
 SQLite files through the stdlib ``sqlite3``, other SQL through SQLAlchemy).
@@ -32,7 +33,9 @@ Choices where LANGUAGE.md is silent:
 - Values of a DECIMAL(p, s) column read from SQLite (which stores them as floats)
   get ``s`` places, so SQLite, PostgreSQL and MariaDB yield identical results.
 - "row N" counts rows in the order the source delivered them (for SQL: the ordered
-  query), from 1, before ``where``.
+  query, after the part of ``where`` pushed into it), from 1, before ``where``.
+- ``where`` is applied first: columns it does not read are converted only for the
+  rows it keeps.
 
 Heavy parts (SQLAlchemy, the code generator) load on first use, so that importing
 ``reportdsl.engine.sources`` for ``describe`` stays fast; a run over a SQLite file

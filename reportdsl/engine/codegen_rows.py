@@ -4,7 +4,7 @@ In: the plan and a ``RowLayout`` (where each used column sits in the source's ro
 tuples and how its raw values convert). Out: Python statements (``CodeBuffer``)
 that unpack a row into column locals ``c0…``, convert them to the plan's column
 types, compute the fields ``f0…`` the report reads, apply ``where`` (``continue``
-when not true), and compute group keys ``n0…`` (a key that is a plain column is
+when not true; only what it reads is converted and computed before it), and compute group keys ``n0…`` (a key that is a plain column is
 read from the column's local: ``key_var``) and sort keys ``s0…``.
 
 Every statement that can fail is on its own line, and ``CodeBuffer.where`` maps the
@@ -93,6 +93,12 @@ class RowCode:
         self.column_var = {name: f"c{i}" for i, name in enumerate(layout.names)}
         self.field_var = {f.name: f"f{i}" for i, f in enumerate(plan.fields)}
         self.params = params
+        # A row that ``where`` leaves out is not read further: the columns it does not
+        # read are converted after it, so their bad values in such rows are no error —
+        # as when a database applies the where (``sql_where``).
+        self.late_columns: frozenset[str] = frozenset()
+        if plan.where is not None:
+            self.late_columns = frozenset(layout.names) - set(used_names(plan, [plan.where])[0])
         self.scaled: dict[str, int] = {}  # columns carried as scaled integers (see ``scaled``)
         # where each group key lives: a plain column key is its column's local, no copy
         self.key_var = [
@@ -118,10 +124,15 @@ class RowCode:
         else:
             for name, pos in zip(lay.names, lay.positions):
                 buf.emit(indent, f"{self.column_var[name]} = {row}[{pos}]", LineContext("row", "the row's fields"))
+        self._convert_columns(buf, indent, late=False)
+
+    def _convert_columns(self, buf: CodeBuffer, indent: int, late: bool) -> None:
+        """Convert the columns ``where`` reads (``late=False``) or the others (``late=True``)."""
+        lay = self.layout
         trusted = lay.trusted or (False,) * len(lay.names)
         scales = lay.scales or (None,) * len(lay.names)
         for name, type_, sure, scale in zip(lay.names, lay.types, trusted, scales):
-            if not sure:
+            if not sure and (name in self.late_columns) == late:
                 self._convert(buf, indent, name, type_, scale)
 
     def _cached(self, buf: CodeBuffer, indent: int, v: str, cache, guard: str | None, ctx: LineContext) -> None:
@@ -173,12 +184,12 @@ class RowCode:
             buf.emit(indent, f"if {v}.__class__ is not _datetime and {v} is not None: "
                              f"{v} = _coerce_datetime({v})", ctx)
 
-    def fields_and_where(self, buf: CodeBuffer, indent: int, fields: list[int], where: bool = True) -> None:
+    def fields_and_where(self, buf: CodeBuffer, indent: int, fields: list[int]) -> None:
         """Fields, with ``where`` as early as the fields it reads allow."""
         plan = self.plan
         w = ExprWriter(self.ctx, self.names())
         where_fields: list[int] = []
-        if where and plan.where is not None:
+        if plan.where is not None:
             _, where_fields = used_names(plan, [plan.where])
         done = set()
         for i in where_fields:
@@ -186,9 +197,10 @@ class RowCode:
             buf.emit(indent, f"{self.field_var[f.name]} = {w.write(f.expr)}",
                      LineContext("expr", f"field '{f.name}'", span=tuple(f.expr.span)))
             done.add(i)
-        if where and plan.where is not None:
+        if plan.where is not None:
             buf.emit(indent, f"if not ({w.condition(plan.where)}): continue",
                      LineContext("expr", "where", span=tuple(plan.where.span)))
+            self._convert_columns(buf, indent, late=True)
         for i in fields:
             if i in done:
                 continue

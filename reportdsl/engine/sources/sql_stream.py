@@ -1,12 +1,13 @@
 """Rows from a SQL database through SQLAlchemy, in chunks, in report order.
 
 In: a URL ``Location`` or a SQLAlchemy ``Engine``/``Connection``; a table or query;
-the parameter values; the columns the report reads; the plan (for ORDER BY
-pushdown). Out: ``SqlRows`` — whether the rows come ordered, and an iterator of
+the parameter values; the columns the report reads; the plan (for WHERE and
+ORDER BY pushdown). Out: ``SqlRows`` — whether the rows come ordered, and an iterator of
 chunks (lists of tuples, one value per column read, in that order).
 
-- The statement is ``SELECT cols FROM table|(query) AS _src [ORDER BY ...]``;
-  parameters are bound (``:name``), never pasted into the text.
+- The statement is ``SELECT cols FROM table|(query) AS _src [WHERE ...] [ORDER BY ...]``
+  (``sql_where``, ``sql_order``); parameters are bound (``:name``), never pasted
+  into the text.
 - SQLAlchemy connects and compiles; rows are read from the driver's cursor with
   ``fetchmany`` (a server-side cursor on PostgreSQL and MySQL/MariaDB, so a result
   is never loaded whole) because SQLAlchemy's Row objects would cost more than
@@ -25,6 +26,7 @@ from decimal import Decimal
 
 from ...errors import ReportDataError, fail
 from ..sql_order import order_by
+from ..sql_where import fits_int64, where_clause
 from .locations import Location, counted_chunks
 from .sql_schema import make_engine, short_db_error
 from .sql_text import for_sqlalchemy_text, query_parameters, strip_statement_end
@@ -117,7 +119,7 @@ def bind_value(value, dialect: str):
 
 def select_statement(shown: str, table: str | None, query: str | None, params: dict, columns: list[str],
                      plan, want_order: bool, dialect: str, quote) -> tuple[str, dict, bool]:
-    """(``SELECT cols FROM table|(query) AS _src [ORDER BY ...]`` with ``:name``
+    """(``SELECT cols FROM table|(query) AS _src [WHERE ...] [ORDER BY ...]`` with ``:name``
     parameters, the values to bind by name, whether the rows come in report order)."""
     cols = ", ".join(quote(c) for c in columns) or "1"
     binds: dict = {}
@@ -132,6 +134,12 @@ def select_statement(shown: str, table: str | None, query: str | None, params: d
             binds[name] = params[name]
         source = f"({body}\n) AS _src"  # on its own line: the query may end in a -- comment
     sql = f"SELECT {cols} FROM {source}"
+    where = where_clause(plan, dialect, quote, set(columns)) if plan is not None else None
+    if where is not None and all(fits_int64(params.get(n)) for n, _ in query_parameters(where.condition)):
+        sql += f" WHERE {where.condition}"
+        binds.update(where.binds)
+        for name, _ in query_parameters(where.condition):
+            binds.setdefault(name, params.get(name))
     ordered = False
     if want_order:
         ob = order_by(plan, dialect, quote, set(columns))

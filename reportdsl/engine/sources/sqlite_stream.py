@@ -1,15 +1,15 @@
 """Rows from a SQLite file through the stdlib ``sqlite3`` module, without SQLAlchemy.
 
 In: a ``Location`` with ``sqlite_path`` (a plain ``sqlite:///file.db`` URL), a table
-or query, the parameter values, the columns the report reads, the plan (for ORDER BY
-pushdown). Out: ``SqliteRows`` — the same row source as ``sql_stream.SqlRows``
+or query, the parameter values, the columns the report reads, the plan (for WHERE and
+ORDER BY pushdown). Out: ``SqliteRows`` — the same row source as ``sql_stream.SqlRows``
 (``names``, ``exact``, ``conversion``, ``ordered``, ``chunks()``, ``close()``).
 
 Why a second path: importing SQLAlchemy costs ~0.1 s, more than a one-page build can
 spare, and its connection layer adds per-run work the engine's 1M-row budget cannot
 afford. Everything else is shared with ``SqlRows`` so the two behave alike:
 
-- the same statement (``sql_stream.select_statement``) and ORDER BY; identifiers are
+- the same statement (``sql_stream.select_statement``), WHERE and ORDER BY; identifiers are
   quoted with backticks, which SQLite takes as identifiers only — a double-quoted
   name that matches no column would silently become a string literal;
 - the same parameters: ``:name`` found by ``sql_text`` and bound positionally, values
