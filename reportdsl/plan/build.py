@@ -4,6 +4,11 @@ In: a ``CheckedReport``. Out: a ``Plan`` (plan/models.py): settings, source,
 parameters with canonical defaults, fields, filter, sort keys, group levels, every
 aggregate once with its scope, every value with the point it becomes known, and the
 bands as layout elements that refer to values by id.
+
+Models are made with ``model_construct``: what goes in was checked, and validating it
+again would make pydantic build every model's schema first (~20 ms of a one-page
+build). tests/test_frontend_fixtures.py validates every fixture's plan instead
+(``Plan.model_validate_json(plan.model_dump_json()) == plan``).
 """
 
 from __future__ import annotations
@@ -31,11 +36,11 @@ def build_plan(checked: CheckedReport) -> m.Plan:
     layout = BandLayout(compiler, columns)
 
     fields = [
-        m.FieldSpec(name=f.name.name, expr=compiler.expr(f.expr), type=compiler.type_of(f.expr), span=f.span)
+        m.FieldSpec.model_construct(name=f.name.name, expr=compiler.expr(f.expr), type=compiler.type_of(f.expr), span=f.span)
         for f in outline.fields
     ]
     where = compiler.expr(outline.where.expr) if outline.where else None
-    sort = [m.SortKey(expr=compiler.expr(k.expr), desc=k.desc) for k in outline.sort.keys] if outline.sort else []
+    sort = [m.SortKey.model_construct(expr=compiler.expr(k.expr), desc=k.desc) for k in outline.sort.keys] if outline.sort else []
 
     detail = None
     if "detail" in outline.bands:
@@ -55,7 +60,7 @@ def build_plan(checked: CheckedReport) -> m.Plan:
         footer = layout.band(bands.get("footer"), Point("end", name))
         totals = layout.totals(bands.values(), Point("end", name))
         levels.append(
-            m.GroupLevel(
+            m.GroupLevel.model_construct(
                 name=name,
                 key=_group_key(group, compiler, checked),
                 key_type=_group_key_type(group, compiler, checked),
@@ -75,7 +80,7 @@ def build_plan(checked: CheckedReport) -> m.Plan:
     report_totals = layout.totals(report_bands, end)
 
     settings = outline.settings
-    return m.Plan(
+    return m.Plan.model_construct(
         name=outline.report.name.name,
         filename=checked.source.filename,
         base_dir=checked.base_dir,
@@ -87,7 +92,7 @@ def build_plan(checked: CheckedReport) -> m.Plan:
         max_groups=_setting(settings, "max_groups"),
         on_error=_setting(settings, "on_error") or "fail",
         source=source_spec(outline.source) if outline.source else None,
-        columns=[m.ColumnInfo(name=n, type=t) for n, t in (checked.columns or {}).items()],
+        columns=[m.ColumnInfo.model_construct(name=n, type=t) for n, t in (checked.columns or {}).items()],
         columns_used=sorted(checked.columns_used),
         params=[_param(p) for p in outline.params],
         fields=fields,
@@ -112,11 +117,11 @@ def _setting(settings: dict[str, ast.Setting], key: str):
 
 def _page(page: ast.PageSetup | None) -> m.PageSpec:
     if page is None:
-        return m.PageSpec()
+        return m.PageSpec.model_construct()
     size = PAPER_NAMES.get(page.size.name, page.size.name)
     if size.startswith("b") and size[1:].isdigit():
         size = f"iso-{size}"
-    return m.PageSpec(
+    return m.PageSpec.model_construct(
         size=size,
         landscape=page.orientation == "landscape",
         margin=str(page.margin) if page.margin else "2cm",
@@ -130,7 +135,7 @@ def _param(param: ast.Param) -> m.ParamSpec:
     value = None
     if isinstance(default, ast.Literal) and default.value is not None:
         value = canonical(parse_constant(default.value, param.type.name))
-    return m.ParamSpec(
+    return m.ParamSpec.model_construct(
         name=param.name.name,
         type=param.type.name,
         required=param.default is None,
@@ -144,7 +149,7 @@ def _group_key(group: ast.Group, compiler: ExpressionCompiler, checked: CheckedR
         return compiler.expr(group.key)
     name = group.name.name
     is_field = any(f.name.name == name for f in checked.outline.fields)
-    return m.Ref(name=name, ref="field" if is_field else "column", type=_group_key_type(group, compiler, checked), span=group.name.span)
+    return m.Ref.model_construct(name=name, ref="field" if is_field else "column", type=_group_key_type(group, compiler, checked), span=group.name.span)
 
 
 def _group_key_type(group: ast.Group, compiler: ExpressionCompiler, checked: CheckedReport) -> str:
@@ -169,12 +174,12 @@ class BandLayout:
             return None
         first = len(self.compiler.values)
         elements = [self.element(e, point) for e in band.elements]
-        return m.Band(elements=elements, values=[v.id for v in self.compiler.values[first:]])
+        return m.Band.model_construct(elements=elements, values=[v.id for v in self.compiler.values[first:]])
 
     def element(self, element: ast.Element, point: Point) -> m.Element:
         if isinstance(element, ast.Text):
             styles = {s.kind: s.value for s in element.styles}
-            return m.TextElement(
+            return m.TextElement.model_construct(
                 parts=self.parts(element.template.parts, point),
                 bold="bold" in styles,
                 italic="italic" in styles,
@@ -185,41 +190,41 @@ class BandLayout:
         if isinstance(element, ast.Row):
             order = list(self.columns)
             cells = sorted(element.cells, key=lambda c: order.index(c.column.name))
-            return m.RowElement(cells=[self.cell(c, point) for c in cells])
+            return m.RowElement.model_construct(cells=[self.cell(c, point) for c in cells])
         if isinstance(element, ast.Line):
-            return m.LineElement()
+            return m.LineElement.model_construct()
         if isinstance(element, ast.Space):
-            return m.SpaceElement(length=str(element.length))
+            return m.SpaceElement.model_construct(length=str(element.length))
         if isinstance(element, ast.Image):
-            return m.ImageElement(path=element.path, width=str(element.width) if element.width else None)
+            return m.ImageElement.model_construct(path=element.path, width=str(element.width) if element.width else None)
         raise AssertionError(f"{type(element).__name__} outside detail")  # check_outline forbids it
 
     def cell(self, cell: ast.Cell, point: Point) -> m.RowCell:
         if isinstance(cell.value, ast.TextTemplate):
-            return m.RowCell(column=cell.column.name, parts=self.parts(cell.value.parts, point))
+            return m.RowCell.model_construct(column=cell.column.name, parts=self.parts(cell.value.parts, point))
         column = self.columns[cell.column.name]
         fmt = cell.value.format or column.value.format
-        part = m.ValuePart(value=self.compiler.value(cell.value.expr, point), format=_format(fmt))
-        return m.RowCell(column=cell.column.name, parts=[part])
+        part = m.ValuePart.model_construct(value=self.compiler.value(cell.value.expr, point), format=_format(fmt))
+        return m.RowCell.model_construct(column=cell.column.name, parts=[part])
 
     def parts(self, parts: tuple[str | ast.Formatted, ...], point: Point) -> list[m.TextPart]:
         out: list[m.TextPart] = []
         for part in parts:
             if isinstance(part, str):
-                out.append(m.LiteralPart(text=part))
+                out.append(m.LiteralPart.model_construct(text=part))
                 continue
             res = self.compiler.checked.resolved.get(part.expr.span)
             if isinstance(part.expr, ast.Name) and res is not None and res.ref in ("page", "pages"):
-                out.append(m.PageNumberPart(which=res.ref, format=_format(part.format)))
+                out.append(m.PageNumberPart.model_construct(which=res.ref, format=_format(part.format)))
             else:
                 vid = self.compiler.value(part.expr, point)
-                out.append(m.ValuePart(value=vid, format=_format(part.format)))
+                out.append(m.ValuePart.model_construct(value=vid, format=_format(part.format)))
         return out
 
     def detail(self, columns: list[ast.Column], point: Point) -> m.DetailBand:
-        return m.DetailBand(
+        return m.DetailBand.model_construct(
             columns=[
-                m.DetailColumn(
+                m.DetailColumn.model_construct(
                     name=c.name.name,
                     label=c.label if c.label is not None else c.name.name,
                     value=self.compiler.value(c.value.expr, point),
@@ -250,4 +255,4 @@ class BandLayout:
 def _format(fmt: ast.Format | None) -> m.Format | None:
     if fmt is None:
         return None
-    return m.Format(name=fmt.name.name, args=[a.value for a in fmt.args])
+    return m.Format.model_construct(name=fmt.name.name, args=[a.value for a in fmt.args])

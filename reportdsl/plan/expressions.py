@@ -47,14 +47,14 @@ class ExpressionCompiler:
             value = node.value
             if node.type == "decimal":
                 value = str(value)
-            return m.Lit(value=value, type=t, span=node.span)
+            return m.Lit.model_construct(value=value, type=t, span=node.span)
         if isinstance(node, ast.Name):
             res = self.checked.resolved[node.span]
-            return m.Ref(name=node.name, ref=res.ref, type=t, span=node.span)
+            return m.Ref.model_construct(name=node.name, ref=res.ref, type=t, span=node.span)
         if isinstance(node, ast.Unary):
-            return m.UnaryOp(op=node.op, operand=self.expr(node.operand, scope, running), type=t, span=node.span)
+            return m.UnaryOp.model_construct(op=node.op, operand=self.expr(node.operand, scope, running), type=t, span=node.span)
         if isinstance(node, ast.Binary):
-            return m.BinaryOp(
+            return m.BinaryOp.model_construct(
                 op=node.op,
                 left=self.expr(node.left, scope, running),
                 right=self.expr(node.right, scope, running),
@@ -64,7 +64,7 @@ class ExpressionCompiler:
         if node.func in AGGREGATE_FUNCS:
             return self._aggregate(node, scope, running)
         args = [self.expr(a, scope, running) for a in node.args]
-        return m.FuncCall(func=node.func, args=args, type=t, span=node.span)
+        return m.FuncCall.model_construct(func=node.func, args=args, type=t, span=node.span)
 
     def _aggregate(self, node: ast.Call, scope: str, running: bool) -> m.AggRef:
         target = node.over.name if node.over is not None else scope
@@ -78,19 +78,19 @@ class ExpressionCompiler:
             arg = self.expr(node.args[0]) if node.args else None
             agg_id = f"a{len(self.aggregates)}"
             self._agg_ids[key] = agg_id
-            aggregate = m.Aggregate(
+            aggregate = m.Aggregate.model_construct(
                 id=agg_id, func=func, arg=arg, scope=target, running=running, type=t,
                 text=call_text(self.checked.source.text, node), span=node.span,
             )
             self.aggregates.append(aggregate)
             self._by_id[agg_id] = aggregate
-        return m.AggRef(id=agg_id, type=t, span=node.span)
+        return m.AggRef.model_construct(id=agg_id, type=t, span=node.span)
 
     def value(self, node: ast.Expr, point: Point) -> str:
         expr = self.expr(node, point.scope, point.running)
         ready_at = self._ready_at([self._by_id[i] for i in _aggregate_ids(expr)], point)
         value_id = f"v{len(self.values)}"
-        self.values.append(m.Value(id=value_id, expr=expr, type=self.type_of(node), ready_at=ready_at))
+        self.values.append(m.Value.model_construct(id=value_id, expr=expr, type=self.type_of(node), ready_at=ready_at))
         return value_id
 
     def _ready_at(self, aggregates: list[m.Aggregate], point: Point) -> str | None:

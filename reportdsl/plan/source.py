@@ -14,4 +14,4 @@ from .models import SourceSpec
 
 
 def source_spec(source: ast.Source) -> SourceSpec:
-    return SourceSpec(**asdict(SourceShape.of(source)), span=source.span)
+    return SourceSpec.model_construct(**asdict(SourceShape.of(source)), span=source.span)
