@@ -8,22 +8,28 @@ of Y" totals, repeated column headers, values.
 Typst holds a whole document in memory while it lays it out (~25 MB per 1,000 detail
 rows here: 2.5 GB for 100k), so a long report is cut into pieces of a few thousand
 body lines (``pieces.py`` says what a unit is and why a cut is exact). This bounds
-memory; it does not make layout faster: the cuts depend on each other, so pieces are
-laid out one after another unless the speculation below guesses right.
+memory. The cuts depend on each other, so the layouts form a chain; everything else
+is done beside it:
 
 1. **Pages, in order.** A piece starts at the top of a page, with its real page number.
-   When Typst has laid it out, the piece's last page is dropped — the next units
-   would have continued it — and the next piece starts with that page's first unit.
-   Each piece depends on the one before, so a worker that is free lays out the next
-   piece *speculatively*, from where the previous piece's cut is predicted to fall
-   (its units per page); if the prediction proves right the work is kept, else it is
-   thrown away and the piece laid out again from the true start.
+   When Typst has laid it out, the worker reports where its pages start
+   (``piece_worker``); the piece's last page is dropped — the next units would have
+   continued it — and the next piece, starting with that page's first unit, goes to a
+   free worker at once, while the first worker exports the piece's pages. A worker
+   with nothing to do lays out the piece predicted to follow *speculatively* (from the
+   units per page seen so far); if the prediction proves wrong the piece is dropped
+   before it is exported.
 2. **The total.** Until the last piece is laid out the number of pages is an estimate.
-   If the document prints the total ("Page X of Y") and a piece was laid out with a
-   wrong estimate, it is laid out again with the true total, all such pieces in
-   parallel. The total does not move page breaks (checked: a piece whose pages
-   change is an internal error, never a silently different document).
-3. **Merge** (``merge.py``): the kept pages of each piece, in order.
+   The built-in runtime's ``rd-pages()`` reads it, in context, from a file per piece,
+   which is written with the best estimate when the piece is cut — after its own pages
+   are counted — so exporting with it costs no new layout. A piece exported with an
+   estimate that proves wrong is laid out again with the true total, by a worker that
+   is idle (once the estimate has held for two cuts) or at the end. The total does not
+   move page breaks (checked: a piece whose pages change is an internal error, never a
+   silently different document). Templates that print ``rd-total-pages`` themselves
+   get the estimate through ``sys.inputs`` at layout time instead.
+3. **Merge** (``early_merge.py``, ``merge.py``): the kept pages of each piece, in
+   order, appended as they arrive; after the last piece only the write is left.
 
 Workers are fresh interpreters (``worker_pool.py``, ``piece_worker.py``), each
 replaced after ``RECYCLE_AFTER`` pieces because Typst's caches grow with every
@@ -35,18 +41,19 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
 from .compile import RenderedDocument, typst_error
 from .errors import ReportRenderError
+from .early_merge import EarlyMerge
 from .merge import merge_pages
 from .piece_worker import PieceOutcome, PieceTask
 from .pieces import BodyIndex, ChunkOptions, PieceLayout, boundary_after, choose_cut, piece_text
 from .sink import TypstDocument
-from .worker_pool import WorkerPool, WorkerStopped
+from .worker_pool import Submitted, WorkerPool, WorkerStopped
 
 RECYCLE_AFTER = 2  # pieces a worker lays out before it is replaced
 MARKED_UNITS = 400  # units carrying markers at a piece's end (at least ~3 pages)
@@ -62,15 +69,20 @@ class _Piece:
     total: int  # the page total it was laid out with
     marked_from: int
     path: Path
-    future: Future
+    submitted: Submitted
+    total_file: str | None = None  # where rd-pages() reads its total (from the root)
     outcome: PieceOutcome | None = None
     keep: int = 0  # its pages that are final
-    redo: tuple[int, Future] | None = None  # laid out again with another total
+    redo: tuple[int, Submitted] | None = None  # laid out again with another total
 
     def result(self) -> PieceOutcome:
         if self.outcome is None:
-            self.outcome = self.future.result()
+            self.outcome = self.submitted.outcome.result()
         return self.outcome
+
+    def busy(self) -> bool:
+        """Does it keep a worker busy (laying out, exporting, or laying out again)?"""
+        return not self.submitted.outcome.done() or (self.redo is not None and not self.redo[1].outcome.done())
 
 
 class PieceScheduler:
@@ -98,7 +110,9 @@ class PieceScheduler:
         self.timestamp = timestamp
         self.font_paths = tuple(font_paths)
         self.on_phase = on_phase or (lambda text: None)
-        self.prints_total = _prints_total(document)
+        template = _template_text(document)
+        self.prints_total = _prints_total(template)
+        self.total_in_file = _total_in_file(template)
         self.units_per_page: int | None = None
         self.speculating = True  # until predictions keep failing
         self.missed = 0  # predictions wrong in a row
@@ -110,29 +124,46 @@ class PieceScheduler:
         self._done_pages = 0
         self._done_units = 0
         self._last_estimate = 0  # the estimate of the total before the last cut
+        self._merge: EarlyMerge | None = None  # PDF: pieces merged as they come
 
     # ---- the whole run -------------------------------------------------------------------
 
     def run(self) -> RenderedDocument:
         pool = WorkerPool(self.options.workers, RECYCLE_AFTER)
+        if self.format == "pdf":
+            self._merge = EarlyMerge(self._is_final)
         try:
             pieces = self._lay_out_in_order(pool)
             total = sum(piece.keep for piece in pieces)
             if self.prints_total:
                 self._settle_total(pool, pieces, total)
         except WorkerStopped as exc:
-            pool.shutdown(terminate=True)
+            self._stop(pool)
             raise ReportRenderError(f"{exc}; if memory is short, build with fewer jobs or smaller pieces") from None
         except BaseException:
-            pool.shutdown(terminate=True)
+            self._stop(pool)
             raise
         pool.shutdown()
         self.pieces = len(pieces)
         warnings: dict[str, None] = {}
         for piece in pieces:
+            if piece.result().failure is not None:
+                raise typst_error(self.document, piece.result().failure)
             warnings.update(dict.fromkeys(piece.result().warnings))
-        pages = merge_pages(self.format, [(piece.result().pages, piece.keep) for piece in pieces])
+        if self._merge is not None:
+            pages = [self._merge.finish(pieces)]
+        else:
+            pages = merge_pages(self.format, [(piece.result().pages, piece.keep) for piece in pieces])
         return RenderedDocument(self.format, pages, list(warnings))
+
+    def _stop(self, pool: WorkerPool) -> None:
+        pool.shutdown(terminate=True)
+        if self._merge is not None:
+            self._merge.stop()
+
+    def _is_final(self, piece: _Piece) -> bool:
+        """Will ``piece`` keep the pages it was exported with? (Unless the estimate moves.)"""
+        return not self.prints_total or (piece.redo is None and piece.total == self._estimate_total())
 
     def _lay_out_in_order(self, pool: WorkerPool) -> list[_Piece]:
         units = self.index.units
@@ -143,20 +174,23 @@ class PieceScheduler:
         while True:
             if not flight:
                 flight.append(self._submit(pool, start, first_page, size, mark_all))
-            self._fill_idle_workers(pool, flight)
+            self._wait_for_layout(pool, flight)
             head = flight.popleft()
-            outcome = head.result()
-            if outcome.failure is not None:
-                raise typst_error(self.document, outcome.failure)
-            layout = PieceLayout.from_query(outcome.layout)
+            laid_out = head.submitted.layout.result()  # its pages come later
+            if laid_out.failure is not None:
+                raise typst_error(self.document, laid_out.failure)
+            layout = PieceLayout.from_query(laid_out.layout)
             self.units_per_page = layout.units_per_page or self.units_per_page
             if head.end >= units:
                 head.keep = layout.pages
                 self._final.append(head)
+                self._export(head, head.first_page - 1 + layout.pages)  # the true total
+                self._offer(head)
                 return self._final
             cut = choose_cut(layout, head.end, self.lookahead)
             if cut is None:
                 self.wasted += 1
+                head.submitted.cancel()
                 self._discard(flight)  # they all assumed a cut in this piece
                 if head.marked_from > head.start and not mark_all:
                     mark_all = True  # the marks began after the last page's start
@@ -170,6 +204,8 @@ class PieceScheduler:
             size, mark_all = self.options.piece_lines, False
             self._last_estimate = self._estimate_total()
             self._done_pages, self._done_units = first_page - 1, start
+            self._export(head, self._estimate_total())  # this piece's own pages counted
+            self._offer(head)
             self.on_phase(f"typesetting: {self._done_pages:,} pages")
             if flight:
                 if (flight[0].start, flight[0].first_page) == (start, first_page):
@@ -178,6 +214,18 @@ class PieceScheduler:
                     self._discard(flight)
                     self.missed += 1
                     self.speculating = self.missed < 2
+
+    def _wait_for_layout(self, pool: WorkerPool, flight: deque[_Piece]) -> None:
+        """Until the head of ``flight`` is laid out, give every worker that falls idle
+        (one that finished exporting a piece, say) something to do."""
+        head = flight[0].submitted.layout
+        while True:
+            self._fill_idle_workers(pool, flight)
+            if head.done():
+                return
+            running = [piece.submitted.outcome for piece in (*self._final, *flight)]
+            running += [piece.redo[1].outcome for piece in self._final if piece.redo]
+            wait([head, *(f for f in running if not f.done())], return_when=FIRST_COMPLETED)
 
     def _fill_idle_workers(self, pool: WorkerPool, flight: deque[_Piece]) -> None:
         """Give idle workers the pieces predicted to follow; else, once the estimate
@@ -195,8 +243,7 @@ class PieceScheduler:
                 return
 
     def _busy(self, flight: deque[_Piece]) -> int:
-        redoing = sum(1 for piece in self._final if piece.redo and not piece.redo[1].done())
-        return redoing + sum(1 for piece in flight if not piece.future.done())
+        return sum(1 for piece in (*self._final, *flight) if piece.busy())
 
     def _predict_cut(self, piece: _Piece) -> tuple[int, int] | None:
         per_page = self.units_per_page
@@ -210,7 +257,7 @@ class PieceScheduler:
     def _discard(self, flight: deque[_Piece]) -> None:
         self.wasted += len(flight)
         for piece in flight:
-            piece.future.cancel()
+            piece.submitted.cancel()
         flight.clear()
 
     # ---- the total -----------------------------------------------------------------------
@@ -236,8 +283,8 @@ class PieceScheduler:
         for piece in pieces:
             if piece.redo is None:
                 continue
-            redo_total, future = piece.redo
-            outcome = future.result()
+            redo_total, submitted = piece.redo
+            outcome = submitted.outcome.result()
             if outcome.failure is not None:
                 raise typst_error(self.document, outcome.failure)
             before = PieceLayout.from_query(piece.result().layout)
@@ -248,6 +295,17 @@ class PieceScheduler:
                     "build with --jobs 1 and report it"
                 )
             piece.outcome, piece.total, piece.redo = outcome, redo_total, None
+
+    def _export(self, piece: _Piece, total: int) -> None:
+        """Order ``piece``'s pages, printing ``total`` if its template reads it from the file."""
+        if piece.total_file is not None and total != piece.total:
+            Path(self.document.root, piece.total_file.lstrip("/")).write_text(str(total), encoding="utf-8")
+            piece.total = total
+        piece.submitted.export()
+
+    def _offer(self, piece: _Piece) -> None:
+        if self._merge is not None:
+            self._merge.offer(piece)
 
     def _estimate_total(self) -> int:
         units = self.index.units
@@ -267,19 +325,32 @@ class PieceScheduler:
         self.submitted += 1
         path.write_bytes(piece_text(self.document, self.index, start, end, marked_from))
         total = self._estimate_total()
-        future = pool.submit(self._task(path, first_page, total))
-        return _Piece(start, end, first_page, total, marked_from, path, future)
+        total_file = None
+        if self.total_in_file:
+            total_file = f"/{path.stem}.total"
+            path.with_suffix(".total").write_text(str(total), encoding="utf-8")
+        # The piece waits after its layout: exported once its cut is known, else dropped.
+        submitted = pool.submit(self._task(path, first_page, total, total_file, await_order=True))
+        return _Piece(start, end, first_page, total, marked_from, path, submitted, total_file)
 
-    def _task(self, path: Path, first_page: int, total: int) -> PieceTask:
+    def _task(self, path: Path, first_page: int, total: int, total_file: str | None = None,
+              await_order: bool = False) -> PieceTask:
         return PieceTask(
             path=str(path), root=str(self.document.root), format=self.format,
             first_page=first_page, total_pages=total, ppi=self.ppi, timestamp=self.timestamp,
-            font_paths=self.font_paths,
+            font_paths=self.font_paths, total_file=total_file, await_order=await_order,
         )
 
 
-def _prints_total(document: TypstDocument) -> bool:
+def _template_text(document: TypstDocument) -> str:
+    return document.preamble.read_text(encoding="utf-8").split(RUNTIME_END, 1)[-1]
+
+
+def _prints_total(template: str) -> bool:
     """Does the template print the page total? (Only then does the estimate matter.)"""
-    text = document.preamble.read_text(encoding="utf-8")
-    template = text.split(RUNTIME_END, 1)[-1]
     return any(mark in template for mark in _TOTAL_MARKS)
+
+
+def _total_in_file(template: str) -> bool:
+    """Does it print the total only through ``rd-pages()``, which can read it from a file?"""
+    return _prints_total(template) and not any(mark in template for mark in _TOTAL_MARKS[1:])

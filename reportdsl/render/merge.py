@@ -31,19 +31,33 @@ def merge_pages(format: str, pieces: Sequence[tuple[list[bytes], int]]) -> list[
 
 
 def merge_pdfs(pieces: Sequence[tuple[bytes, int]]) -> bytes:
-    writer = PdfWriter()
-    first: PdfReader | None = None
+    joiner = PdfJoiner()
     for data, keep in pieces:
+        joiner.append(data, keep)
+    return joiner.finish()
+
+
+class PdfJoiner:
+    """One PDF from pieces appended in order. Appending is most of a merge's time
+    (~40 ms a piece of 50 pages), so a caller may append pieces as they come."""
+
+    def __init__(self) -> None:
+        self.writer = PdfWriter()
+        self.first: PdfReader | None = None
+
+    def append(self, data: bytes, keep: int) -> None:
         reader = PdfReader(io.BytesIO(data))
-        if first is None:
-            first = reader
+        if self.first is None:
+            self.first = reader
         if keep:
-            writer.append(reader, pages=(0, keep), import_outline=True)
-    if first is not None:
-        _copy_document_metadata(first, writer, len(writer.pages))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+            self.writer.append(reader, pages=(0, keep), import_outline=True)
+
+    def finish(self) -> bytes:
+        if self.first is not None:
+            _copy_document_metadata(self.first, self.writer, len(self.writer.pages))
+        out = io.BytesIO()
+        self.writer.write(out)
+        return out.getvalue()
 
 
 def _copy_document_metadata(source: PdfReader, writer: PdfWriter, pages: int) -> None:

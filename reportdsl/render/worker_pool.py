@@ -1,7 +1,8 @@
 """A pool of fresh Python processes laying out pieces: tasks in, futures out.
 
-In: ``PieceTask``s (``submit``). Out: a ``concurrent.futures.Future`` for each, holding
-the ``PieceOutcome``.
+In: ``PieceTask``s (``submit``). Out: ``Submitted`` for each — two
+``concurrent.futures.Future``s, the piece's layout (a ``PieceOutcome`` without pages)
+and its final ``PieceOutcome``, which a worker answers one after the other.
 
 Each worker is a new interpreter running ``reportdsl.render.piece_worker.main``
 — spawned, never forked (a forked child of a process that has used typst can
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -48,26 +50,53 @@ def receive(stream: IO[bytes]) -> Any:
     return pickle.loads(data)
 
 
+@dataclass(frozen=True, eq=False)
+class Submitted:
+    layout: Future = field(default_factory=Future)  # the first answer
+    outcome: Future = field(default_factory=Future)  # the last one
+    # For a task that awaits an order after its layout: True exports, False drops it.
+    orders: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
+
+    def export(self) -> None:
+        self.orders.put(True)
+
+    def cancel(self) -> None:
+        """Never start it, or drop it once laid out (if it awaits an order)."""
+        self.outcome.cancel()
+        self.layout.cancel()
+        self.orders.put(False)
+
+    def fail(self, exc: BaseException) -> None:
+        for future in (self.layout, self.outcome):
+            if not future.done():
+                future.set_exception(exc)
+
+
 class WorkerPool:
     def __init__(self, workers: int, recycle_after: int) -> None:
         self.recycle_after = recycle_after
         self._tasks: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._running: set[subprocess.Popen] = set()
+        self._waiting: set[Submitted] = set()  # laid out, awaiting an order
         self._stopping = False
+        self._closing = False
         self._threads = [threading.Thread(target=self._serve, daemon=True) for _ in range(workers)]
         for thread in self._threads:
             thread.start()
 
-    def submit(self, task: Any) -> Future:
-        future: Future = Future()
-        self._tasks.put((future, task))
-        return future
+    def submit(self, task: Any) -> Submitted:
+        submitted = Submitted()
+        self._tasks.put((submitted, task))
+        return submitted
 
     def shutdown(self, terminate: bool = False) -> None:
         with self._lock:
             self._stopping = terminate
+            self._closing = True  # a piece laid out from now on gets no order: dropped
             processes = list(self._running)
+            for submitted in self._waiting:
+                submitted.orders.put(False)
         for _ in self._threads:
             self._tasks.put(None)
         if terminate:
@@ -88,28 +117,47 @@ class WorkerPool:
                 item = self._tasks.get()
                 if item is None:
                     return
-                future, task = item
-                if not future.set_running_or_notify_cancel():
+                submitted, task = item
+                if not submitted.outcome.set_running_or_notify_cancel():
                     continue
+                submitted.layout.set_running_or_notify_cancel()
                 if process is None:
                     process, served = self._start(), 0
                 try:
-                    send(process.stdin, task)
-                    outcome = receive(process.stdout)
+                    outcome = self._run(process, submitted, task)
                 except Exception as exc:  # EOF, a broken pipe, an answer that does not unpickle
                     code = process.poll()
                     self._end(process)
                     process = None
                     why = f"exit status {code}" if code else type(exc).__name__
-                    future.set_exception(WorkerStopped(f"a typesetting worker process stopped ({why})"))
+                    submitted.fail(WorkerStopped(f"a typesetting worker process stopped ({why})"))
                     continue
-                future.set_result(outcome)
+                submitted.outcome.set_result(outcome)
                 served += 1
                 if served >= self.recycle_after:
                     self._end(process)
                     process, served = self._start(), 0
         finally:
             self._end(process)
+
+    def _run(self, process: subprocess.Popen, submitted: Submitted, task: Any) -> Any:
+        send(process.stdin, task)
+        laid_out = receive(process.stdout)
+        submitted.layout.set_result(laid_out)
+        if laid_out.failure is not None:
+            return laid_out
+        if getattr(task, "await_order", False):
+            with self._lock:
+                self._waiting.add(submitted)
+                if self._closing:
+                    submitted.orders.put(False)
+            order = submitted.orders.get()
+            with self._lock:
+                self._waiting.discard(submitted)
+            send(process.stdin, order)
+            if not order:
+                return laid_out  # dropped: no pages
+        return receive(process.stdout)
 
     def _start(self) -> subprocess.Popen:
         env = dict(os.environ)

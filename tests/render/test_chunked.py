@@ -157,6 +157,26 @@ def test_a_kept_group_longer_than_a_page(tmp_path):
     assert _pieced_texts(report, tmp_path, jobs=2, chunk_rows=300) == single
 
 
+def test_a_template_printing_rd_total_pages_gets_the_true_total(tmp_path):
+    """A template that prints ``rd-total-pages`` itself (not through ``rd-pages()``) is
+    given the estimate at layout time; pieces with a wrong one are laid out again."""
+    folder = tmp_path
+    (folder / "data").mkdir()
+    shutil.copyfile(EXAMPLES / "data" / "sales.db", folder / "data" / "sales.db")
+    (folder / "legacy.typ.j2").write_text(
+        '{% extends "builtin/report.typ.j2" %}\n{% block settings %}{{ super() }}\n'
+        '#let rd-pages(grouped: false) = context rd-int(\n'
+        '  if rd-total-pages == none { counter(page).final().first() } else { int(rd-total-pages) })\n'
+        '{% endblock %}\n', encoding="utf-8")
+    text = LEDGER.replace("report ledger {", 'report ledger {\n  template "legacy.typ.j2"')
+    (folder / "legacy.report").write_text(text, encoding="utf-8")
+    report = reportdsl.compile_file(folder / "legacy.report")
+    single = _pdf_texts(report.render("pdf", chunk_rows=100_000))
+    pieced = _pieced_texts(report, tmp_path, jobs=2, chunk_rows=300)
+    assert pieced == single
+    assert f"Page {len(single)} of {len(single)}" in pieced[-1]
+
+
 def test_png_pages_are_cut_the_same_way(ledger, ledger_single):
     pages = ledger.render("png", jobs=2, chunk_rows=300, ppi=10)
     assert len(pages) == len(ledger_single)
