@@ -112,3 +112,34 @@ def test_typst_warnings_reach_the_caller(tmp_path):
                                            encoding="utf-8")
     rendered = _render(_plan(tmp_path, 'template "font.typ.j2"'), tmp_path)
     assert any("no such font family" in w.lower() for w in rendered.warnings)
+
+
+def test_an_edited_template_is_compiled_again(tmp_path, monkeypatch):
+    """Compiled templates are cached across processes (``TemplateBytecodeCache``),
+    keyed by the template's text: an edit shows at once, an unchanged template loads
+    from the cache."""
+    import tempfile
+
+    from reportdsl.render import template
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # a cache of our own
+    (tmp_path / "tmp").mkdir()
+    path = tmp_path / "mine.typ.j2"
+    plan = _plan(tmp_path, 'template "mine.typ.j2"')
+
+    def preamble(mark: str | None = None) -> str:
+        if mark is not None:
+            path.write_text('{% extends "builtin/report.typ.j2" %}\n'
+                            "{% block settings %}{{ super() }}// MARK\n{% endblock %}\n".replace("MARK", mark),
+                            encoding="utf-8")
+        sink = TypstDocumentSink(plan, tmp_path / "work")
+        sink.close()
+        return sink.preamble
+
+    assert "// first" in preamble("first")
+    cached = sorted(p.name for p in (tmp_path / "tmp").rglob("reportdsl-*.cache"))
+    assert cached  # the runtime, the built-in template and ours
+    assert "// second" in preamble("second") and "// first" not in preamble()
+    monkeypatch.setenv("REPORTDSL_NO_TEMPLATE_CACHE", "1")
+    assert template._bytecode_cache() is None
+    assert "// second" in preamble()
