@@ -306,13 +306,24 @@ class ValueFormatter:
 
 
 def _numeric(pattern: NumberFormat, default: Formatter) -> Formatter:
+    # Amounts repeat (prices, quantities): the text depends only on the number, so
+    # equal numbers (1, 1.0, Decimal("1.00")) share an entry; bool is not a number here.
+    cache: dict[Any, str] = {}
+
     def format_number(value: Any) -> str:
         cls = value.__class__
         if cls is int or cls is Decimal or cls is float:
+            text = cache.get(value)
+            if text is not None:
+                return text
             try:
-                return pattern(value)
+                text = pattern(value)
             except InvalidOperation:
                 return default(value)
+            if len(cache) > 50_000:
+                cache.clear()
+            cache[value] = text
+            return text
         return default(value)
 
     return format_number

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import babel.numbers
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reportdsl.plan.models import Format
@@ -164,3 +164,19 @@ def test_number_format_rejects_scientific_patterns():
 
     with pytest.raises(ReportFormatError):
         NumberFormat("#E0", Locale.parse("en_US"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(-10**12, 10**12), st.booleans(),
+                          st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-10**9, max_value=10**9),
+                          st.floats(allow_nan=False, allow_infinity=False, width=32)), min_size=1, max_size=30))
+@example([1, 1.0, Decimal("1.00"), True, 1, False, 0, -0.0, Decimal("-0.000"), 0.1, Decimal("0.1")])
+def test_cached_number_texts_are_what_a_fresh_formatter_gives(values):
+    """Number formatters cache their texts by value: 1, 1.0 and Decimal("1.00") share an
+    entry, True never does; whatever came before, each value formats as it does alone."""
+    shared = ValueFormatter("en_US", "USD")
+    for name in ("currency", "number"):
+        cached = shared.formatter(fmt(name))
+        for value in values:
+            alone = ValueFormatter("en_US", "USD").formatter(fmt(name))(value)
+            assert cached(value) == alone, (name, value)
