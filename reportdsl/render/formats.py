@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import MAX_PREC, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any, Callable
 
 import babel.dates
@@ -114,8 +114,13 @@ class NumberFormat:
             if value is None or not value.is_finite():
                 return _default_text(value)
         if self.scale:
-            value = value.scaleb(self.scale)
-        rounded = abs(value).quantize(self.quantum, ROUND_HALF_UP)
+            value = value.scaleb(self.scale, _NO_ROUNDING)
+        # copy_abs() and the context below: no rounding to the default 28 digits first
+        try:
+            rounded = value.copy_abs().quantize(self.quantum, ROUND_HALF_UP)
+        except InvalidOperation:  # more digits than 28: 1e25 to cents
+            digits = Context(prec=max(value.adjusted(), 0) + self.max_frac + 2)
+            rounded = value.copy_abs().quantize(self.quantum, ROUND_HALF_UP, digits)
         whole, _, fraction = f"{rounded:f}".partition(".")
         return self._assemble(value < 0 and bool(rounded), whole, fraction)
 
@@ -147,6 +152,9 @@ class NumberFormat:
             digits += "0" * (self.min_frac - len(digits))
         digits = digits[: self.min_frac] + digits[self.min_frac :].rstrip("0")
         return self.decimal_symbol + digits if digits else ""
+
+
+_NO_ROUNDING = Context(prec=MAX_PREC)  # for scaleb: a shift, never a rounding
 
 
 def _to_decimal(value: Any) -> Decimal | None:

@@ -180,3 +180,12 @@ def test_cached_number_texts_are_what_a_fresh_formatter_gives(values):
         for value in values:
             alone = ValueFormatter("en_US", "USD").formatter(fmt(name))(value)
             assert cached(value) == alone, (name, value)
+
+
+@pytest.mark.parametrize("value", [1e25, -1e30, Decimal("123456789012345678901234567.891")])
+def test_numbers_beyond_28_digits_format(us, value):
+    """Rounding 1e25 to cents needs more than decimal's default 28 digits: it used to
+    stop the build with a Python error."""
+    text = us.format(value, fmt("currency"))
+    assert text.startswith(("$", "-$")) and text.endswith((".00", ".89"))
+    assert us.format(value).replace(",", "").lstrip("-")[:3] in ("100", "123")
