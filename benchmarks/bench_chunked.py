@@ -26,6 +26,7 @@ import argparse
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -127,12 +128,22 @@ def main() -> int:
     ap.add_argument("--chunk-rows", type=int, default=4000)
     ap.add_argument("--single-rows", type=int, default=20_000, help="the one-document comparison (0: skip)")
     ap.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "reportdsl-bench"))
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="pieced and one-document builds alternate this many times (this machine's speed drifts)")
     args = ap.parse_args()
     base = Path(args.dir)
     print(f"reportdsl long-report benchmark — {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    show("pieced", build(prepare(base, args.rows), args.rows, args.jobs, args.chunk_rows))
-    if args.single_rows:
-        show("one document", build(prepare(base, args.single_rows), args.single_rows, None, 10**9))
+    ratios = []
+    for _ in range(args.repeat):
+        pieced = build(prepare(base, args.rows), args.rows, args.jobs, args.chunk_rows)
+        show("pieced", pieced)
+        if args.single_rows:
+            single = build(prepare(base, args.single_rows), args.single_rows, None, 10**9)
+            show("one document", single)
+            ratios.append((pieced["wall"] / pieced["rows"]) / (single["wall"] / single["rows"]))
+    if ratios:
+        print(f"pieced / one document, time a row: {', '.join(f'{r:.2f}' for r in ratios)}"
+              f" (median {statistics.median(ratios):.2f})")
     return 0
 
 

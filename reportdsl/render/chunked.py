@@ -129,7 +129,7 @@ class PieceScheduler:
     # ---- the whole run -------------------------------------------------------------------
 
     def run(self) -> RenderedDocument:
-        pool = WorkerPool(self.options.workers, RECYCLE_AFTER)
+        pool = WorkerPool(self.options.workers, RECYCLE_AFTER, self.font_paths)
         if self.format == "pdf":
             self._merge = EarlyMerge(self._is_final)
         try:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 _HEADER = 8  # bytes of length before each pickled message
+FONT_PATHS_VARIABLE = "REPORTDSL_WORKER_FONT_PATHS"
 
 
 class WorkerStopped(RuntimeError):
@@ -73,8 +74,9 @@ class Submitted:
 
 
 class WorkerPool:
-    def __init__(self, workers: int, recycle_after: int) -> None:
+    def __init__(self, workers: int, recycle_after: int, font_paths: tuple[str, ...] = ()) -> None:
         self.recycle_after = recycle_after
+        self.font_paths = font_paths  # a new worker loads these fonts while it waits for work
         self._tasks: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._running: set[subprocess.Popen] = set()
@@ -164,6 +166,7 @@ class WorkerPool:
         # The worker imports this very reportdsl, wherever it was imported from.
         package_parent = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
+        env[FONT_PATHS_VARIABLE] = os.pathsep.join(self.font_paths)
         process = subprocess.Popen(
             [sys.executable, "-c", "from reportdsl.render.piece_worker import main; main()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
