@@ -66,7 +66,7 @@ class _Piece:
     start: int
     end: int
     first_page: int
-    total: int  # the page total it was laid out with
+    total: int  # the page total it prints (exported with, or laid out with if not from a file)
     marked_from: int
     path: Path
     submitted: Submitted
@@ -147,7 +147,9 @@ class PieceScheduler:
         self.pieces = len(pieces)
         warnings: dict[str, None] = {}
         for piece in pieces:
-            if piece.result().failure is not None:
+            if piece.result().failure is not None:  # exporting failed
+                if self._merge is not None:
+                    self._merge.stop()
                 raise typst_error(self.document, piece.result().failure)
             warnings.update(dict.fromkeys(piece.result().warnings))
         if self._merge is not None:
