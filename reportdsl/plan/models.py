@@ -275,7 +275,7 @@ class Plan(PlanModel):
     title: str | None = None
     locale: str = "en_US"
     currency: str = "USD"
-    page: PageSpec = PageSpec()
+    page: PageSpec = Field(default_factory=lambda: PageSpec.model_construct())
     template: str | None = None
     max_groups: int | None = None
     on_error: Literal["fail", "skip"] = "fail"
@@ -300,6 +300,3 @@ class Plan(PlanModel):
     no_data: Band | None = None
     report_totals: dict[str, str] = {}  # JSON key -> Value id
 
-
-for _model in (UnaryOp, BinaryOp, FuncCall):
-    _model.model_rebuild()
