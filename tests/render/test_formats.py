@@ -6,6 +6,7 @@ import datetime as dt
 import decimal
 from decimal import Decimal
 
+import babel.dates
 import babel.numbers
 import pytest
 from hypothesis import example, given, settings
@@ -189,3 +190,14 @@ def test_numbers_beyond_28_digits_format(us, value):
     text = us.format(value, fmt("currency"))
     assert text.startswith(("$", "-$")) and text.endswith((".00", ".89"))
     assert us.format(value).replace(",", "").lstrip("-")[:3] in ("100", "123")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(), st.sampled_from(["yyyy-MM-dd", "dd.MM.yy", "d/M/y", "yyyyMMdd", "M-d-yyyy", "'Day' d 'of' yyyy",
+                                    "yy", "LL/dd", "d.M.yyyy", "yyyy'%'MM'%%'dd"]),
+       st.sampled_from(["en_US", "de_DE", "ar_EG", "hi_IN", "ja_JP"]))
+def test_numeric_date_patterns_match_babel(day, pattern, locale):
+    """Patterns of numeric year/month/day fields skip Babel's per-call machinery; the
+    text must be Babel's, in every locale."""
+    ours = ValueFormatter(locale).format(day, fmt("date", pattern))
+    assert ours == babel.dates.format_date(day, pattern, locale=locale)
