@@ -107,7 +107,7 @@ def _open_location(plan: Plan, loc: Location, spec: SourceSpec | None, params: d
         from .schema import sqlite_declared_types
         from .sql_text import value_type_of_sql_type
 
-        probe = SourceSpec(kind="sql", location=loc.target, table=table, query=query, span=(0, 0))
+        probe = SourceSpec.model_construct(kind="sql", location=loc.target, table=table, query=query, span=(0, 0))
         declared = sqlite_declared_types(loc, probe)
         types = {n: value_type_of_sql_type(t) for n, t in declared}
         # SQLite's TEXT affinity stores every value of such a column as text
@@ -116,7 +116,7 @@ def _open_location(plan: Plan, loc: Location, spec: SourceSpec | None, params: d
     elif any(_plan_type(plan, c) is None for c in columns):
         from .schema import describe_location
 
-        probe = SourceSpec(kind="sql", location=loc.target, table=table, query=query, span=(0, 0))
+        probe = SourceSpec.model_construct(kind="sql", location=loc.target, table=table, query=query, span=(0, 0))
         param_types = {p.name: p.type for p in plan.params}
         types = {c.name: c.type for c in describe_location(loc, probe, param_types)}
     if loc.sqlite_path is not None and SQLITE_DIRECT:
