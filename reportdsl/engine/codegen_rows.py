@@ -145,13 +145,13 @@ class RowCode:
         buf.emit(indent, f"except KeyError: {v} = {miss}({v})", ctx)
 
     def _convert(self, buf: CodeBuffer, indent: int, name: str, type_: str, scale: int | None = None) -> None:
-        from .conversions import DECIMALS_FROM_FLOAT, DECIMALS_FROM_TEXT, decimal_converter
+        from .conversions import DATES_FROM_CSV, DATES_FROM_TEXT, DECIMALS_FROM_FLOAT, DECIMALS_FROM_TEXT, decimal_converter
 
         v = self.column_var[name]
         ctx = LineContext("column", f"column '{name}'", column=name, type=type_)
         if self.layout.conversion == "text":
-            if type_ == "decimal":  # cached: prices repeat
-                self._cached(buf, indent, v, DECIMALS_FROM_TEXT, f"if {v}", ctx)
+            if type_ in ("decimal", "date"):  # cached: prices and dates repeat
+                self._cached(buf, indent, v, DECIMALS_FROM_TEXT if type_ == "decimal" else DATES_FROM_CSV, f"if {v}", ctx)
                 buf.emit(indent, f"else: {v} = None")
             elif type_ in TEXT_PARSE:
                 buf.emit(indent, f"{v} = {TEXT_PARSE[type_]}({v}) if {v} else None", ctx)
@@ -178,8 +178,9 @@ class RowCode:
         elif type_ in PY_CLASS:
             buf.emit(indent, f"if {v}.__class__ is not {PY_CLASS[type_]} and {v} is not None: "
                              f"{v} = _coerce_{type_}({v})", ctx)
-        elif type_ == "date":
-            buf.emit(indent, f"if {v}.__class__ is not _date and {v} is not None: {v} = _coerce_date({v})", ctx)
+        elif type_ == "date":  # SQLite keeps dates as text: cached, they repeat
+            self._cached(buf, indent, v, DATES_FROM_TEXT, f"if {v}.__class__ is str", ctx)
+            buf.emit(indent, f"elif {v}.__class__ is not _date and {v} is not None: {v} = _coerce_date({v})", ctx)
         else:
             buf.emit(indent, f"if {v}.__class__ is not _datetime and {v} is not None: "
                              f"{v} = _coerce_datetime({v})", ctx)

@@ -140,6 +140,11 @@ def coerce_date(v):
     raise ValueError
 
 
+# Dates stored as text (SQLite, CSV) repeat a lot: parsed once each.
+DATES_FROM_TEXT = ConversionCache(coerce_date)
+DATES_FROM_CSV = ConversionCache(parse_date)
+
+
 def coerce_datetime(v):
     if v is None or isinstance(v, _dt.datetime):
         return v
