@@ -1,9 +1,9 @@
 """ASTs of report texts parsed before, kept between processes.
 
 In: a report's text. Out: its ``ast.Report`` from the cache, or ``None``; ``store``
-keeps one. The key is the text and the syntax stage itself: the grammar and every
-module in ``reportdsl/syntax/`` (their bytes, hashed), so an edited parser never
-meets an old tree.
+keeps one. The key is the text and the syntax stage itself: the version, the grammar
+and every module in ``reportdsl/syntax/`` (their bytes, hashed), so an edited parser
+never meets an old tree.
 
 Why: parsing is cheap, but getting ready to parse is not — importing Lark, loading its
 parse tables and compiling its lexer's expressions cost ~60 ms, a tenth of building a
@@ -29,7 +29,9 @@ from . import ast
 
 @lru_cache(maxsize=1)
 def _stage_fingerprint() -> bytes:
-    digest = hashlib.sha256(resources.read_text("grammars", "report.lark").encode())
+    from .. import __version__  # for an install without sources, where no module is read
+
+    digest = hashlib.sha256(__version__.encode() + b"\0" + resources.read_text("grammars", "report.lark").encode())
     for module in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(module.name.encode() + b"\0" + module.read_bytes())
     return digest.digest()
