@@ -135,11 +135,11 @@ def select_statement(shown: str, table: str | None, query: str | None, params: d
         source = f"({body}\n) AS _src"  # on its own line: the query may end in a -- comment
     sql = f"SELECT {cols} FROM {source}"
     where = where_clause(plan, dialect, quote, set(columns)) if plan is not None else None
-    if where is not None and all(fits_int64(params.get(n)) for n, _ in query_parameters(where.condition)):
-        sql += f" WHERE {where.condition}"
-        binds.update(where.binds)
-        for name, _ in query_parameters(where.condition):
-            binds.setdefault(name, params.get(name))
+    if where is not None:
+        named = [name for name, _ in query_parameters(where.condition)]
+        if all(fits_int64(params.get(name)) for name in named):
+            sql += f" WHERE {where.condition}"
+            _bind_clause(binds, where.binds, named, params)
     ordered = False
     if want_order:
         ob = order_by(plan, dialect, quote, set(columns))
@@ -147,10 +147,15 @@ def select_statement(shown: str, table: str | None, query: str | None, params: d
             ordered = True
             if ob.clause:
                 sql += " " + ob.clause
-                binds.update(ob.binds)
-                for name, _ in query_parameters(ob.clause):
-                    binds.setdefault(name, params.get(name))
+                _bind_clause(binds, ob.binds, [name for name, _ in query_parameters(ob.clause)], params)
     return sql, binds, ordered
+
+
+def _bind_clause(binds: dict, own: dict, named: list[str], params: dict) -> None:
+    """A pushed clause's values: its own literals, and the report parameters it names."""
+    binds.update(own)
+    for name in named:
+        binds.setdefault(name, params.get(name))
 
 
 class SelectRows:
