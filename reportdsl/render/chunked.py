@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -80,9 +80,10 @@ class _Piece:
             self.outcome = self.submitted.outcome.result()
         return self.outcome
 
-    def busy(self) -> bool:
-        """Does it keep a worker busy (laying out, exporting, or laying out again)?"""
-        return not self.submitted.outcome.done() or (self.redo is not None and not self.redo[1].outcome.done())
+    def running(self) -> list[Future]:
+        """What of it keeps a worker busy: laying out, exporting, or laying out again."""
+        tasks = [self.submitted] + ([self.redo[1]] if self.redo is not None else [])
+        return [task.outcome for task in tasks if not task.outcome.done()]
 
 
 class PieceScheduler:
@@ -225,9 +226,8 @@ class PieceScheduler:
             self._fill_idle_workers(pool, flight)
             if head.done():
                 return
-            running = [piece.submitted.outcome for piece in (*self._final, *flight)]
-            running += [piece.redo[1].outcome for piece in self._final if piece.redo]
-            wait([head, *(f for f in running if not f.done())], return_when=FIRST_COMPLETED)
+            running = [future for piece in (*self._final, *flight) for future in piece.running()]
+            wait([head, *running], return_when=FIRST_COMPLETED)
 
     def _fill_idle_workers(self, pool: WorkerPool, flight: deque[_Piece]) -> None:
         """Give idle workers the pieces predicted to follow; else, once the estimate
@@ -245,7 +245,7 @@ class PieceScheduler:
                 return
 
     def _busy(self, flight: deque[_Piece]) -> int:
-        return sum(1 for piece in (*self._final, *flight) if piece.busy())
+        return sum(1 for piece in (*self._final, *flight) if piece.running())
 
     def _predict_cut(self, piece: _Piece) -> tuple[int, int] | None:
         per_page = self.units_per_page
