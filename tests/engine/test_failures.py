@@ -11,6 +11,8 @@ from reportdsl.engine.sinks import NullSink
 from reportdsl.engine.sources import sql_stream
 from reportdsl.errors import ReportDataError
 
+from .tricky_data import rename_column
+
 
 @pytest.fixture
 def db(tmp_path):
@@ -44,10 +46,7 @@ def test_unreachable_server_is_retried_with_backoff(db, compile_report, sleeps):
 
 def test_a_wrong_query_is_not_retried(db, compile_report, sleeps):
     report = compile_report(REPORT)
-    con = sqlite3.connect(db)
-    con.execute("ALTER TABLE t RENAME COLUMN x TO y")
-    con.commit()
-    con.close()
+    rename_column(db, "t", "x", "y")
     with pytest.raises(ReportDataError, match="cannot run the query of source 'sqlite:///t.db': no such column: x"):
         run(report.plan, NullSink())
     assert sleeps == []

@@ -21,7 +21,7 @@ from reportdsl.engine.sources import opening, sql_stream, sqlite_stream
 from reportdsl.errors import ReportDataError
 
 from .expectations import exact, report_text
-from .tricky_data import sqlite_file
+from .tricky_data import rename_column, sqlite_file
 
 
 def events(report, **kw) -> tuple:
@@ -151,10 +151,7 @@ def test_a_missing_column_is_an_error_not_a_string(db, compile_report):
     # a double-quoted name that matches no column is a string literal in SQLite;
     # the direct path quotes with backticks, which are identifiers only
     report = compile_report('report r {\n  source sql "sqlite:///t.db" table t\n  summary { text "{MAX(g1)}" }\n}')
-    con = sqlite3.connect(db)
-    con.execute("ALTER TABLE t RENAME COLUMN g1 TO other")
-    con.commit()
-    con.close()
+    rename_column(db, "t", "g1", "other")
     with pytest.raises(ReportDataError, match="no such column: g1"):
         run(report.plan, NullSink())
 

@@ -82,3 +82,14 @@ def sqlite_file(path) -> str:
 def key_order(value):
     """The engine's group order: ascending, null last."""
     return (value is None, value if value is not None else 0)
+
+
+def rename_column(path, table: str, old: str, new: str) -> None:
+    """Rename a column of a SQLite file's table: a report compiled before now reads a
+    column that is gone."""
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.execute(f"ALTER TABLE {table} RENAME COLUMN {old} TO {new}")
+    con.commit()
+    con.close()
