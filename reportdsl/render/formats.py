@@ -50,6 +50,7 @@ from babel import Locale, UnknownLocaleError
 from reportdsl.plan.models import Format
 
 from .errors import ReportFormatError
+from .locale_cache import preload
 
 Formatter = Callable[[Any], str]
 
@@ -59,9 +60,11 @@ _DATE_STYLES = ("short", "medium", "long", "full")
 
 def parse_locale(name: str) -> Locale:
     try:
-        return Locale.parse(name.replace("-", "_"))
+        locale = Locale.parse(name.replace("-", "_"))
     except (UnknownLocaleError, ValueError, TypeError):
         raise ReportFormatError(f"unknown locale '{name}' (expected a CLDR locale such as en_US)")
+    preload(str(locale))  # its CLDR data, from the last build's copy (locale_cache.py)
+    return locale
 
 
 class NumberFormat:
@@ -105,6 +108,10 @@ class NumberFormat:
         # The minus is the pattern's plain "-", as Babel prints it.
         self.pos_prefix, self.neg_prefix, self.pos_suffix, self.neg_suffix = affixes
         self.plain_grouping = self.grouping == (3, 3)
+        # Fixed decimals grouped by threes (currencies, number(N)): Python's own ","
+        # format of the rounded Decimal is the whole number, in one call.
+        self.fixed = self.min_frac == self.max_frac and self.plain_grouping and self.min_int <= 1
+        self.symbols = str.maketrans({",": self.group_symbol, ".": self.decimal_symbol})
 
     def __call__(self, value: Any) -> str:
         if value.__class__ is not Decimal:
@@ -121,6 +128,11 @@ class NumberFormat:
         except InvalidOperation:  # more digits than 28: 1e25 to cents
             digits = Context(prec=max(value.adjusted(), 0) + self.max_frac + 2)
             rounded = value.copy_abs().quantize(self.quantum, ROUND_HALF_UP, digits)
+        if self.fixed:
+            text = f"{rounded:,f}".translate(self.symbols)
+            if value < 0 and rounded:
+                return self.neg_prefix + text + self.neg_suffix
+            return self.pos_prefix + text + self.pos_suffix
         whole, _, fraction = f"{rounded:f}".partition(".")
         return self._assemble(value < 0 and bool(rounded), whole, fraction)
 
@@ -181,6 +193,7 @@ class ValueFormatter:
         self.group_symbol = babel.numbers.get_group_symbol(self.locale)
         self._number = NumberFormat(self.locale.decimal_formats[None].pattern, self.locale)
         self._cache: dict[tuple, Formatter] = {}
+        self._equal_texts: dict[Formatter, tuple[type, ...]] = {}
         self._decimal_by_scale: dict[int, NumberFormat] = {}
         self._medium_date = self._date_formatter("medium", dates_only=True)
         self._medium_datetime = self._date_formatter("medium", dates_only=False)
@@ -234,7 +247,17 @@ class ValueFormatter:
         found = self._cache.get(key)
         if found is None:
             found = self._cache[key] = self._build(fmt)
+            self._equal_texts[found] = _EQUAL_TEXTS.get(fmt.name, ())
         return found
+
+    def equal_text_classes(self, formatter: Formatter) -> tuple[type, ...]:
+        """The classes of values that ``formatter`` (from ``formatter()``) prints by
+        value alone: equal values of them get equal texts, so a text may be reused.
+        Not so for an unformatted Decimal: ``1.0`` and ``1.00`` are equal but print
+        their own decimals."""
+        if formatter == self.default_text:
+            return (str,)
+        return self._equal_texts.get(formatter, ())
 
     def format(self, value: Any, fmt: Format | None = None) -> str:
         return self.formatter(fmt)(value)
@@ -315,6 +338,17 @@ class ValueFormatter:
 
         return format_date
 
+
+# Per format: the value classes it prints by value alone (see equal_text_classes).
+# Numbers: the text depends on the number only (1, 1.0 and Decimal("1.00") alike; bool
+# prints as a bool); dates: a date, a datetime and an ISO text are never equal to
+# one another; upper/lower: of a text, its upper/lower case.
+_NUMBERS = (int, Decimal, float)
+_EQUAL_TEXTS: dict[str, tuple[type, ...]] = {
+    "number": _NUMBERS, "currency": _NUMBERS, "percent": _NUMBERS,
+    "date": (dt.date, dt.datetime, str), "datetime": (dt.date, dt.datetime, str),
+    "upper": (str,), "lower": (str,),
+}
 
 _NUMERIC_DATE_FIELD = re.compile(r"y+|[ML]{1,2}|d+")
 

@@ -88,7 +88,12 @@ class ChunkOptions:
         """A report small enough for one document is built as one: up to
         ``SINGLE_DOCUMENT_PIECES`` pieces' worth of lines (20,000 by default, ~600 MB
         in Typst), one document is faster than pieces laid out one after another."""
-        return index.lines[-1] > self.piece_lines * SINGLE_DOCUMENT_PIECES
+        return self.long_enough(index.lines[-1])
+
+    def long_enough(self, lines: int) -> bool:
+        """Whether ``lines`` body lines are worth cutting; the sink's count (which also
+        holds the two head lines) answers before the body is indexed."""
+        return lines > self.piece_lines * SINGLE_DOCUMENT_PIECES
 
 
 def index_body(document: "TypstDocument") -> BodyIndex | None:

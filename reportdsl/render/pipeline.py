@@ -110,7 +110,7 @@ def _typeset(
     plan: Plan, document: TypstDocument, format: str, ppi: float | None, options: ChunkOptions, phase: Phase
 ) -> tuple[RenderedDocument, dict[str, Any]]:
     index = None
-    if format != "typ" and not (document.end and document.end.no_data):
+    if format != "typ" and not (document.end and document.end.no_data) and options.long_enough(document.lines):
         index = index_body(document)
     if index is None or not options.wants_pieces(index):
         rendered = compile_document(document, format, ppi=ppi)

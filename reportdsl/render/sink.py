@@ -60,6 +60,7 @@ from reportdsl.plan.models import Plan
 from .errors import ReportFormatError, ReportRenderError, report_error
 from .formats import Formatter, ValueFormatter
 from .layout import BandCall, DocumentLayout
+from .row_writer import row_line_function
 from .template import TemplateRenderer
 from .typst_text import NEEDS_ESCAPE, typst_string
 
@@ -69,6 +70,7 @@ PRELUDE_FILE = "prelude.typ"
 PREAMBLE_FILE = "preamble.typ"
 DEFERRED_FILE = "deferred.typ"
 _BUFFER = 1 << 16
+_LITERALS_KEPT = 20_000  # a column's reused literals (the distinct values are often few)
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class TypstDocument:
     builtin_template: bool
     rows: int  # detail rows written
     end: ReportEnd | None
+    lines: int = 0  # body lines (a detail row is one), to tell a long document without reading it
     characters: frozenset[str] = frozenset()  # the non-ASCII characters it prints
 
 
@@ -136,7 +139,12 @@ class TypstDocumentSink:
             for i, g in enumerate(groups)
         ]
         self._has_columns = bool(self.layout.columns)
-        self._cells = [self._cell_writer(f) for f in self.layout.column_formatters]
+        formatters = self.layout.column_formatters
+        self._row_line = row_line_function(
+            [self._cell_writer(f) for f in formatters],
+            [f == self.formatter.default_text for f in formatters],
+            [c.type for c in plan.detail.columns] if plan.detail is not None else [],
+        )
         self._seen_group = False
         self._after_group_start = False
         self._pending: dict[int, list[tuple[str, Formatter]]] = {}
@@ -144,6 +152,7 @@ class TypstDocumentSink:
         self._next_key = 0
         self._resolved = 0  # entries written to deferred.typ
         self.rows = 0
+        self._band_lines = 0  # body lines other than detail rows
         self._ended: ReportEnd | None = None
         self._document: TypstDocument | None = None
 
@@ -158,12 +167,12 @@ class TypstDocumentSink:
     def report_start(self, params: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         self._start_document(values, page_bands=True)
         if "title" in self._calls:
-            self.write("#" + self._call("title", values) + "\n")
+            self._write_line("#" + self._call("title", values) + "\n")
         if self._has_columns:
-            self.write(f"#rd-detail-start(inline: {'true' if 'title' in self._calls else 'false'})\n")
+            self._write_line(f"#rd-detail-start(inline: {'true' if 'title' in self._calls else 'false'})\n")
 
     def group_start(self, level: int, key: Any, values: Mapping[str, Any]) -> None:
-        write = self.write
+        write = self._write_line
         # A parent's header was just written: its break (if any) covers this one.
         if self._breaks[level] and self._seen_group and not self._after_group_start:
             write("#rd-new-page()\n")
@@ -177,15 +186,15 @@ class TypstDocumentSink:
 
     def detail(self, row: tuple) -> None:
         self.rows += 1
-        self.write("#rd-row(" + ", ".join([cell(v) for cell, v in zip(self._cells, row)]) + ")\n")
+        self.write(self._row_line(row))
 
     def group_end(self, level: int, key: Any, row_count: int, values: Mapping[str, Any]) -> None:
         self._after_group_start = False
         call = f"group_footer_{level}"
         if call in self._calls:
-            self.write("#" + self._call(call, values) + "\n")
+            self._write_line("#" + self._call(call, values) + "\n")
         if self._keeps[level]:
-            self.write("]\n")
+            self._write_line("]\n")
 
     def resolve(self, slot: int, value: Any) -> None:
         waiting = self._pending.pop(slot, None)
@@ -211,10 +220,11 @@ class TypstDocumentSink:
             self._body.close()
             self._body = open(self._body_path, "w", encoding="utf-8", buffering=_BUFFER)
             self.write = self._body.write
+            self._band_lines = 0
             self._start_document(end.values, page_bands=False)
-            self.write("#" + self._call("no_data", end.values) + "\n")
+            self._write_line("#" + self._call("no_data", end.values) + "\n")
         elif "summary" in self._calls:
-            self.write("#" + self._call("summary", end.values) + "\n")
+            self._write_line("#" + self._call("summary", end.values) + "\n")
         self._body.close()
 
     # ---- the finished document ---------------------------------------------------------
@@ -258,6 +268,7 @@ class TypstDocumentSink:
             builtin_template=self.templates.is_builtin,
             rows=self.rows,
             end=self._ended,
+            lines=self.rows + self._band_lines,
             characters=frozenset(self.characters),
         )
         return self._document
@@ -278,7 +289,13 @@ class TypstDocumentSink:
                     args.append(f"{key}: {self._call(name, values)}")
             if self._has_columns:
                 args.append("colheads: true")
-        self.write("#show: rd-document.with(" + ", ".join(args) + ")\n#rd-start()\n")
+        self._write_line("#show: rd-document.with(" + ", ".join(args) + ")\n")
+        self._write_line("#rd-start()\n")
+
+    def _write_line(self, line: str) -> None:
+        """One body line other than a detail row (``detail`` counts those in ``rows``)."""
+        self._band_lines += 1
+        self.write(line)
 
     def _call(self, name: str, values: Mapping[str, Any]) -> str:
         call: BandCall = self._calls[name]
@@ -311,14 +328,23 @@ class TypstDocumentSink:
         return f'rd-d("{key}")'
 
     def _cell_writer(self, formatter: Formatter) -> Callable[[Any], str]:
-        """value → Typst literal for one detail column (the hot path: ~0.3 µs)."""
+        """value → Typst literal for one detail column (the hot path: ~0.3 µs).
+
+        Columns repeat their values (dates, prices, names): a literal is kept for
+        every value whose text depends on the value alone (``equal_text_classes``)."""
         search = NEEDS_ESCAPE.search
         placeholder = self._placeholder
         characters = self.characters
         plain = formatter == self.formatter.default_text  # unformatted: str and int as is
+        reused = self.formatter.equal_text_classes(formatter)
+        literals: dict[Any, str] = {}
 
         def cell(value: Any) -> str:
             cls = value.__class__
+            if cls in reused:
+                found = literals.get(value)
+                if found is not None:
+                    return found
             if plain and cls is str:
                 text = value
             elif value is None:
@@ -331,9 +357,12 @@ class TypstDocumentSink:
                 text = formatter(value)
             if not text.isascii():
                 characters.update(text)
-            if search(text) is None:
-                return '"' + text + '"'
-            return typst_string(text)
+            literal = '"' + text + '"' if search(text) is None else typst_string(text)
+            if cls in reused:
+                if len(literals) >= _LITERALS_KEPT:
+                    literals.clear()
+                literals[value] = literal
+            return literal
 
         return cell
 
