@@ -19,8 +19,9 @@ show (missing glyphs, unknown fonts…).
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 import typst
 
@@ -77,6 +78,8 @@ def compile_document(
     if timestamp is None:
         timestamp = source_date_epoch()
     fonts = list(font_paths())  # the bundled CJK fonts (fonts.py)
+    # Typst lets go of the GIL while it compiles: the glyph check runs meanwhile.
+    glyphs = _InBackground(glyph_warnings, document, fonts) if check_glyphs and document.characters else None
     try:
         data, warnings = typst.compile_with_warnings(
             str(document.main),
@@ -88,13 +91,40 @@ def compile_document(
             pdf_tags=False,
             sys_inputs=dict(sys_inputs or {}),
         )
-    except (typst.TypstError, RuntimeError) as exc:  # older typst-py raise plain RuntimeError
-        raise typst_error(document, TypstFailure.from_exception(exc)) from None
+    except BaseException as exc:
+        if glyphs is not None:
+            glyphs.wait()  # its probe file is gone before the caller removes the folder
+        if isinstance(exc, (typst.TypstError, RuntimeError)):  # older typst-py raise plain RuntimeError
+            raise typst_error(document, TypstFailure.from_exception(exc)) from None
+        raise
+    missing = glyphs.result() if glyphs is not None else []
     pages = data if isinstance(data, list) else [data]
-    texts = warning_texts(warnings)
-    if check_glyphs:
-        texts += glyph_warnings(document, fonts)
-    return RenderedDocument(format, list(pages), texts)
+    return RenderedDocument(format, list(pages), warning_texts(warnings) + missing)
+
+
+class _InBackground:
+    """``function(*args)`` on a thread; ``result()`` waits for it (and raises what it raised)."""
+
+    def __init__(self, function: Callable[..., Any], *args: Any) -> None:
+        self._outcome: tuple[bool, Any] = (False, None)
+        self._thread = threading.Thread(target=self._run, args=(function, args), daemon=True)
+        self._thread.start()
+
+    def _run(self, function: Callable[..., Any], args: tuple) -> None:
+        try:
+            self._outcome = (True, function(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to result()
+            self._outcome = (False, exc)
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:
+        self.wait()
+        done, value = self._outcome
+        if not done:
+            raise value
+        return value
 
 
 def glyph_warnings(document: TypstDocument, fonts: list[str]) -> list[str]:
