@@ -7,23 +7,18 @@ never meets an old tree.
 
 Why: parsing is cheap, but getting ready to parse is not — importing Lark, loading its
 parse tables and compiling its lexer's expressions cost ~60 ms, a tenth of building a
-one-page report; loading a cached tree costs ~1 ms. The folder is private
-(``$TMPDIR/reportdsl-cache-UID``, mode 0700, checked, as Jinja2 does for its cache):
-the files are pickles. Anything amiss — no safe folder, a file that does not load — is
-a cache miss, never an error. ``REPORTDSL_NO_AST_CACHE=1`` turns it off.
+one-page report; loading a cached tree costs ~1 ms. The trees are pickles in the
+private cache folder (``reportdsl.pickle_cache``: mode 0700, checked); anything amiss
+is a cache miss, never an error. ``REPORTDSL_NO_AST_CACHE=1`` turns it off.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import stat
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from .. import resources
+from .. import pickle_cache, resources
 from . import ast
 
 
@@ -37,50 +32,18 @@ def _stage_fingerprint() -> bytes:
     return digest.digest()
 
 
-def _folder() -> Path | None:
-    if os.environ.get("REPORTDSL_NO_AST_CACHE") or not hasattr(os, "getuid"):
-        return None
-    folder = Path(tempfile.gettempdir()) / f"reportdsl-cache-{os.getuid()}"
-    try:
-        folder.mkdir(mode=0o700, exist_ok=True)
-        info = folder.lstat()
-    except OSError:
-        return None
-    if info.st_uid != os.getuid() or not stat.S_ISDIR(info.st_mode) or stat.S_IMODE(info.st_mode) != 0o700:
-        return None  # someone else's, or open to others: not trusted
-    return folder
-
-
 def _path(text: str) -> Path | None:
-    folder = _folder()
-    if folder is None:
-        return None
     key = hashlib.sha256(_stage_fingerprint() + text.encode("utf-8", "surrogatepass")).hexdigest()
-    return folder / f"ast-{key}.pickle"
+    return pickle_cache.cache_file(f"ast-{key}.pickle", "REPORTDSL_NO_AST_CACHE")
 
 
 def load(text: str) -> ast.Report | None:
     path = _path(text)
-    if path is None:
-        return None
-    try:
-        with open(path, "rb") as f:
-            tree = pickle.load(f)
-    except Exception:  # missing, truncated, from another Python: parse again
-        return None
+    tree = pickle_cache.load(path) if path is not None else None  # a miss: parse again
     return tree if isinstance(tree, ast.Report) else None
 
 
 def store(text: str, tree: ast.Report) -> None:
     path = _path(text)
-    if path is None:
-        return
-    try:
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as f:
-            pickle.dump(tree, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(f.name, path)
-    except Exception:
-        try:
-            os.unlink(f.name)
-        except (OSError, NameError):
-            pass
+    if path is not None:
+        pickle_cache.store(path, tree)
