@@ -9,6 +9,7 @@ failures must read the same.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 import subprocess
 import sys
@@ -199,3 +200,14 @@ def test_runs_without_importing_sqlalchemy(db, tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_sqlite_sorts_with_helper_threads_on_the_direct_path(db):
+    con = sqlite_stream.connect(str(db))
+    try:
+        assert con.execute("PRAGMA threads").fetchone()[0] == sqlite_stream._SORTER_THREADS
+    finally:
+        con.close()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if cores > 1:
+        assert sqlite_stream._SORTER_THREADS >= 1  # the sorter may use another core
