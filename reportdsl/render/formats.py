@@ -111,7 +111,8 @@ class NumberFormat:
         # Fixed decimals grouped by threes (currencies, number(N)): Python's own ","
         # format of the rounded Decimal is the whole number, in one call.
         self.fixed = self.min_frac == self.max_frac and self.plain_grouping and self.min_int <= 1
-        self.symbols = str.maketrans({",": self.group_symbol, ".": self.decimal_symbol})
+        symbols = {",": self.group_symbol, ".": self.decimal_symbol}
+        self.symbols = str.maketrans(symbols) if symbols != {",": ",", ".": "."} else None
 
     def __call__(self, value: Any) -> str:
         if value.__class__ is not Decimal:
@@ -129,7 +130,9 @@ class NumberFormat:
             digits = Context(prec=max(value.adjusted(), 0) + self.max_frac + 2)
             rounded = value.copy_abs().quantize(self.quantum, ROUND_HALF_UP, digits)
         if self.fixed:
-            text = f"{rounded:,f}".translate(self.symbols)
+            text = f"{rounded:,f}"
+            if self.symbols is not None:
+                text = text.translate(self.symbols)
             if value < 0 and rounded:
                 return self.neg_prefix + text + self.neg_suffix
             return self.pos_prefix + text + self.pos_suffix
