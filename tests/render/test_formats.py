@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from reportdsl.plan.models import Format
 from reportdsl.render.errors import ReportFormatError
-from reportdsl.render.formats import NumberFormat, ValueFormatter
+from reportdsl.render.formats import ValueFormatter
+from reportdsl.render.number_format import NumberFormat
 
 
 def fmt(name, *args):
