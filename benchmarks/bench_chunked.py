@@ -2,19 +2,21 @@
 """Long-report benchmark (issue 5): run by hand, prints figures (no assertions).
 
     .venv/bin/python benchmarks/bench_chunked.py [--rows 100000] [--jobs N] [--chunk-rows 4000]
-                                                 [--single-rows 20000] [--dir DIR]
+                                                 [--single-rows N] [--repeat N] [--dir DIR]
 
 Builds the detail report of ``bench_render.py`` (6 columns, "Page X of Y" footer, a
 summary) over ``--rows`` seeded SQLite rows with ``reportdsl build`` in a child
 process, sampling the resident memory of that process and all its worker processes
 together every 20 ms. Prints, for the pieced build and for a one-document build of
-``--single-rows`` rows (the comparison):
+the same report (the comparison; ``--single-rows`` sets another row count, whose
+time a row is compared):
 
 - wall time of the whole command and rows per second (target: >= 4,500 rows/s at
   100k rows);
 - peak RSS of all the build's processes together (target: <= 1 GB at 100k rows);
-- pages, pieces and Typst compiles (from ``--stats``), and a check that the last
-  page reads "Page N of N".
+- pages, pieces (and how many were laid out ahead, on a predicted cut) and Typst
+  compiles (and how many were thrown away), from ``--stats``, and a check that the
+  last page reads "Page N of N".
 
 Targets are the issue's, for this 2-core class of machine; the figures go in the
 closing note.
@@ -117,7 +119,8 @@ def show(label: str, r: dict) -> None:
     t = r["typesetting"]
     print(f"{label}: {r['rows']:,} rows in {r['wall']:.2f} s wall -> {r['rate']:,.0f} rows/s; "
           f"peak RSS (all processes) {r['peak_mb']:,.0f} MB; {r['pages']:,} pages, "
-          f"{t.get('pieces')} pieces, {t.get('compiles')} compiles, {t.get('workers')} workers; "
+          f"{t.get('pieces')} pieces ({t.get('laid_out_ahead', 0)} laid out ahead), {t.get('compiles')} compiles "
+          f"({t.get('wasted', 0)} wasted), {t.get('workers')} workers; "
           f"{r['bytes']:,} bytes; last page numbered right: {r['numbered']}")
 
 
@@ -126,7 +129,8 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--chunk-rows", type=int, default=4000)
-    ap.add_argument("--single-rows", type=int, default=20_000, help="the one-document comparison (0: skip)")
+    ap.add_argument("--single-rows", type=int, default=None,
+                    help="rows of the one-document comparison (default: --rows, the same report; 0: skip)")
     ap.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "reportdsl-bench"))
     ap.add_argument("--repeat", type=int, default=1,
                     help="pieced and one-document builds alternate this many times (this machine's speed drifts)")
@@ -134,6 +138,8 @@ def main() -> int:
     base = Path(args.dir)
     print(f"reportdsl long-report benchmark — {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     ratios = []
+    if args.single_rows is None:
+        args.single_rows = args.rows
     for _ in range(args.repeat):
         pieced = build(prepare(base, args.rows), args.rows, args.jobs, args.chunk_rows)
         show("pieced", pieced)

@@ -16,10 +16,14 @@ is done beside it:
    (``piece_worker``); the piece's last page is dropped — the next units would have
    continued it — and the next piece, starting with that page's first unit, goes to a
    free worker at once, while the first worker exports the piece's pages. A worker
-   with nothing to do lays out the piece predicted to follow *speculatively* (from the
-   units per page seen so far); if the prediction proves wrong the piece is dropped
-   before it is exported.
-2. **The total.** Until the last piece is laid out the number of pages is an estimate.
+   with nothing to do lays out the piece predicted to follow *speculatively*, from
+   the page plan (``page_plan.py``: row heights learned from the pieces laid out so
+   far); so pieces are laid out side by side while the plan holds. A piece whose
+   predicted start proves wrong is dropped before it is exported.
+2. **The total.** Until the last piece is laid out the number of pages is an estimate,
+   unless the plan reaches the end of the document: then a *probe*, the document's
+   last planned page onwards laid out early, gives the total it will have if the plan
+   holds (it is dropped when a cut proves the plan wrong).
    The built-in runtime's ``rd-pages()`` reads it, in context, from a file per piece,
    which is written with the best estimate when the piece is cut — after its own pages
    are counted — so exporting with it costs no new layout. A piece exported with an
@@ -50,13 +54,14 @@ from .compile import RenderedDocument, typst_error
 from .errors import ReportRenderError
 from .early_merge import EarlyMerge
 from .merge import merge_pages
+from .page_plan import PagePlan
 from .piece_worker import PieceOutcome, PieceTask
 from .pieces import BodyIndex, ChunkOptions, PieceLayout, boundary_after, choose_cut, piece_text
 from .sink import TypstDocument
+from .total_probe import TotalProbe
 from .worker_pool import Submitted, WorkerPool, WorkerStopped
 
 RECYCLE_AFTER = 2  # pieces a worker lays out before it is replaced
-MARKED_UNITS = 400  # units carrying markers at a piece's end (at least ~3 pages)
 _TOTAL_MARKS = ("rd-pages(", "rd-total-pages", "counter(page).final")
 RUNTIME_END = "// ---- end of the reportdsl runtime ----"  # the last line of _runtime.typ.j2
 
@@ -67,7 +72,6 @@ class _Piece:
     end: int
     first_page: int
     total: int  # the page total it prints (exported with, or laid out with if not from a file)
-    marked_from: int
     path: Path
     submitted: Submitted
     total_file: str | None = None  # where rd-pages() reads its total (from the root)
@@ -114,18 +118,21 @@ class PieceScheduler:
         template = _template_text(document)
         self.prints_total = _prints_total(template)
         self.total_in_file = _total_in_file(template)
-        self.units_per_page: int | None = None
+        self.plan = PagePlan(str(document.body), index)
         self.speculating = True  # until predictions keep failing
         self.missed = 0  # predictions wrong in a row
-        self.submitted = 0  # pieces laid out (speculative ones included)
+        self.submitted = 0  # pieces laid out (speculative ones and probes included)
         self.redone = 0  # pieces laid out again with another page total
         self.wasted = 0  # of both, thrown away: wrong predictions, stale totals
+        self.predicted = 0  # pieces laid out ahead, on a predicted cut that proved right
         self.pieces = 0  # in the document
         self._final: list[_Piece] = []
         self._done_pages = 0
         self._done_units = 0
         self._last_estimate = 0  # the estimate of the total before the last cut
         self._merge: EarlyMerge | None = None  # PDF: pieces merged as they come
+        self._probe: TotalProbe | None = None  # the document's end, laid out early for its total
+        self._probed_from = 0  # the cut the last probe was tried from
 
     # ---- the whole run -------------------------------------------------------------------
 
@@ -173,17 +180,16 @@ class PieceScheduler:
         flight: deque[_Piece] = deque()  # the head's start is known; the rest are guesses
         start, first_page = 0, 1
         size = self.options.piece_lines
-        mark_all = False
         while True:
             if not flight:
-                flight.append(self._submit(pool, start, first_page, size, mark_all))
+                flight.append(self._submit(pool, start, first_page, size))
             self._wait_for_layout(pool, flight)
             head = flight.popleft()
             laid_out = head.submitted.layout.result()  # its pages come later
             if laid_out.failure is not None:
                 raise typst_error(self.document, laid_out.failure)
             layout = PieceLayout.from_query(laid_out.layout)
-            self.units_per_page = layout.units_per_page or self.units_per_page
+            self.plan.learn(layout.markers)
             if head.end >= units:
                 head.keep = layout.pages
                 self._final.append(head)
@@ -195,16 +201,15 @@ class PieceScheduler:
                 self.wasted += 1
                 head.submitted.cancel()
                 self._discard(flight)  # they all assumed a cut in this piece
-                if head.marked_from > head.start and not mark_all:
-                    mark_all = True  # the marks began after the last page's start
-                else:
-                    # No clean page yet: a longer piece.
-                    size = (self.index.lines[head.end] - self.index.lines[head.start]) * 2
+                # No clean page yet: a longer piece.
+                size = (self.index.lines[head.end] - self.index.lines[head.start]) * 2
                 continue
             head.keep = cut.keep
             self._final.append(head)
             start, first_page = cut.next_start, head.first_page + cut.keep
-            size, mark_all = self.options.piece_lines, False
+            size = self.options.piece_lines
+            if self._probe is not None and not self._probe.planned(start, first_page):
+                self._drop_probe()  # it started from a page the document does not have
             self._last_estimate = self._estimate_total()
             self._done_pages, self._done_units = first_page - 1, start
             self._export(head, self._estimate_total())  # this piece's own pages counted
@@ -213,6 +218,7 @@ class PieceScheduler:
             if flight:
                 if (flight[0].start, flight[0].first_page) == (start, first_page):
                     self.missed = 0
+                    self.predicted += 1
                 else:
                     self._discard(flight)
                     self.missed += 1
@@ -227,17 +233,24 @@ class PieceScheduler:
             if head.done():
                 return
             running = [future for piece in (*self._final, *flight) for future in piece.running()]
+            if self._probe is not None and self._probe.laying_out():
+                running.append(self._probe.submitted.layout)
             wait([head, *running], return_when=FIRST_COMPLETED)
 
     def _fill_idle_workers(self, pool: WorkerPool, flight: deque[_Piece]) -> None:
-        """Give idle workers the pieces predicted to follow; else, once the estimate
-        of the total has held for two cuts (or the last piece is being laid out), the
-        pieces done so far again with that estimate, so that few are left to redo
-        when the true total is known."""
+        """Give idle workers, first, the document's end, once the page plan reaches it
+        (its pages give the total every piece prints); then the pieces predicted to
+        follow; else, once the estimate of the total has held for two cuts (or the last
+        piece is being laid out), the pieces done so far again with that estimate, so
+        that few are left to redo when the true total is known."""
+        if self._probe is not None and not self._probe.read():
+            self._drop_probe()
         while self._busy(flight) < self.options.workers:
+            if self._start_probe(pool):
+                continue
             predicted = self._predict_cut(flight[-1]) if self.speculating else None
             if predicted is not None:
-                flight.append(self._submit(pool, *predicted, self.options.piece_lines, False))
+                flight.append(self._submit(pool, *predicted, self.options.piece_lines))
                 continue
             estimate = self._estimate_total()
             settled = self._last_estimate == estimate or flight[-1].end >= self.index.units
@@ -245,16 +258,18 @@ class PieceScheduler:
                 return
 
     def _busy(self, flight: deque[_Piece]) -> int:
-        return sum(1 for piece in (*self._final, *flight) if piece.running())
+        probing = self._probe is not None and self._probe.laying_out()
+        return probing + sum(1 for piece in (*self._final, *flight) if piece.running())
 
     def _predict_cut(self, piece: _Piece) -> tuple[int, int] | None:
-        per_page = self.units_per_page
-        if not per_page or piece.start == 0 or piece.end >= self.index.units:
-            return None  # nothing learnt yet, or the title page, or the last piece
-        pages = (piece.end - self.lookahead - piece.start) // per_page
-        if pages < 1:
-            return None
-        return piece.start + pages * per_page, piece.first_page + pages
+        """The cut ``choose_cut`` will make in ``piece``, from the page plan."""
+        if piece.end >= self.index.units:
+            return None  # the last piece
+        starts = self.plan.page_starts(piece.start, piece.end)
+        for page in range(len(starts or ()) - 1, 0, -1):
+            if piece.end - starts[page] >= self.lookahead:
+                return starts[page], piece.first_page + page
+        return None
 
     def _discard(self, flight: deque[_Piece]) -> None:
         self.wasted += len(flight)
@@ -310,6 +325,8 @@ class PieceScheduler:
             self._merge.offer(piece)
 
     def _estimate_total(self) -> int:
+        if self._probe is not None and self._probe.total is not None:
+            return self._probe.total
         units = self.index.units
         if not self._done_units:
             return max(1, units // 50)
@@ -318,14 +335,10 @@ class PieceScheduler:
 
     # ---- submitting ----------------------------------------------------------------------
 
-    def _submit(self, pool: WorkerPool, start: int, first_page: int, size: int, mark_all: bool) -> _Piece:
+    def _submit(self, pool: WorkerPool, start: int, first_page: int, size: int) -> _Piece:
         # Enough units that a cut can leave the lookahead after it.
         end = min(self.index.units, max(boundary_after(self.index, start, size), start + 4 * self.lookahead))
-        marks = max(MARKED_UNITS, 3 * (self.units_per_page or 0), self.lookahead * 2)
-        marked_from = start if mark_all else max(start, end - marks)
-        path = Path(self.document.root) / f"piece-{self.submitted}.typ"
-        self.submitted += 1
-        path.write_bytes(piece_text(self.document, self.index, start, end, marked_from))
+        path = self._write_piece(start, end)
         total = self._estimate_total()
         total_file = None
         if self.total_in_file:
@@ -333,7 +346,33 @@ class PieceScheduler:
             path.with_suffix(".total").write_text(str(total), encoding="utf-8")
         # The piece waits after its layout: exported once its cut is known, else dropped.
         submitted = pool.submit(self._task(path, first_page, total, total_file, await_order=True))
-        return _Piece(start, end, first_page, total, marked_from, path, submitted, total_file)
+        return _Piece(start, end, first_page, total, path, submitted, total_file)
+
+    def _write_piece(self, start: int, end: int, name: str = "piece") -> Path:
+        path = Path(self.document.root) / f"{name}-{self.submitted}.typ"
+        self.submitted += 1
+        path.write_bytes(piece_text(self.document, self.index, start, end, marked_from=start))
+        return path
+
+    def _start_probe(self, pool: WorkerPool) -> bool:
+        """Lay out the document's end early (``total_probe``): once per cut, while no
+        probe stands, if the template prints the total."""
+        start, page = self._done_units, self._done_pages + 1
+        if not self.prints_total or self._probe is not None or not start or self._probed_from == start:
+            return False
+        self._probed_from = start
+
+        def submit(unit: int, first_page: int) -> Submitted:
+            path = self._write_piece(unit, self.index.units, "probe")
+            return pool.submit(self._task(path, first_page, self._estimate_total(), await_order=True))
+
+        self._probe = TotalProbe.start(self.plan, start, page, submit)
+        return self._probe is not None
+
+    def _drop_probe(self) -> None:
+        if self._probe is not None:
+            self._probe.drop()
+            self._probe = None
 
     def _task(self, path: Path, first_page: int, total: int, total_file: str | None = None,
               await_order: bool = False) -> PieceTask:

@@ -19,11 +19,12 @@ but the units from a page's top onwards (fixed margins, fixed page bands), so th
 piece, starting at that unit on a fresh page, continues exactly as the single document
 would.
 
-Markers: every unit near the end of a piece is preceded by an invisible
-``#metadata(UNIT)<rd-unit>``; one at the piece's start gives the y of a page's top. A
-``#context`` at the end of the piece gathers ``(unit, page, y)`` for each marker and
-the last page's number, read back with ``typst.Compiler.query`` (which reuses the
-layout just made, so it costs nothing).
+Markers: every unit of a piece is preceded by an invisible ``#metadata(UNIT)<rd-unit>``
+(the scheduler's ``page_plan`` learns row heights from them; they cost no measurable
+layout time); one at the piece's start gives the y of a page's top. A ``#context`` at
+the end of the piece gathers ``(unit, page, y)`` for each marker and the last page's
+number, read back with ``typst.Compiler.query`` (which reuses the layout just made, so
+it costs nothing).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ import bisect
 import json
 import os
 from array import array
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
@@ -161,14 +161,13 @@ class PieceLayout:
     top: float | None  # the y of a page's top (the start marker's)
     first_on_page: dict[int, tuple[int, float]]
     marked_from: int  # the first marked unit (markers before it are not known)
-    units_per_page: int | None  # the commonest count of units on a page fully marked
+    markers: tuple = ()  # every (unit, page, y), the start marker's too
 
     @classmethod
     def from_query(cls, value: str | Sequence) -> "PieceLayout":
         pages, markers = json.loads(value) if isinstance(value, str) else value
         top = None
         first: dict[int, tuple[int, float]] = {}
-        counts: Counter = Counter()
         marked_from = None
         for unit, page, y in markers:
             if unit == START_MARKER:
@@ -176,15 +175,9 @@ class PieceLayout:
                 continue
             if marked_from is None or unit < marked_from:
                 marked_from = unit
-            counts[page] += 1
             if page not in first or unit < first[page][0]:
                 first[page] = (unit, y)
-        # Pages whose first marker is not the first marked unit are wholly marked;
-        # the last page is partial.
-        full = [counts[p] for p, (unit, _) in first.items() if unit != marked_from and p != pages]
-        common = Counter(full).most_common(1)
-        return cls(pages, top, first, marked_from if marked_from is not None else -1,
-                   common[0][0] if common else None)
+        return cls(pages, top, first, marked_from if marked_from is not None else -1, tuple(markers))
 
 
 @dataclass(frozen=True)

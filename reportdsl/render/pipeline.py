@@ -123,7 +123,8 @@ def _typeset(
         timestamp=source_date_epoch(), font_paths=fonts, on_phase=phase,
     )
     rendered = scheduler.run()
-    info = {"pieces": scheduler.pieces, "workers": options.workers, "compiles": scheduler.submitted + scheduler.redone}
+    info = {"pieces": scheduler.pieces, "workers": options.workers, "compiles": scheduler.submitted + scheduler.redone,
+            "laid_out_ahead": scheduler.predicted, "wasted": scheduler.wasted}
     return RenderedDocument(format, rendered.pages, rendered.warnings + glyph_warnings(document, fonts)), info
 
 
