@@ -32,6 +32,7 @@ _UNKNOWN = -1  # a unit that is not a plain detail row
 _EPSILON = 0.001  # pt: Typst's positions are sums of floats
 _BATCH = 4096  # units sorted at a time
 _ASCII = bytes(range(128))
+_TEXTS_KEPT = 10_000  # non-ASCII texts whose kind is remembered (then forgotten: bounded memory)
 _SCRIPTS: dict[str, str] = {}
 
 
@@ -168,6 +169,8 @@ class PagePlan:
             others = text.translate(None, _ASCII)
             kind = by_text.get(others)
             if kind is None:
+                if len(by_text) >= _TEXTS_KEPT:
+                    by_text.clear()
                 scripts = frozenset(map(_script, others.decode("utf-8", "replace")))
                 kind = by_text[others] = self._kinds.setdefault(scripts, len(self._kinds))
             kinds.append(kind)

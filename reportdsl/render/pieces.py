@@ -87,7 +87,8 @@ class ChunkOptions:
     def wants_pieces(self, index: BodyIndex) -> bool:
         """A report small enough for one document is built as one: up to
         ``SINGLE_DOCUMENT_PIECES`` pieces' worth of lines (20,000 by default, ~600 MB
-        in Typst), one document is faster than pieces laid out one after another."""
+        in Typst), one document is faster than pieces, even laid out side by side
+        (measured at 20k rows: pieces took 1.1–1.2× as long; at 100k, 0.6–0.8×)."""
         return self.long_enough(index.lines[-1])
 
     def long_enough(self, lines: int) -> bool:
