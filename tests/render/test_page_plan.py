@@ -106,3 +106,31 @@ def test_a_row_between_what_fits_and_what_breaks_is_not_guessed(tmp_path):
     assert plan.next_page(9) is None  # 12 + 4 × 10 = 102: neither known to fit nor to break
     assert plan.page_starts(5, 20) is None
     assert plan.next_page(10) == 15  # five 10-rows end at 100: known to fit; the sixth breaks
+
+
+def test_the_probe_lays_out_the_documents_end_from_the_last_planned_page(tmp_path):
+    from reportdsl.render.piece_worker import PieceOutcome, PieceTask
+    from reportdsl.render.total_probe import PROBED_UNITS, TotalProbe
+    from reportdsl.render.worker_pool import Submitted
+
+    rows = [_row("Contoso")] * 40 + ['#rd-band-summary("Total")\n']
+    plan = _plan(tmp_path, rows)
+    plan.learn(_markers([10.0] * 20))
+    submitted: list[tuple[int, int]] = []
+
+    def submit(unit: int, page: int) -> Submitted:
+        submitted.append((unit, page))
+        return Submitted()
+
+    probe = TotalProbe.start(plan, 10, 3, submit)  # unit 10 starts page 3
+    assert submitted == [(35, 8)]  # pages of five rows: 10, 15, … 35; the band is unknown
+    assert probe.planned(20, 5) and not probe.planned(20, 6) and not probe.planned(21, 5)
+    assert probe.read() and probe.total is None  # still being laid out
+    task = PieceTask(path="probe.typ", root=".", format="pdf", first_page=8, total_pages=9)
+    probe.submitted.layout.set_result(PieceOutcome(task, layout=[2, []]))
+    assert probe.read() and probe.total == 9  # its two pages: 8 and 9
+    assert probe.submitted.orders.get_nowait() is False  # the worker drops its pages
+
+    far = _plan(tmp_path, [_row("Contoso")] * (PROBED_UNITS + 20) + ['#rd-band-summary("Total")\n'])
+    # Nothing learnt, nothing planned: the end is too far from unit 10 for a probe.
+    assert TotalProbe.start(far, 10, 3, submit) is None and len(submitted) == 1
