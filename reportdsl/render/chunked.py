@@ -189,7 +189,7 @@ class PieceScheduler:
             if laid_out.failure is not None:
                 raise typst_error(self.document, laid_out.failure)
             layout = PieceLayout.from_query(laid_out.layout)
-            self.plan.learn(layout.markers)
+            self.plan.learn(layout)
             if head.end >= units:
                 head.keep = layout.pages
                 self._final.append(head)
@@ -351,7 +351,7 @@ class PieceScheduler:
     def _write_piece(self, start: int, end: int, name: str = "piece") -> Path:
         path = Path(self.document.root) / f"{name}-{self.submitted}.typ"
         self.submitted += 1
-        path.write_bytes(piece_text(self.document, self.index, start, end, marked_from=start))
+        path.write_bytes(piece_text(self.document, self.index, start, end))
         return path
 
     def _start_probe(self, pool: WorkerPool) -> bool:

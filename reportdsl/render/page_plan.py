@@ -1,7 +1,7 @@
 """Where pages will start, predicted from the pieces laid out so far.
 
-In: the body's ``BodyIndex`` and file, and the markers of each laid-out piece
-(``learn``: ``(unit, page, y)`` for every unit of the piece). Out: ``page_starts(start,
+In: the body's ``BodyIndex`` and file, and each laid-out piece's ``PieceLayout``
+(``learn``: its markers, ``(unit, page, y)`` for every unit of the piece). Out: ``page_starts(start,
 end)`` — the units that start pages in a run of units laid out from the top of a page
 — or ``None`` where the run holds a unit the plan cannot size.
 
@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import unicodedata
 from array import array
-from typing import Sequence
-
-from .pieces import START_MARKER, BodyIndex
+from .pieces import START_MARKER, BodyIndex, PieceLayout
 
 _ROW = b"#rd-row("
 _UNKNOWN = -1  # a unit that is not a plain detail row
@@ -58,13 +56,12 @@ class PagePlan:
 
     # ---- learning ------------------------------------------------------------------------
 
-    def learn(self, markers: Sequence[Sequence]) -> None:
+    def learn(self, layout: PieceLayout) -> None:
         """Heights of kinds, and the page body's bottom, from one laid-out piece whose
         units all carry markers."""
-        marks = sorted((unit, page, y) for unit, page, y in markers if unit != START_MARKER)
-        top = [y for unit, _, y in markers if unit == START_MARKER]
-        if top:
-            self.top = top[0]
+        marks = sorted((unit, page, y) for unit, page, y in layout.markers if unit != START_MARKER)
+        if layout.top is not None:
+            self.top = layout.top
         if not marks:
             return
         if marks[-1][0] >= len(self._unit_kind):

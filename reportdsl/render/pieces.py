@@ -133,22 +133,22 @@ def boundary_after(index: BodyIndex, start: int, lines: int) -> int:
     return min(index.units, end)
 
 
-def piece_text(document: "TypstDocument", index: BodyIndex, start: int, end: int, marked_from: int) -> bytes:
-    """The Typst source of a piece: the prelude, the head, units ``[start, end)``;
-    units from ``marked_from`` on carry markers."""
+def piece_text(document: "TypstDocument", index: BodyIndex, start: int, end: int) -> bytes:
+    """The Typst source of a piece: the prelude, the head, units ``[start, end)``, each
+    with its marker."""
     parts = [document.prelude.read_bytes(), index.head]
     if index.detail_start is not None and index.detail_start < start:
         # The pages of a piece inside the detail section carry the column headers.
         parts.append(b"#rd-detail-start(inline: false)\n")
     parts.append(b"#metadata(%d)<rd-unit>\n" % START_MARKER)
     offsets = index.offsets
+    base = offsets[start]
     with open(document.body, "rb") as body:
-        body.seek(offsets[start])
-        plain_end = max(start, min(marked_from, end))
-        parts.append(body.read(offsets[plain_end] - offsets[start]))
-        for unit in range(plain_end, end):
-            parts.append(b"#metadata(%d)<rd-unit>\n" % unit)
-            parts.append(body.read(offsets[unit + 1] - offsets[unit]))
+        body.seek(base)
+        units = body.read(offsets[end] - base)
+    for unit in range(start, end):
+        parts.append(b"#metadata(%d)<rd-unit>\n" % unit)
+        parts.append(units[offsets[unit] - base:offsets[unit + 1] - base])
     parts.append(_TAIL.encode())
     return b"".join(parts)
 

@@ -251,8 +251,8 @@ def test_a_typst_error_in_a_piece_names_the_template(ledger, tmp_path, monkeypat
 
     real = pieces.piece_text
 
-    def broken(document, index, start, end, marked_from):
-        return real(document, index, start, end, marked_from) + (b"#undefined-function()\n" if start else b"")
+    def broken(document, index, start, end):
+        return real(document, index, start, end) + (b"#undefined-function()\n" if start else b"")
 
     monkeypatch.setattr("reportdsl.render.chunked.piece_text", broken)
     with pytest.raises(ReportRenderError, match="bug in reportdsl"):

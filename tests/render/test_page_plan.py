@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reportdsl.render.page_plan import PagePlan
-from reportdsl.render.pieces import START_MARKER, index_body
+from reportdsl.render.pieces import START_MARKER, PieceLayout, index_body
 
 TOP, BOTTOM = 50.0, 100.0
 
@@ -30,7 +30,11 @@ def _row(text: str) -> str:
     return f'#rd-row("1", "{text}", "$1.00")\n'
 
 
-def _markers(heights: list[float], first_unit: int = 0) -> list[tuple[int, int, float]]:
+def _layout(marks: list[tuple[int, int, float]]) -> PieceLayout:
+    return PieceLayout.from_query([max(page for _, page, _ in marks), [list(m) for m in marks]])
+
+
+def _laid_out(heights: list[float], first_unit: int = 0) -> PieceLayout:
     """Where rows of these heights fall, laid out from the top of page 1."""
     marks = [(START_MARKER, 1, TOP)]
     page, y = 1, TOP
@@ -39,7 +43,7 @@ def _markers(heights: list[float], first_unit: int = 0) -> list[tuple[int, int, 
             page, y = page + 1, TOP
         marks.append((first_unit + offset, page, y))
         y += height
-    return marks
+    return _layout(marks)
 
 
 def _true_starts(heights: list[float], start: int) -> list[int]:
@@ -67,7 +71,7 @@ def test_page_starts_follow_the_learnt_heights(tmp_path):
     texts = ["Contoso", "東京精機", "Müller", "Fabrikam", "Seoul 서울", "Café"] * 20
     heights = [12.0 if any(ord(c) > 0x3000 for c in t) else 10.0 for t in texts]
     plan = _plan(tmp_path, [_row(t) for t in texts])
-    plan.learn(_markers(heights[:40]))
+    plan.learn(_laid_out(heights[:40]))
     # Predicted from unit 40 on, which the plan has not seen laid out.
     starts = _true_starts(heights, 0)
     later = [s for s in starts if s >= 40]
@@ -79,7 +83,7 @@ def test_a_kind_seen_with_two_heights_is_not_planned(tmp_path):
     texts = ["Contoso"] * 30
     heights = [10.0] * 14 + [20.0] + [10.0] * 15  # one row wrapped onto a second line
     plan = _plan(tmp_path, [_row(t) for t in texts])
-    plan.learn(_markers(heights))
+    plan.learn(_laid_out(heights))
     assert plan.page_starts(0, len(texts)) is None
     assert plan.reach(0) == [0]
 
@@ -87,7 +91,7 @@ def test_a_kind_seen_with_two_heights_is_not_planned(tmp_path):
 def test_a_band_stops_the_plan(tmp_path):
     rows = [_row("Contoso")] * 20 + ['#rd-band-summary("Total")\n'] + [_row("Contoso")] * 20
     plan = _plan(tmp_path, rows)
-    plan.learn(_markers([10.0] * 20))
+    plan.learn(_laid_out([10.0] * 20))
     assert plan.page_starts(0, 15) == [0, 5, 10]
     assert plan.page_starts(0, 41) is None  # the band's height is the template's
     assert plan.reach(0) == [0, 5, 10, 15]
@@ -100,7 +104,7 @@ def test_a_row_between_what_fits_and_what_breaks_is_not_guessed(tmp_path):
     plan = _plan(tmp_path, [_row(t) for t in texts])
     marks = [(START_MARKER, 1, TOP)] + [(u, 1, TOP + 10 * u) for u in range(5)] + [
         (5, 2, TOP), (6, 2, 62.0), (7, 2, 72.0), (8, 2, 82.0), (9, 3, TOP)]
-    plan.learn(marks)
+    plan.learn(_layout(marks))
     assert plan._fits == 100.0 and plan._breaks == 104.0
     assert plan.page_starts(5, 10) == [5, 9]  # 12 + 3 × 10 = 92, then 12 more: 104 breaks
     assert plan.next_page(9) is None  # 12 + 4 × 10 = 102: neither known to fit nor to break
@@ -115,7 +119,7 @@ def test_the_probe_lays_out_the_documents_end_from_the_last_planned_page(tmp_pat
 
     rows = [_row("Contoso")] * 40 + ['#rd-band-summary("Total")\n']
     plan = _plan(tmp_path, rows)
-    plan.learn(_markers([10.0] * 20))
+    plan.learn(_laid_out([10.0] * 20))
     submitted: list[tuple[int, int]] = []
 
     def submit(unit: int, page: int) -> Submitted:
