@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from unittest import mock
 from decimal import Decimal
 
 import babel.dates
@@ -121,44 +122,69 @@ def test_bad_settings_are_report_errors():
         ValueFormatter().formatter(fmt("currency", "euro"))
 
 
-LOCALES = ["en_US", "de_DE", "fr_FR", "de_CH", "en_IN", "ja_JP", "ar_EG", "sv_SE", "nl_NL", "pt_BR"]
+# The locales the tests and examples use, and the Swiss ones whose group symbol (CLDR 48:
+# an ASCII apostrophe) Babel itself mangles.
+LOCALES = ["en_US", "de_DE", "fr_FR", "de_CH", "fr_CH", "it_CH", "en_IN", "ja_JP", "ar_EG",
+           "sv_SE", "nl_NL", "pt_BR"]
 numbers = st.one_of(
     st.integers(min_value=-10**15, max_value=10**15),
     st.decimals(min_value=-10**12, max_value=10**12, places=4, allow_nan=False, allow_infinity=False),
 )
+_GROUP = "\ue000"  # stands for the group symbol while Babel renders the reference
+
+
+def babel_reference(value, locale, kind, decimals):
+    """What the installed Babel prints, rounding half-up, with the locale's own symbols.
+
+    Babel's last step strips text quoted in '…' from the rendered number, so with an
+    apostrophe as the group symbol (de_CH since CLDR 48) it prints 1'000'000 as 1000000.
+    The reference lets Babel render with a placeholder group symbol and puts the
+    locale's symbol back: every other character is Babel's.
+    """
+    loc = locale
+    symbol = babel.numbers.get_group_symbol(loc)
+    with decimal.localcontext() as ctx, mock.patch.object(
+        babel.numbers, "get_group_symbol", lambda *args, **kwargs: _GROUP
+    ):
+        ctx.rounding = decimal.ROUND_HALF_UP
+        number = Decimal(value)
+        if kind == "currency":
+            text = babel.numbers.format_currency(number, "EUR", locale=loc)
+        else:
+            formats = loc.decimal_formats if kind == "number" else loc.percent_formats
+            pattern = babel.numbers.parse_pattern(formats[None].pattern)
+            if decimals is not None:
+                pattern.frac_prec = (decimals, decimals)
+            text = pattern.apply(number, loc)
+    return text.replace(_GROUP, symbol)
 
 
 @settings(max_examples=300, deadline=None)
 @given(value=numbers, locale=st.sampled_from(LOCALES), kind=st.sampled_from(["number", "currency", "percent"]),
        decimals=st.one_of(st.none(), st.integers(0, 4)))
+@example(value=1000000, locale="de_CH", kind="number", decimals=None)
 def test_number_format_matches_babel(value, locale, kind, decimals):
     """The fast path renders CLDR patterns exactly as Babel does (rounding half-up)."""
     formatter = ValueFormatter(locale, "EUR")
     args = [] if decimals is None or kind == "currency" else [decimals]
     ours = formatter.format(value, fmt(kind, *args))
-    with decimal.localcontext() as ctx:
-        ctx.rounding = decimal.ROUND_HALF_UP
-        loc = formatter.locale
-        number = Decimal(value)
-        if kind == "number":
-            pattern = babel.numbers.parse_pattern(loc.decimal_formats[None].pattern)
-            frac = (decimals, decimals) if decimals is not None else None
-            theirs = _apply(pattern, number, loc, frac=frac)
-        elif kind == "currency":
-            theirs = babel.numbers.format_currency(number, "EUR", locale=loc)
-        else:
-            pattern = babel.numbers.parse_pattern(loc.percent_formats[None].pattern)
-            frac = (decimals, decimals) if decimals is not None else None
-            theirs = _apply(pattern, number, loc, frac=frac)
+    theirs = babel_reference(value, formatter.locale, kind, None if kind == "currency" else decimals)
     # Babel prints "-0" for a negative value that rounds to zero; we do not.
     if theirs != ours:
         assert theirs.replace("-", "", 1) == ours
 
 
-def _apply(pattern, number, loc, frac):
-    if frac is not None:
-        pattern.frac_prec = frac
-    return pattern.apply(number, loc)
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("kind", ["number", "currency", "percent"])
+def test_number_format_matches_babel_in_every_locale(locale, kind):
+    formatter = ValueFormatter(locale, "EUR")
+    for value in (0, 7, -1234, 1234567, Decimal("-9876543.215"), Decimal("0.5"), 10**13):
+        assert formatter.format(value, fmt(kind)) == babel_reference(value, formatter.locale, kind, None)
+
+
+def test_swiss_numbers_keep_their_apostrophes():
+    assert ValueFormatter("de_CH").format(1000000, fmt("number")) == "1'000'000"
+    assert ValueFormatter("de_CH", "CHF").format(Decimal("-1234.5"), fmt("currency")) == "CHF-1'234.50"
 
 
 def test_number_format_rejects_scientific_patterns():
