@@ -118,8 +118,8 @@ def time_summary(report_path: Path, db: Path, repeats: int = 5) -> dict:
 
     import reportdsl
     from reportdsl.engine import run
-    from reportdsl.engine.sinks import NullSink
-    from reportdsl.engine.sources.sqlite_stream import _SORTER_THREADS
+    from reportdsl.engine.stream.sinks import NullSink
+    from reportdsl.sources.sql.sqlite import _SORTER_THREADS
 
     report = reportdsl.compile_file(report_path)
     sql = engine_sql(report.plan)
@@ -148,7 +148,7 @@ def time_summary(report_path: Path, db: Path, repeats: int = 5) -> dict:
 def engine_sql(plan) -> str:
     """The SELECT the engine sends for ``plan`` (columns and ORDER BY)."""
     from reportdsl.engine.runner import columns_read
-    from reportdsl.engine.sql_order import order_by
+    from reportdsl.sources.sql.order import order_by
 
     quote = lambda n: '"' + n.replace('"', '""') + '"'  # noqa: E731
     cols = columns_read(plan)
@@ -164,7 +164,7 @@ def child_main(report_path: str) -> None:
 
     import reportdsl
     from reportdsl.engine import run
-    from reportdsl.engine.sinks import NullSink
+    from reportdsl.engine.stream.sinks import NullSink
 
     report = reportdsl.compile_file(report_path)
     t0 = time.perf_counter()

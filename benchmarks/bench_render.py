@@ -65,7 +65,7 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 import reportdsl
 from reportdsl.render import render_report
-import reportdsl.render.compile as compile_stage
+import reportdsl.render.typeset.compile as compile_stage
 t1 = time.perf_counter()
 typst_seconds = 0.0
 typst_call = compile_stage.typst.compile_with_warnings
@@ -89,7 +89,7 @@ print(json.dumps({"imports": t1 - t0, "build": t2 - t1, "run": result.timings["r
 TYPST_ALONE = """
 import json, resource, sys, time
 import typst
-from reportdsl.render.fonts import font_paths  # the fonts a build passes (bundled CJK)
+from reportdsl.render.typeset.fonts import font_paths  # the fonts a build passes (bundled CJK)
 t0 = time.perf_counter()
 pdf = typst.compile(sys.argv[1], root=sys.argv[2], font_paths=list(font_paths()), pdf_tags=False)
 t1 = time.perf_counter()
@@ -103,7 +103,7 @@ from decimal import Decimal
 sys.path.insert(0, sys.argv[3])
 import reportdsl
 from benchmarks.data import iter_rows
-from reportdsl.engine.events import ReportEnd
+from reportdsl.engine.stream.events import ReportEnd
 from reportdsl.render import TypstDocumentSink
 plan = reportdsl.compile_file(sys.argv[1]).plan
 rows = [(r[0], datetime.date.fromisoformat(r[1]), r[3], r[4], r[6], r[6] * Decimal(str(r[7])))

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from .errors import ReportCheckError, ReportDataError, ReportError, ReportSyntaxError
+from reportdsl.errors import (
+    ReportCheckError,
+    ReportDataError,
+    ReportError,
+    ReportSyntaxError,
+)
 
 __version__ = "0.1.0"
 

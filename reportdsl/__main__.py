@@ -1,5 +1,5 @@
 """``python -m reportdsl``: the command line."""
 
-from .cli import run
+from reportdsl.cli import run
 
 run()

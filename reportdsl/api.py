@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .check import check as _check
-from .errors import ReportError, SourceText, fail
-from .syntax import ast
-from .syntax import parse as _parse
+from reportdsl.check import check as _check
+from reportdsl.errors import ReportError, SourceText, fail
+from reportdsl.syntax import ast
+from reportdsl.syntax import parse as _parse
 
 if TYPE_CHECKING:
-    from .check import CheckedReport
-    from .plan import Plan
+    from reportdsl.check import CheckedReport
+    from reportdsl.plan import Plan
 
 
 def parse(text: str, filename: str = "<string>") -> ast.Report:
@@ -34,7 +33,7 @@ def check(text: str, filename: str = "<string>", base_dir: str | None = None) ->
 
 
 def plan(text: str, filename: str = "<string>", base_dir: str | None = None) -> Plan:
-    from .plan import build_plan
+    from reportdsl.plan import build_plan
 
     return build_plan(check(text, filename, base_dir))
 
@@ -42,7 +41,7 @@ def plan(text: str, filename: str = "<string>", base_dir: str | None = None) -> 
 def compile(text: str, filename: str = "<string>", base_dir: str | None = None) -> Report:
     """Parse, check and plan ``text``; relative paths resolve against ``base_dir``
     (default: the folder of ``filename``, or the current folder for ``<string>``)."""
-    from .plan import build_plan
+    from reportdsl.plan import build_plan
 
     checked = check(text, filename, base_dir)
     return Report(build_plan(checked), checked.source)
@@ -98,7 +97,7 @@ class Report:
     ):
         """Stream the rows and compute every aggregate; no rendering. Returns a
         ``RunResult`` (``totals``, ``groups``, ``row_count``, ``to_json()``)."""
-        from .engine import ResultSink, run
+        from reportdsl.engine import ResultSink, run
 
         sink = ResultSink(self.plan)
         run(self.plan, sink, params=params, source=source, source_text=self.source, progress=progress)
@@ -127,7 +126,7 @@ class Report:
         """Run, render and write ``path`` atomically (png/svg: one file a page, ``{n}``
         in the name is the page number). Returns the ``RunResult``; its ``warnings``
         holds what the typesetter reported."""
-        from .render import write_outputs
+        from reportdsl.render import write_outputs
 
         format = output_format(path, format)
         if format == "json":
@@ -143,8 +142,8 @@ class Report:
         return result
 
     def _render(self, format: str, params, source, progress=None, on_phase=None, **options):
-        from .engine import ResultSink
-        from .render import render_report
+        from reportdsl.engine import ResultSink
+        from reportdsl.render import render_report
 
         sink = ResultSink(self.plan)
         rendered = render_report(

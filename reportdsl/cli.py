@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from .errors import ReportError
+from reportdsl.errors import ReportError
 
 
 def _stderr():
@@ -93,7 +93,7 @@ def main() -> None:
 @click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def check(reports: tuple[str, ...]) -> None:
     """Parse and check REPORTS; no data is read."""
-    from . import api
+    from reportdsl import api
 
     failed = False
     for path in reports:
@@ -115,7 +115,7 @@ def check(reports: tuple[str, ...]) -> None:
 @report_errors
 def plan(report: str) -> None:
     """Print the compiled plan (the aggregation config) as JSON."""
-    from . import api
+    from reportdsl import api
 
     click.echo(api.plan(api.read_report(report), filename=report).model_dump_json(indent=2))
 
@@ -125,7 +125,7 @@ def plan(report: str) -> None:
 @report_errors
 def parse(report: str) -> None:
     """Print the syntax tree (AST) as JSON."""
-    from . import api
+    from reportdsl import api
 
     tree = api.parse(api.read_report(report), filename=report)
     click.echo(json.dumps(_ast_json(tree), indent=2, ensure_ascii=False, default=str))
@@ -145,7 +145,7 @@ def parse(report: str) -> None:
 def build(report: str, output: str | None, fmt: str | None, params: tuple[str, ...], source: str | None,
           quiet: bool, stats: bool, jobs: int | None, chunk_rows: int | None) -> None:
     """Build REPORT: read its data, compute its aggregates, write the document."""
-    from . import api
+    from reportdsl import api
 
     values = {}
     for item in params:

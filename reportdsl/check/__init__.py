@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import SourceText
-from ..syntax import ast
-from .aggregates import check_aggregates
-from .context import CheckContext, Resolution
-from .names import resolve_names
-from .outline import Outline, build_outline
-from .schema import read_source_schema
-from .settings import check_settings
-from .types import check_types
+from reportdsl.check.aggregates import check_aggregates
+from reportdsl.check.context import CheckContext, Resolution
+from reportdsl.check.names import resolve_names
+from reportdsl.check.outline import Outline, build_outline
+from reportdsl.check.schema import read_source_schema
+from reportdsl.check.settings import check_settings
+from reportdsl.check.types import check_types
+from reportdsl.errors import SourceText
+from reportdsl.syntax import ast
 
 CHECKS = (check_settings, read_source_schema, resolve_names, check_types, check_aggregates)
 

@@ -7,12 +7,12 @@ is not on an aggregate or does not name an enclosing group or ``report``.
 
 from __future__ import annotations
 
-from ..syntax import ast
-from .context import CheckContext
-from .outline import Outline
-from .places import places, walk
-from .suggest import did_you_mean
-from .types import AGGREGATES
+from reportdsl.check.context import CheckContext
+from reportdsl.check.outline import Outline
+from reportdsl.check.places import places, walk
+from reportdsl.check.suggest import did_you_mean
+from reportdsl.check.types import AGGREGATES
+from reportdsl.syntax import ast
 
 
 def check_aggregates(outline: Outline, ctx: CheckContext) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import Diagnostic, ReportCheckError, SourceText
+from reportdsl.errors import Diagnostic, ReportCheckError, SourceText
 
 Span = tuple[int, int]
 NUMERIC = ("int", "decimal", "float")

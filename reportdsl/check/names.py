@@ -7,11 +7,11 @@ did-you-mean), names used outside the bands they exist in, and clashing definiti
 
 from __future__ import annotations
 
-from ..syntax import ast
-from .context import CheckContext, Resolution
-from .outline import Outline
-from .places import Place, places, walk
-from .suggest import did_you_mean
+from reportdsl.check.context import CheckContext, Resolution
+from reportdsl.check.outline import Outline
+from reportdsl.check.places import Place, places, walk
+from reportdsl.check.suggest import did_you_mean
+from reportdsl.syntax import ast
 
 PAGE_NAMES = ("page", "pages")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..syntax import ast
-from .context import CheckContext
+from reportdsl.check.context import CheckContext
+from reportdsl.syntax import ast
 
 REPORT_BANDS = ("title", "page_header", "page_footer", "detail", "summary", "no_data")
 GROUP_BANDS = ("header", "footer")

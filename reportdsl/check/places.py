@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..syntax import ast
-from .outline import Outline
+from reportdsl.check.outline import Outline
+from reportdsl.syntax import ast
 
 
 @dataclass(frozen=True)

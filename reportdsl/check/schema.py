@@ -1,7 +1,7 @@
 """read_source_schema: the columns the report's source offers, and their types.
 
 In: the ``source`` statement. Out: ``ctx.columns`` (name -> type) read from the
-source's schema, never its data (see ``reportdsl.engine.sources.describe``), or an
+source's schema, never its data (see ``reportdsl.sources.describe``), or an
 error at the source's position when it cannot be opened. Without a ``source``
 statement the columns stay unknown and any name may be a column.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ReportError
-from ..syntax import ast
-from .context import CheckContext
-from .outline import Outline
+from reportdsl.check.context import CheckContext
+from reportdsl.check.outline import Outline
+from reportdsl.errors import ReportError
+from reportdsl.syntax import ast
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def read_source_schema(outline: Outline, ctx: CheckContext) -> None:
         return
     if any(d.span for d in ctx.diagnostics if d.span and source.span[0] <= d.span[0] < source.span[1]):
         return  # the statement itself is wrong; opening it would only say so again
-    from ..engine.sources import describe_columns
+    from reportdsl.sources import describe_columns
 
     params = {p.name.name: p.type.name for p in outline.params}
     try:

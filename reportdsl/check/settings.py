@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..syntax import ast
-from .constants import TYPES, parse_constant
-from .context import CheckContext
-from .outline import Outline
-from .suggest import did_you_mean
+from reportdsl.check.constants import TYPES, parse_constant
+from reportdsl.check.context import CheckContext
+from reportdsl.check.outline import Outline
+from reportdsl.check.suggest import did_you_mean
+from reportdsl.syntax import ast
 
 PAPER = {f"a{i}" for i in range(11)} | {f"b{i}" for i in range(11)} | {
     "letter", "legal", "tabloid", "executive",

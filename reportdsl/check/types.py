@@ -10,11 +10,11 @@ when it runs.
 
 from __future__ import annotations
 
-from ..syntax import ast
-from .context import NUMERIC, CheckContext
-from .outline import Outline
-from .places import Place, places
-from .suggest import did_you_mean
+from reportdsl.check.context import NUMERIC, CheckContext
+from reportdsl.check.outline import Outline
+from reportdsl.check.places import Place, places
+from reportdsl.check.suggest import did_you_mean
+from reportdsl.syntax import ast
 
 ORDERED = NUMERIC + ("string", "date", "datetime", "bool")
 # name -> (fewest, most) arguments
@@ -252,7 +252,7 @@ class TypeChecker:
 
     def _check_date_literal(self, arg: ast.Expr, func: str) -> None:
         if isinstance(arg, ast.Literal) and arg.type == "string":
-            from .constants import parse_constant
+            from reportdsl.check.constants import parse_constant
 
             try:
                 parse_constant(arg.value, func)

@@ -1,25 +1,24 @@
 """The engine: runs a compiled plan over its data and streams events to a sink.
 
 In: a ``Plan`` (reportdsl.plan.models), parameters, optionally a replacement source.
-Out: events to a ``Sink`` (reportdsl.engine.events) and a ``RunStats``;
-``reportdsl.engine.result.ResultSink`` turns the events into the JSON result;
-``reportdsl.engine.sinks.TeeSink`` feeds several sinks from one run.
+Out: events to a ``Sink`` (reportdsl.engine.stream.events) and a ``RunStats``;
+``reportdsl.engine.stream.result.ResultSink`` turns the events into the JSON result;
+``reportdsl.engine.stream.sinks.TeeSink`` feeds several sinks from one run.
 
     from reportdsl.engine import run
-    from reportdsl.engine.result import ResultSink
+    from reportdsl.engine.stream.result import ResultSink
     sink = ResultSink(plan)
     stats = run(plan, sink, params={"since": "2024-01-01"}, source_text=report.source)
     sink.result.to_json()
 
-Modules: ``runner`` (run), ``codegen_rows``/``codegen_runner`` (the plan's loop as
-Python source), ``expressions`` (expressions as Python code), ``aggregates``
-(accumulators), ``running`` (running values in detail), ``scaled`` (DECIMAL columns
-as scaled integers), ``functions``/``conversions`` (what generated code calls),
-``sorting`` (key order, external sort), ``sql_order`` / ``sql_where`` (ORDER BY
-and WHERE pushdown),
-``deferred`` (values resolved later), ``runtime`` (failed rows, limits, progress),
-``params``, ``result``, ``sinks``, ``sources/`` (describe and stream each source;
-SQLite files through the stdlib ``sqlite3``, other SQL through SQLAlchemy).
+Modules: ``runner`` (run); ``codegen/`` (the plan's row code and control-break loop
+as Python source: ``rows``, ``loop``, ``expressions``, ``scaled`` for DECIMAL columns
+as scaled integers); ``stream/`` (representation 6, the event stream: ``events``,
+``deferred`` values resolved later, the JSON ``result`` sink, ``sinks``);
+``aggregates`` (accumulators), ``running`` (running values in detail),
+``functions``/``conversions`` (what generated code calls), ``sorting`` (key order,
+external sort), ``runtime`` (failed rows, limits, progress), ``params``. Rows come
+from ``reportdsl.sources`` (a package beside the engine).
 
 Choices where LANGUAGE.md is silent:
 - Null group keys sort last in both directions (``desc`` too), as one group.
@@ -38,7 +37,7 @@ Choices where LANGUAGE.md is silent:
   rows it keeps.
 
 Heavy parts (SQLAlchemy, the code generator) load on first use, so that importing
-``reportdsl.engine.sources`` for ``describe`` stays fast; a run over a SQLite file
+``reportdsl.sources`` for ``describe`` stays fast; a run over a SQLite file
 or a CSV/JSONL file never imports SQLAlchemy.
 """
 
@@ -49,15 +48,13 @@ __all__ = ["run", "RunStats", "ResultSink", "RunResult", "TeeSink", "NullSink"]
 
 def __getattr__(name: str):
     if name in ("run", "RunStats"):
-        from . import runner
+        from reportdsl.engine import runner
 
         return getattr(runner, name)
     if name in ("ResultSink", "RunResult"):
-        from . import result
-
+        from reportdsl.engine.stream import result
         return getattr(result, name)
     if name in ("TeeSink", "NullSink"):
-        from . import sinks
-
+        from reportdsl.engine.stream import sinks
         return getattr(sinks, name)
     raise AttributeError(f"module 'reportdsl.engine' has no attribute {name!r}")

@@ -26,8 +26,8 @@ from decimal import Decimal, localcontext
 
 from pydantic import BaseModel
 
-from ..plan.models import Aggregate, Plan
-from .functions import DIVISION_DIGITS
+from reportdsl.engine.functions import DIVISION_DIGITS
+from reportdsl.plan.models import Aggregate, Plan
 
 _PRIMS = {
     "sum": ("nul", "sum"),
@@ -75,7 +75,7 @@ def sum_any(total, x):
     """``total + x`` for values of undeclared type (Decimal with float gives float)."""
     from decimal import Decimal
 
-    from .functions import RowValueError, kind_word, show
+    from reportdsl.engine.functions import RowValueError, kind_word, show
 
     if isinstance(x, bool) or not isinstance(x, (int, float, Decimal)):
         raise RowValueError(f"cannot sum {kind_word(x)} ({show(x)})")
@@ -85,7 +85,7 @@ def sum_any(total, x):
 
 
 def _order_any(a, b, smaller: bool):
-    from .sorting import rank_key
+    from reportdsl.engine.sorting import rank_key
 
     if a is None:
         return b

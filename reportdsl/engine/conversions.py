@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as _dt
 from decimal import Decimal, InvalidOperation
 
-from .functions import _text
-from .sources.text_values import parse_date, parse_datetime, parse_decimal
+from reportdsl.engine.functions import _text
+from reportdsl.sources.text_values import parse_date, parse_datetime, parse_decimal
+
 
 class ConversionCache:
     """raw value -> converted value, computed on a miss. Columns of prices repeat

@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from decimal import ROUND_HALF_UP, Decimal, DivisionByZero, InvalidOperation, localcontext
+from decimal import (
+    ROUND_HALF_UP,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    localcontext,
+)
 
-from .sources.text_values import parse_date, parse_datetime
+from reportdsl.sources.text_values import parse_date, parse_datetime
 
 
 class RowValueError(Exception):

@@ -13,9 +13,9 @@ import datetime as _dt
 from decimal import Decimal, InvalidOperation
 from typing import Mapping
 
-from ..errors import ReportDataError, SourceText, fail
-from ..plan.models import ParamSpec
-from .sources.text_values import TYPE_WORDS, parse_date, parse_datetime
+from reportdsl.errors import ReportDataError, SourceText, fail
+from reportdsl.plan.models import ParamSpec
+from reportdsl.sources.text_values import TYPE_WORDS, parse_date, parse_datetime
 
 _BOOL_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 

@@ -21,23 +21,28 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, localcontext
 from typing import Any, Callable, Mapping
 
-from ..errors import ReportDataError, ReportError, SourceText, fail
-from ..plan.models import Plan
-from . import conversions as conv
-from . import functions as fn
-from . import scaled
-from .aggregates import RUNTIME as AGG_RUNTIME
-from .codegen_rows import RowLayout, used_names
-from .codegen_runner import GeneratedRunner, RunnerWriter
-from .deferred import Deferrals
-from .events import ReportEnd, Sink
-from .expressions import HELPERS
-from .params import resolve_params
-from .runtime import OverLimit, Runtime, row_number_in_chunk
-from .sorting import DEFAULT_MEMORY_BUDGET, Desc, ExternalSorter, rank_key
-from .sources.file_streams import BadRow
-from .sources.opening import column_type, open_source, trusted
-from .sources.text_values import parse_bool, parse_date, parse_datetime
+from reportdsl.engine import conversions as conv
+from reportdsl.engine import functions as fn
+from reportdsl.engine.aggregates import RUNTIME as AGG_RUNTIME
+from reportdsl.engine.codegen import scaled
+from reportdsl.engine.codegen.expressions import HELPERS
+from reportdsl.engine.codegen.loop import GeneratedRunner, RunnerWriter
+from reportdsl.engine.codegen.rows import RowLayout, used_names
+from reportdsl.engine.params import resolve_params
+from reportdsl.engine.runtime import OverLimit, Runtime, row_number_in_chunk
+from reportdsl.engine.sorting import (
+    DEFAULT_MEMORY_BUDGET,
+    Desc,
+    ExternalSorter,
+    rank_key,
+)
+from reportdsl.engine.stream.deferred import Deferrals
+from reportdsl.engine.stream.events import ReportEnd, Sink
+from reportdsl.errors import ReportDataError, ReportError, SourceText, fail
+from reportdsl.plan.models import Plan
+from reportdsl.sources.file_streams import BadRow
+from reportdsl.sources.opening import column_type, open_source, trusted
+from reportdsl.sources.text_values import parse_bool, parse_date, parse_datetime
 
 
 @dataclass

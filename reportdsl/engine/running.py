@@ -11,7 +11,7 @@ the row's break level is above the aggregate's depth.
 
 from __future__ import annotations
 
-from .aggregates import ORDERED_TYPES, AggregateLayout
+from reportdsl.engine.aggregates import ORDERED_TYPES, AggregateLayout
 
 
 def running_lines(layout: AggregateLayout, agg_var, brk: str) -> tuple[list[str], list[str]]:

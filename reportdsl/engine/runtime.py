@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import time
 
-from ..errors import ReportDataError, ReportError, SourceText, fail
-from ..plan.models import Plan
-from .events import RowError
-from .functions import RowValueError, show
-from .sorting import in_order
-from .sources.file_streams import SourceRowError
-from .sources.text_values import TYPE_WORDS
+from reportdsl.engine.functions import RowValueError, show
+from reportdsl.engine.sorting import in_order
+from reportdsl.engine.stream.events import RowError
+from reportdsl.errors import ReportDataError, ReportError, SourceText, fail
+from reportdsl.plan.models import Plan
+from reportdsl.sources.file_streams import SourceRowError
+from reportdsl.sources.text_values import TYPE_WORDS
 
 MAX_LISTED_ERRORS = 100  # skipped rows listed in the result; all are counted
 

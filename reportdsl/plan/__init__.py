@@ -4,7 +4,7 @@ In: a ``CheckedReport``. Out: ``build_plan(checked)`` -> ``Plan``; ``Plan`` and 
 parts are in ``reportdsl.plan.models``.
 """
 
-from .build import build_plan
-from .models import Plan
+from reportdsl.plan.build import build_plan
+from reportdsl.plan.models import Plan
 
 __all__ = ["Plan", "build_plan"]

@@ -15,15 +15,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..check.constants import canonical, parse_constant
-from ..check.places import formatted_values, walk
-from ..syntax import ast
-from . import models as m
-from .source import source_spec
-from .expressions import AGGREGATE_FUNCS, ExpressionCompiler, Point, call_text
+from reportdsl.check.constants import canonical, parse_constant
+from reportdsl.check.places import formatted_values, walk
+from reportdsl.plan import models as m
+from reportdsl.plan.expressions import (
+    AGGREGATE_FUNCS,
+    ExpressionCompiler,
+    Point,
+    call_text,
+)
+from reportdsl.plan.source import source_spec
+from reportdsl.syntax import ast
 
 if TYPE_CHECKING:  # check imports plan.models; plan must not import check at load time
-    from ..check import CheckedReport
+    from reportdsl.check import CheckedReport
 
 PAPER_NAMES = {"letter": "us-letter", "legal": "us-legal", "tabloid": "us-tabloid", "executive": "us-executive"}
 

@@ -9,15 +9,14 @@ scope that must end before it is known (``ready_at``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from dataclasses import dataclass, field
-
-from ..syntax import ast
-from . import models as m
+from reportdsl.plan import models as m
+from reportdsl.syntax import ast
 
 if TYPE_CHECKING:  # check imports plan.models; plan must not import check at load time
-    from ..check import CheckedReport
+    from reportdsl.check import CheckedReport
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from ..check.schema import SourceShape
-from ..syntax import ast
-from .models import SourceSpec
+from reportdsl.check.schema import SourceShape
+from reportdsl.plan.models import SourceSpec
+from reportdsl.syntax import ast
 
 
 def source_spec(source: ast.Source) -> SourceSpec:

@@ -15,12 +15,13 @@ or step by step::
     rendered = compile_document(document, "png", ppi=144)
     write_outputs(rendered.pages, "out-{n}.png", "png")
 
-Modules: ``sink`` (events → Typst, deferred values), ``layout`` (plan → what the
-template draws), ``template`` (Jinja2, the escaping choke point), ``typst_text``
-(string literals), ``formats`` (Babel), ``compile`` (typst), ``output`` (atomic files),
-``pipeline`` (all of it in one call), ``chunked`` (a long report laid out in pieces
-by worker processes, ``pieces`` and ``piece_worker``, merged by ``merge``). Templates:
-docs/templates.md.
+Sub-packages, in the order the data flows: ``document/`` (representation 7: the
+events → a Typst document; ``sink``, the ``body`` line format, ``layout``, ``template``
+— Jinja2, the escaping choke point —, ``row_writer``, ``typst_text``), ``formatting/``
+(values → text: Babel's CLDR formats), ``typeset/`` (Typst → pages: ``compile``,
+``fonts``, ``glyphs``), ``pieces/`` (representation 8′: a long document laid out in
+pieces by worker processes and merged); beside them ``output`` (atomic files),
+``pipeline`` (all of it in one call) and ``errors``. Templates: docs/templates.md.
 
 Names load on first use: a worker process that imports ``piece_worker`` must not pay
 for Babel, Jinja2 and pydantic.
@@ -31,26 +32,26 @@ from __future__ import annotations
 from importlib import import_module
 
 _EXPORTS = {
-    "FORMATS": "compile",
-    "RenderedDocument": "compile",
-    "compile_document": "compile",
-    "document_date_setting": "compile",
-    "source_date_epoch": "compile",
+    "FORMATS": "typeset.compile",
+    "RenderedDocument": "typeset.compile",
+    "compile_document": "typeset.compile",
+    "document_date_setting": "typeset.compile",
+    "source_date_epoch": "typeset.compile",
     "ReportFormatError": "errors",
     "ReportLayoutError": "errors",
     "ReportRenderError": "errors",
     "ReportTemplateError": "errors",
-    "ValueFormatter": "formats",
+    "ValueFormatter": "formatting.formats",
     "atomic_write": "output",
     "atomic_writer": "output",
     "page_paths": "output",
     "write_outputs": "output",
     "RenderResult": "pipeline",
     "render_report": "pipeline",
-    "TypstDocument": "sink",
-    "TypstDocumentSink": "sink",
-    "builtin_template_names": "template",
-    "typst_string": "typst_text",
+    "TypstDocument": "document.sink",
+    "TypstDocumentSink": "document.sink",
+    "builtin_template_names": "document.template",
+    "typst_string": "document.typst_text",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator, Sequence, Union
 
-from .errors import ReportRenderError
+from reportdsl.render.errors import ReportRenderError
 
 PAGE_PLACEHOLDER = "{n}"
 

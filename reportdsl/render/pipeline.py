@@ -21,15 +21,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from reportdsl.engine.events import ReportEnd, Sink
+from reportdsl.engine.stream.events import ReportEnd, Sink
+from reportdsl.engine.stream.sinks import TeeSink
 from reportdsl.plan.models import Plan
-
-from .compile import DEFAULT_PPI, RenderedDocument, compile_document, document_date_setting, glyph_warnings, source_date_epoch
-from .fonts import font_paths
-from ..engine.sinks import TeeSink
-from .output import write_outputs
-from .pieces import DEFAULT_PIECE_LINES, ChunkOptions, index_body
-from .sink import TypstDocument, TypstDocumentSink
+from reportdsl.render.document.sink import TypstDocument, TypstDocumentSink
+from reportdsl.render.output import write_outputs
+from reportdsl.render.pieces.cutting import (
+    DEFAULT_PIECE_LINES,
+    ChunkOptions,
+    index_body,
+)
+from reportdsl.render.typeset.compile import (
+    DEFAULT_PPI,
+    RenderedDocument,
+    compile_document,
+    document_date_setting,
+    glyph_warnings,
+    source_date_epoch,
+)
+from reportdsl.render.typeset.fonts import font_paths
 
 Phase = Callable[[str], None]
 
@@ -115,7 +125,9 @@ def _typeset(
     if index is None or not options.wants_pieces(index):
         rendered = compile_document(document, format, ppi=ppi)
         return rendered, {"pieces": 1, "workers": 0, "compiles": int(format != "typ")}
-    from .chunked import PieceScheduler  # pypdf and the worker pool: long reports only
+    from reportdsl.render.pieces.scheduler import (
+        PieceScheduler,  # pypdf and the worker pool: long reports only
+    )
 
     fonts = list(font_paths())
     scheduler = PieceScheduler(

@@ -8,17 +8,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .ast import Report
+    from reportdsl.syntax.ast import Report
 
 __all__ = ["parse"]
 
 
 def parse(text: str, filename: str = "<string>") -> "Report":
-    from . import ast_cache
+    from reportdsl.syntax import ast_cache
 
     tree = ast_cache.load(text)
     if tree is None:
-        from .parser import parse as parse_text
+        from reportdsl.syntax.parser import parse as parse_text
 
         tree = parse_text(text, filename)
         ast_cache.store(text, tree)

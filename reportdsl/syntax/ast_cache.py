@@ -18,13 +18,15 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from .. import pickle_cache, resources
-from . import ast
+from reportdsl import pickle_cache, resources
+from reportdsl.syntax import ast
 
 
 @lru_cache(maxsize=1)
 def _stage_fingerprint() -> bytes:
-    from .. import __version__  # for an install without sources, where no module is read
+    from reportdsl import (
+        __version__,  # for an install without sources, where no module is read
+    )
 
     digest = hashlib.sha256(__version__.encode() + b"\0" + resources.read_text("grammars", "report.lark").encode())
     for module in sorted(Path(__file__).parent.glob("*.py")):

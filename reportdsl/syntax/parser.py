@@ -18,11 +18,11 @@ from typing import Callable
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 
-from .. import resources
-from ..errors import ReportSyntaxError, SourceText, fail
-from . import ast
-from .strings import StringSyntaxError, decode, split_template
-from .syntax_errors import describe_syntax_error
+from reportdsl import resources
+from reportdsl.errors import ReportSyntaxError, SourceText, fail
+from reportdsl.syntax import ast
+from reportdsl.syntax.strings import StringSyntaxError, decode, split_template
+from reportdsl.syntax.syntax_errors import describe_syntax_error
 
 
 @lru_cache(maxsize=1)

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from ..errors import ReportSyntaxError, SourceText, fail
+from reportdsl.errors import ReportSyntaxError, SourceText, fail
 
 # Terminal name -> what a user calls it.
 WORDS = {
@@ -41,7 +41,7 @@ QUIET = {"_NL", "OR", "AND", "COMPARE", "ADD", "MUL", "OVER", "VBAR"}
 
 @lru_cache(maxsize=1)
 def _literals() -> dict[str, str]:
-    from .parser import lark_parser
+    from reportdsl.syntax.parser import lark_parser
 
     out = {}
     for term in lark_parser().terminals:

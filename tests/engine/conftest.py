@@ -103,7 +103,7 @@ def compile_report(tmp_path):
 def run_result():
     """``run_result(report, **kw)``: the JSON result (dict) of one run."""
     from reportdsl.engine import run
-    from reportdsl.engine.result import ResultSink
+    from reportdsl.engine.stream.result import ResultSink
 
     def go(report, **kw):
         sink = ResultSink(report.plan)

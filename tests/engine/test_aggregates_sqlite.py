@@ -7,7 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from .expectations import assert_groups_equal, assert_totals_equal, expected, report_text
+from .expectations import (
+    assert_groups_equal,
+    assert_totals_equal,
+    expected,
+    report_text,
+)
 from .tricky_data import sqlite_file
 
 
@@ -78,7 +83,7 @@ def test_query_form_binds_parameters(db, compile_report, run_result):
 
 def test_group_by_expression_desc_and_sort_pushdown(db, compile_report, run_result):
     from reportdsl.engine import run
-    from reportdsl.engine.sinks import RecordingSink
+    from reportdsl.engine.stream.sinks import RecordingSink
 
     report = compile_report("""
 report r {

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from reportdsl.engine.sources import describe, query_parameters
-from reportdsl.engine.sources.sql_text import for_sqlalchemy_text, value_type_of_sql_type
 from reportdsl.errors import ReportDataError
 from reportdsl.plan.models import SourceSpec
+from reportdsl.sources import describe, query_parameters
+from reportdsl.sources.sql.text import for_sqlalchemy_text, value_type_of_sql_type
 
 
 def _spec(**kw):
@@ -65,7 +65,7 @@ def test_errors_say_what_and_why(db, spec, message):
 def test_describe_sqlite_does_not_import_sqlalchemy(db):
     code = (
         "import sys, time; t = time.perf_counter()\n"
-        "from reportdsl.engine.sources import describe\n"
+        "from reportdsl.sources import describe\n"
         "from reportdsl.plan.models import SourceSpec\n"
         f"describe(SourceSpec(kind='sql', location='sqlite:///data/s.db', table='sales', span=(0, 0)), {str(db)!r}, {{}})\n"
         "print('sqlalchemy' in sys.modules)\n"

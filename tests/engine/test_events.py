@@ -6,9 +6,9 @@ import json
 from decimal import Decimal
 
 from reportdsl.engine import run
-from reportdsl.engine.events import Deferred
-from reportdsl.engine.result import ResultSink
-from reportdsl.engine.sinks import RecordingSink, TeeSink
+from reportdsl.engine.stream.events import Deferred
+from reportdsl.engine.stream.result import ResultSink
+from reportdsl.engine.stream.sinks import RecordingSink, TeeSink
 
 ROWS = [
     {"r": "East", "c": "x", "v": Decimal("1.50"), "id": 1},

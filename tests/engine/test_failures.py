@@ -7,9 +7,9 @@ import sqlite3
 import pytest
 
 from reportdsl.engine import run
-from reportdsl.engine.sinks import NullSink
-from reportdsl.engine.sources import sql_stream
+from reportdsl.engine.stream.sinks import NullSink
 from reportdsl.errors import ReportDataError
+from reportdsl.sources.sql import stream as sql_stream
 
 from .tricky_data import rename_column
 

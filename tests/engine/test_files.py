@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from reportdsl.engine.sources import describe
 from reportdsl.errors import ReportDataError
 from reportdsl.plan.models import SourceSpec
+from reportdsl.sources import describe
 
 CSV = """id,day,when,region,qty,price,flag,code,note
 1,2024-01-31,2024-01-31T08:00:00,North,3,1.50,true,007,

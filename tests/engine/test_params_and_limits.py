@@ -48,7 +48,7 @@ def test_parameters_parse_by_declared_type(compile_report):
 ])
 def test_parameter_errors_name_the_parameter(compile_report, given, message):
     from reportdsl.engine import run
-    from reportdsl.engine.sinks import NullSink
+    from reportdsl.engine.stream.sinks import NullSink
 
     report = compile_report(PARAMS)
     with pytest.raises(ReportDataError, match=message):
@@ -136,7 +136,7 @@ def test_division_by_zero_and_null_arithmetic_are_null(compile_report, run_resul
 
 def test_no_data(compile_report, run_result):
     from reportdsl.engine import run
-    from reportdsl.engine.sinks import RecordingSink
+    from reportdsl.engine.stream.sinks import RecordingSink
 
     report = compile_report('report r {\n  where x > 10\n  summary { text "{SUM(x)}" }\n'
                             '  no_data { text "nothing: {COUNT()} {SUM(x)}" }\n}')

@@ -10,12 +10,14 @@ scales.
 from __future__ import annotations
 
 import sqlite3
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reportdsl.engine import runner, scaled
-from reportdsl.engine.sinks import RecordingSink
+from reportdsl.engine import runner
+from reportdsl.engine.codegen import scaled
+from reportdsl.engine.stream.sinks import RecordingSink
 
 from .expectations import exact
 
@@ -85,7 +87,7 @@ def generated_source(report) -> str:
 
 
 def scaled_columns(report) -> set[str]:
-    from reportdsl.engine.codegen_runner import RunnerWriter
+    from reportdsl.engine.codegen.loop import RunnerWriter
 
     layout = next(key[1] for key, (plan, _) in runner._CACHE.items() if plan is report.plan)
     return set(RunnerWriter(report.plan, layout, "fused", True).scaled.columns)
@@ -121,7 +123,7 @@ def test_the_tricky_values_all_at_once(tmp_path, compile_report):
 
 
 def totals(report) -> dict[str, str]:
-    from reportdsl.engine.result import ResultSink
+    from reportdsl.engine.stream.result import ResultSink
 
     sink = ResultSink(report.plan)
     runner.run(report.plan, sink, source_text=report.source)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 
 from reportdsl.engine import run
-from reportdsl.engine.sinks import RecordingSink
 from reportdsl.engine.sorting import ExternalSorter, rank_key
+from reportdsl.engine.stream.sinks import RecordingSink
 
 
 def _keys(sink, level=0):

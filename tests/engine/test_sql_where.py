@@ -17,10 +17,11 @@ from decimal import Decimal
 import pytest
 
 from reportdsl.engine import run
-from reportdsl.engine.sinks import NullSink, RecordingSink
-from reportdsl.engine.sources import opening, sql_stream
-from reportdsl.engine.sql_where import where_clause
+from reportdsl.engine.stream.sinks import NullSink, RecordingSink
 from reportdsl.errors import ReportDataError
+from reportdsl.sources import opening
+from reportdsl.sources.sql import stream as sql_stream
+from reportdsl.sources.sql.where import where_clause
 
 from .conftest import MARIADB_URL, PG_URL
 from .expectations import exact, report_text

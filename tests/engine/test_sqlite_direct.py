@@ -17,9 +17,11 @@ import sys
 import pytest
 
 from reportdsl.engine import run
-from reportdsl.engine.sinks import NullSink, RecordingSink
-from reportdsl.engine.sources import opening, sql_stream, sqlite_stream
+from reportdsl.engine.stream.sinks import NullSink, RecordingSink
 from reportdsl.errors import ReportDataError
+from reportdsl.sources import opening
+from reportdsl.sources.sql import sqlite as sqlite_stream
+from reportdsl.sources.sql import stream as sql_stream
 
 from .expectations import exact, report_text
 from .tricky_data import rename_column, sqlite_file
@@ -191,7 +193,7 @@ def test_runs_without_importing_sqlalchemy(db, tmp_path):
     code = (
         "import sys, reportdsl\n"
         "from reportdsl.engine import run\n"
-        "from reportdsl.engine.result import ResultSink\n"
+        "from reportdsl.engine.stream.result import ResultSink\n"
         f"r = reportdsl.compile_file({str(tmp_path / 'r.report')!r})\n"
         "s = ResultSink(r.plan)\n"
         "run(r.plan, s, source_text=r.source)\n"

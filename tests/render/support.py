@@ -13,7 +13,7 @@ from typing import Any, Callable
 import pypdf
 
 import reportdsl
-from reportdsl.engine.events import ReportEnd
+from reportdsl.engine.stream.events import ReportEnd
 from reportdsl.plan.models import Band, Plan
 from reportdsl.render import TypstDocumentSink, compile_document
 
@@ -81,7 +81,7 @@ def grouped_rows() -> list[dict[str, Any]]:
 
 def feed_grouped(plan: Plan, rows: list[dict[str, Any]]) -> Callable[[TypstDocumentSink], None]:
     """What the engine would send for grouped.report over ``rows`` (sorted by key)."""
-    from reportdsl.engine.events import Deferred
+    from reportdsl.engine.stream.events import Deferred
 
     def feed(sink: TypstDocumentSink) -> None:
         slots = iter(range(1000))
@@ -124,7 +124,7 @@ def feed_grouped(plan: Plan, rows: list[dict[str, Any]]) -> Callable[[TypstDocum
 
 
 def feed_no_data(plan: Plan) -> Callable[[TypstDocumentSink], None]:
-    from reportdsl.engine.events import Deferred
+    from reportdsl.engine.stream.events import Deferred
 
     def feed(sink: TypstDocumentSink) -> None:
         sink.report_start({}, {

@@ -23,7 +23,12 @@ from click.testing import CliRunner
 import reportdsl
 from reportdsl.cli import main
 from reportdsl.render import ReportRenderError
-from reportdsl.render.pieces import BodyIndex, PieceLayout, choose_cut, index_body
+from reportdsl.render.pieces.cutting import (
+    BodyIndex,
+    PieceLayout,
+    choose_cut,
+    index_body,
+)
 
 from .support import pdf_pages
 
@@ -247,14 +252,13 @@ def test_the_body_index_keeps_a_kept_group_whole(tmp_path):
 
 def test_a_typst_error_in_a_piece_names_the_template(ledger, tmp_path, monkeypatch):
     """A piece that fails is a ReportRenderError, not a stray worker traceback."""
-    from reportdsl.render import pieces
-
+    from reportdsl.render.pieces import cutting as pieces
     real = pieces.piece_text
 
     def broken(document, index, start, end):
         return real(document, index, start, end) + (b"#undefined-function()\n" if start else b"")
 
-    monkeypatch.setattr("reportdsl.render.chunked.piece_text", broken)
+    monkeypatch.setattr("reportdsl.render.pieces.scheduler.piece_text", broken)
     with pytest.raises(ReportRenderError, match="bug in reportdsl"):
         ledger.render("pdf", jobs=2, chunk_rows=400)
 

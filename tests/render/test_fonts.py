@@ -11,8 +11,8 @@ import pypdf
 import pytest
 
 from reportdsl.render import render_report
-from reportdsl.render.fonts import CJK_FAMILY, covered, font_paths
-from reportdsl.render.glyphs import missing_glyphs
+from reportdsl.render.typeset.fonts import CJK_FAMILY, covered, font_paths
+from reportdsl.render.typeset.glyphs import missing_glyphs
 
 from .support import pdf_pages, plan_of
 

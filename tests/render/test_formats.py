@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from unittest import mock
 from decimal import Decimal
+from unittest import mock
 
 import babel.dates
 import babel.numbers
@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from reportdsl.plan.models import Format
 from reportdsl.render.errors import ReportFormatError
-from reportdsl.render.formats import ValueFormatter
-from reportdsl.render.number_format import NumberFormat
+from reportdsl.render.formatting.formats import ValueFormatter
+from reportdsl.render.formatting.number_format import NumberFormat
 
 
 def fmt(name, *args):

@@ -12,9 +12,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reportdsl.engine.events import ReportEnd
+from reportdsl.engine.stream.events import ReportEnd
 from reportdsl.render import TypstDocumentSink, compile_document
-from reportdsl.render.typst_text import typst_string
+from reportdsl.render.document.typst_text import typst_string
 
 from .support import band_values, pdf_pages, plan_of
 

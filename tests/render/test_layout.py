@@ -9,7 +9,7 @@ import zlib
 import pypdf
 import pytest
 
-from reportdsl.engine.events import ReportEnd
+from reportdsl.engine.stream.events import ReportEnd
 from reportdsl.render import TypstDocumentSink, compile_document
 
 from .support import band_values, body_of, pdf_pages, plan_of

@@ -17,7 +17,7 @@ tempfile.tempdir = sys.argv[1]
 from decimal import Decimal
 from babel import localedata
 from reportdsl.plan.models import Format
-from reportdsl.render.formats import ValueFormatter
+from reportdsl.render.formatting.formats import ValueFormatter
 formatter = ValueFormatter(sys.argv[2], "EUR")
 amount = formatter.formatter(Format.model_construct(name="currency", args=[]))
 day = formatter.formatter(Format.model_construct(name="date", args=["long"]))
@@ -69,7 +69,7 @@ def test_each_locale_has_its_own_file_and_the_cache_can_be_turned_off(tmp_path):
 
 def test_an_unknown_locale_is_still_the_report_error():
     from reportdsl.render.errors import ReportFormatError
-    from reportdsl.render.formats import ValueFormatter
+    from reportdsl.render.formatting.formats import ValueFormatter
 
     with pytest.raises(ReportFormatError, match="unknown locale 'xx_YY'"):
         ValueFormatter("xx_YY")

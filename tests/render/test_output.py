@@ -6,7 +6,13 @@ import os
 
 import pytest
 
-from reportdsl.render import ReportRenderError, atomic_write, atomic_writer, page_paths, write_outputs
+from reportdsl.render import (
+    ReportRenderError,
+    atomic_write,
+    atomic_writer,
+    page_paths,
+    write_outputs,
+)
 
 
 def _leftovers(folder):

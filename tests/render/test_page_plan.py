@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reportdsl.render.page_plan import PagePlan
-from reportdsl.render.pieces import START_MARKER, PieceLayout, index_body
+from reportdsl.render.pieces.cutting import START_MARKER, PieceLayout, index_body
+from reportdsl.render.pieces.page_plan import PagePlan
 
 TOP, BOTTOM = 50.0, 100.0
 
@@ -113,9 +113,9 @@ def test_a_row_between_what_fits_and_what_breaks_is_not_guessed(tmp_path):
 
 
 def test_the_probe_lays_out_the_documents_end_from_the_last_planned_page(tmp_path):
-    from reportdsl.render.piece_worker import PieceOutcome, PieceTask
-    from reportdsl.render.total_probe import PROBED_UNITS, TotalProbe
-    from reportdsl.render.worker_pool import Submitted
+    from reportdsl.render.pieces.piece_worker import PieceOutcome, PieceTask
+    from reportdsl.render.pieces.total_probe import PROBED_UNITS, TotalProbe
+    from reportdsl.render.pieces.worker_pool import Submitted
 
     rows = [_row("Contoso")] * 40 + ['#rd-band-summary("Total")\n']
     plan = _plan(tmp_path, rows)

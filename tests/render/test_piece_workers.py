@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import typst
 
-from reportdsl.render.early_merge import EarlyMerge
-from reportdsl.render.merge import merge_pdfs
-from reportdsl.render.piece_worker import PieceOutcome, PieceTask
-from reportdsl.render.worker_pool import WorkerPool
+from reportdsl.render.pieces.early_merge import EarlyMerge
+from reportdsl.render.pieces.merge import merge_pdfs
+from reportdsl.render.pieces.piece_worker import PieceOutcome, PieceTask
+from reportdsl.render.pieces.worker_pool import WorkerPool
 
 from .support import pdf_pages
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from reportdsl.engine.events import Deferred
+from reportdsl.engine.stream.events import Deferred
 from reportdsl.render import TypstDocumentSink
-from reportdsl.render.row_writer import row_line_function
+from reportdsl.render.document.row_writer import row_line_function
 
 from .support import plan_of
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from reportdsl.engine.stream.events import Deferred, ReportEnd
 from reportdsl.render import ReportRenderError, TypstDocumentSink
-from reportdsl.engine.events import Deferred, ReportEnd
 
 from .support import (
     GROUPED,
@@ -138,7 +138,7 @@ def test_a_body_piece_compiles_on_its_own(grouped_pdf):
     """The hooks chunked rendering builds on: prelude + a run of body lines, with the
     first page number and the total passed in."""
     from reportdsl.render import compile_document
-    from reportdsl.render.sink import TypstDocument
+    from reportdsl.render.document.sink import TypstDocument
 
     document, _ = grouped_pdf
     lines = body_of(document).splitlines(keepends=True)

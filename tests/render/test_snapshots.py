@@ -6,7 +6,14 @@ A change to the template or the body format shows up here as a reviewable diff
 
 from __future__ import annotations
 
-from .support import GROUPED, feed_grouped, feed_no_data, grouped_rows, make_document, plan_of
+from .support import (
+    GROUPED,
+    feed_grouped,
+    feed_no_data,
+    grouped_rows,
+    make_document,
+    plan_of,
+)
 
 
 def test_grouped_report_typst(tmp_path, snapshot):

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from reportdsl.engine.events import ReportEnd
-from reportdsl.render import ReportRenderError, ReportTemplateError, TypstDocumentSink, compile_document
-from reportdsl.render.template import builtin_template_names
+from reportdsl.engine.stream.events import ReportEnd
+from reportdsl.render import (
+    ReportRenderError,
+    ReportTemplateError,
+    TypstDocumentSink,
+    compile_document,
+)
+from reportdsl.render.document.template import builtin_template_names
 
 from .support import band_values, pdf_pages, plan_of
 
@@ -120,8 +125,7 @@ def test_an_edited_template_is_compiled_again(tmp_path, monkeypatch):
     from the cache."""
     import tempfile
 
-    from reportdsl.render import template
-
+    from reportdsl.render.document import template
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # a cache of our own
     (tmp_path / "tmp").mkdir()
     path = tmp_path / "mine.typ.j2"

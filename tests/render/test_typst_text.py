@@ -7,7 +7,7 @@ import json
 import pytest
 import typst
 
-from reportdsl.render.typst_text import (
+from reportdsl.render.document.typst_text import (
     LayoutTokenError,
     TypstCode,
     typst_color,

@@ -1,0 +1,401 @@
+"""Generated code, part 2: the control-break loop specialised to one plan.
+
+In: a plan, a ``RowLayout`` and the run mode — ``"fused"`` (rows arrive in report
+order, e.g. from a SQL ``ORDER BY``, or no order is needed) or ``"sorted"`` (a
+``prepare`` pass builds sortable records, the engine sorts them, then the loop
+runs over the sorted records). Out: ``GeneratedRunner``: Python source, its
+constants, and the line map that turns a failure into a report position.
+
+The loop is written, not interpreted: group keys are locals compared per row,
+accumulators are locals (see ``aggregates``), band values are inline expressions,
+events are bound sink methods. Per row: phase 1 computes everything that can fail
+(arguments, break level, tentative running values, detail values) inside one
+``try`` (zero cost when nothing fails); phase 2 closes/opens groups and commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reportdsl.engine.aggregates import AggregateLayout
+from reportdsl.engine.codegen.expressions import (
+    CodeContext,
+    ExprWriter,
+    NameMap,
+    aggregate_ids,
+    refs,
+)
+from reportdsl.engine.codegen.rows import (
+    CodeBuffer,
+    LineContext,
+    RowCode,
+    RowLayout,
+    used_names,
+)
+from reportdsl.engine.codegen.scaled import analyse
+from reportdsl.engine.running import running_init_lines, running_lines
+from reportdsl.engine.sorting import key_part_code
+from reportdsl.plan.models import Plan
+
+
+@dataclass
+class GeneratedRunner:
+    source: str
+    filename: str
+    constants: dict
+    where: dict
+    spans: list
+    code: object  # the compiled code object
+
+
+@dataclass(frozen=True)
+class BandValue:
+    id: str
+    expr: object
+    waits: tuple[int, ...]  # depths to wait for, innermost first; () = evaluate now
+
+
+def _dedupe(ids):
+    seen, out = set(), []
+    for i in ids:
+        if i not in seen:
+            seen.add(i)
+            out.append(i)
+    return out
+
+
+class RunnerWriter:
+    def __init__(self, plan: Plan, layout: RowLayout, mode: str, check_order: bool):
+        self.plan = plan
+        self.layout = layout
+        self.mode = mode
+        self.check_order = check_order
+        self.ctx = CodeContext()
+        self.params = {p.name: f"P_{p.name}" for p in plan.params}
+        self.rows = RowCode(plan, layout, self.ctx, self.params)
+        self.aggs = AggregateLayout(plan)
+        for arg in self.aggs.args:  # a plain column or field needs no copy per row
+            e = arg.expr
+            if getattr(e, "kind", None) == "ref" and e.ref in ("column", "field"):
+                arg.alias = (self.rows.column_var if e.ref == "column" else self.rows.field_var).get(e.name)
+        self.scaled = self._scaled_decimals()
+        self.rows.scaled = self.scaled.columns
+        self.aggs.arg_scales = self.scaled.arg_scales
+        self.uses_row_number = plan.detail is not None and any(
+            refs(v.expr, "row_number") for v in plan.values if v.id in {c.value for c in plan.detail.columns}
+        )
+        self.values = {v.id: v for v in plan.values}
+        self.nl = len(plan.groups)
+        self.buf = CodeBuffer()
+        self.deferred: dict[str, object] = {}  # value id -> expr, evaluated from a snapshot
+        self.waited_depths: set[int] = set()
+
+    # ---- analysis -----------------------------------------------------------------
+
+    def _scaled_decimals(self):
+        plan = self.plan
+        row_exprs = [g.key for g in plan.groups] + [k.expr for k in plan.sort] + [v.expr for v in plan.values]
+        if plan.where is not None:
+            row_exprs.append(plan.where)
+        return analyse(plan, self.layout, self.aggs, row_exprs)
+
+    def band_values(self, ids, final_depth: int | None) -> list[BandValue]:
+        """Values at a band point where aggregates of ``final_depth`` are final."""
+        out = []
+        for vid in _dedupe(ids):
+            v = self.values[vid]
+            depths = set()
+            for aid in aggregate_ids(v.expr):
+                a = self.aggs.aggs[aid]
+                if a.running:
+                    raise ValueError(f"running aggregate {a.text} outside detail")
+                d = self.aggs.depth_of[a.scope]
+                if d != final_depth:
+                    depths.add(d)
+            waits = tuple(sorted(depths, reverse=True))
+            if waits:
+                self.deferred[vid] = v.expr
+                self.waited_depths.update(waits)
+            out.append(BandValue(vid, v.expr, waits))
+        return out
+
+    # ---- writing --------------------------------------------------------------------
+
+    def _values_dict(self, indent: int, var: str, values: list[BandValue], names: NameMap,
+                     known: dict[str, str], what: str) -> None:
+        """``var = {...}``: immediate values inline, deferred ones as ``_defer(...)``."""
+        b = self.buf
+        b.emit(indent, f"{var} = {{}}")
+        w = ExprWriter(self.ctx, names)
+        for bv in values:
+            ctx = LineContext("expr", what, span=tuple(bv.expr.span))
+            if not bv.waits:
+                b.emit(indent, f"{var}[{bv.id!r}] = {w.write(bv.expr)}", ctx)
+                continue
+            # snapshot only what the expression reads and is known now
+            wanted = {f"k{self._level(g)}" for g in refs(bv.expr, "group")} | aggregate_ids(bv.expr)
+            snap = ", ".join(f"{k!r}: {known[k]}" for k in sorted(wanted) if k in known)
+            b.emit(indent, f"{var}[{bv.id!r}] = _defer({bv.id!r}, {{{snap}}}, {bv.waits!r})", ctx)
+
+    def _level(self, group_name: str) -> int:
+        return next(i for i, g in enumerate(self.plan.groups) if g.name == group_name)
+
+    def _band_names(self, level_keys: int, aggregate) -> NameMap:
+        groups = {g.name: f"k{i}" for i, g in enumerate(self.plan.groups[:level_keys])}
+        return NameMap(columns={}, fields={}, groups=groups, params=self.params, title="TITLE",
+                       aggregate=aggregate)
+
+    def write(self) -> GeneratedRunner:
+        plan = self.plan
+        start_ids = []
+        for band in (plan.title_band, plan.page_header, plan.page_footer):
+            if band is not None:
+                start_ids += band.values
+        start_values = self.band_values(start_ids, None)
+        self.header = [self.band_values(g.header.values if g.header else [], None) for g in plan.groups]
+        self.footer = [
+            self.band_values((g.footer.values if g.footer else []) + list(g.totals.values()), i + 1)
+            for i, g in enumerate(plan.groups)
+        ]
+        self.summary = self.band_values(plan.summary.values if plan.summary else [], 0)
+        self.no_data = self.band_values(plan.no_data.values if plan.no_data else [], 0)
+        self.totals = self.band_values(list(plan.report_totals.values()), 0)
+
+        b = self.buf
+        b.emit(0, "def start_values(_defer):")
+        self._values_dict(1, "out", start_values, self._band_names(0, None), {}, "a value of the title or page bands")
+        b.emit(1, "return out")
+        self._write_deferred()
+        if self.mode == "sorted":
+            self._write_prepare()
+        self._write_main()
+        source = b.source()
+        filename = f"<reportdsl plan {plan.name}>"
+        code = compile(source, filename, "exec")
+        return GeneratedRunner(source, filename, self.ctx.constants, b.where, self.ctx.spans, code)
+
+    def _write_deferred(self) -> None:
+        b = self.buf
+        b.emit(0, "DEFERRED = {}")
+        for vid, expr in self.deferred.items():
+            groups = {g.name: f"E['k{i}']" for i, g in enumerate(self.plan.groups)}
+            names = NameMap(columns={}, fields={}, groups=groups, params=self.params, title="TITLE",
+                            aggregate=lambda aid: f"E[{aid!r}]")
+            code = ExprWriter(self.ctx, names).write(expr)
+            b.emit(0, f"DEFERRED[{vid!r}] = lambda E: {code}",
+                   LineContext("expr", "a value computed at a group's end", span=tuple(expr.span)))
+
+    # ---- the row stage ----------------------------------------------------------------
+
+    def _row_needs(self):
+        plan = self.plan
+        exprs = [g.key for g in plan.groups] + [k.expr for k in plan.sort]
+        exprs += [a.expr for a in self.aggs.args]
+        if plan.where is not None:
+            exprs.append(plan.where)
+        if plan.detail is not None:
+            exprs += [self.values[c.value].expr for c in plan.detail.columns]
+        return used_names(plan, exprs)
+
+    def _payload_vars(self) -> list[str]:
+        _, fields = self._row_needs()
+        cols = [self.rows.column_var[n] for n in self.layout.names]
+        keys = [k for k in self.rows.key_var if k not in cols]
+        return cols + [f"f{i}" for i in fields] + keys
+
+    def _write_prepare(self) -> None:
+        b = self.buf
+        _, fields = self._row_needs()
+        b.emit(0, "def prepare(chunks, rt, add):")
+        b.emit(1, "_row_failed = rt.row_failed; _chunk_done = rt.chunk_done")
+        b.emit(1, "rown = 0")
+        b.emit(1, "for chunk in chunks:")
+        b.emit(2, "out = []; append = out.append")
+        b.emit(2, "for row in chunk:")
+        b.emit(3, "rown += 1")
+        b.emit(3, "try:")
+        self.rows.unpack(b, 4)
+        self.rows.fields_and_where(b, 4, fields)
+        self.rows.group_keys(b, 4)
+        self.rows.sort_keys(b, 4)
+        parts = [key_part_code(self.rows.key_var[i], g.key_type, g.desc) for i, g in enumerate(self.plan.groups)]
+        parts += [key_part_code(f"s{i}", k.expr.type, k.desc) for i, k in enumerate(self.plan.sort)]
+        b.emit(3, "except Exception as _e:")
+        b.emit(4, "_row_failed(_e, rown, row); continue")
+        payload = ", ".join(self._payload_vars())
+        keys = "".join(p + ", " for p in parts)
+        b.emit(3, f"append(({keys}rown, ({payload}{',' if payload and ',' not in payload else ''})))")
+        b.emit(2, "add(out)")
+        b.emit(2, "_chunk_done(rown)")
+        b.emit(1, "return rown")
+
+    def _write_main(self) -> None:
+        b, nl, aggs = self.buf, self.nl, self.aggs
+        inner = aggs.inner
+        b.emit(0, "def run(chunks, sink, rt):")
+        b.emit(1, "_detail = sink.detail; _gstart = sink.group_start; _gend = sink.group_end")
+        b.emit(1, "_defer = rt.deferrals.defer; _settle = rt.deferrals.settle")
+        b.emit(1, "_row_failed = rt.row_failed; _over_limit = rt.over_limit")
+        b.emit(1, "_check_order = rt.check_order; _chunk_done = rt.chunk_done")
+        b.emit(1, "rown = 0; base = 0; rn = 0; started = False; brk = 0")
+        for i in range(nl):
+            b.emit(1, f"k{i} = _START; gc{i} = 0")
+        for d in range(inner + 1):
+            for line in aggs.init_lines(d):
+                b.emit(1, line)
+        for line in running_init_lines(aggs):
+            b.emit(1, line)
+        b.emit(1, "for chunk in chunks:")
+        if self.mode == "sorted":
+            at = 2 * (len(self.plan.groups) + len(self.plan.sort))  # records: *key, rown, payload
+            b.emit(2, "for rec in chunk:")
+            b.emit(3, f"rown = rec[{at}]; row = rec[{at + 1}]")
+        else:
+            # the row number is worked out only when a row fails
+            b.emit(2, "for row in chunk:")
+        rown = "rown" if self.mode == "sorted" else "_row_number(chunk, row, base)"
+        b.emit(3, "try:")
+        self._write_phase1(4)
+        b.emit(3, "except _OverLimit as _e:")
+        b.emit(4, f"_over_limit(_e, {rown}); continue")
+        b.emit(3, "except Exception as _e:")
+        b.emit(4, f"_row_failed(_e, {rown}, row); continue")
+        self._write_phase2(3)
+        for buf in aggs.float_buffers(inner):
+            b.emit(2, f"if len({buf}) > 4096: {buf}[:] = _fpair({buf})")
+
+        if self.mode != "sorted":
+            b.emit(2, "base += len(chunk); rown = base")
+        b.emit(2, "_chunk_done(rown)")
+        if nl:
+            b.emit(1, "if started:")
+            for level in reversed(range(nl)):
+                self._write_close(2, level)
+        self._write_end(1)
+
+    def _write_phase1(self, ind: int) -> None:
+        plan, b, nl, aggs = self.plan, self.buf, self.nl, self.aggs
+        first_line = len(b.lines)
+        if self.mode == "sorted":
+            payload = self._payload_vars()
+            b.emit(ind, f"{', '.join(payload)}{',' if len(payload) == 1 else ''} = row" if payload else "pass")
+        else:
+            _, fields = self._row_needs()
+            self.rows.unpack(b, ind)
+            self.rows.fields_and_where(b, ind, fields)
+            self.rows.group_keys(b, ind)
+        row_groups = {g.name: self.rows.key_var[i] for i, g in enumerate(plan.groups)}
+        w = ExprWriter(self.ctx, self.rows.names(groups=row_groups))
+        for arg in aggs.args:
+            if arg.alias:
+                continue
+            b.emit(ind, f"{arg.var} = {w.write(arg.expr)}",
+                   LineContext("expr", "an aggregate's argument", span=tuple(arg.expr.span)))
+        # The break level is needed in phase 1 only by max_groups, row_number and
+        # running aggregates; otherwise phase 2 finds it only on rows that break.
+        self.early_break = bool(nl and (plan.max_groups is not None or self.uses_row_number or aggs.running))
+        if nl and self.early_break:
+            self._emit_break_level(ind)
+            if plan.max_groups is not None:
+                for i in range(nl):
+                    b.emit(ind, f"if brk <= {i} and gc{i} >= MAX_GROUPS: raise _OverLimit({i})")
+            if self.uses_row_number:
+                b.emit(ind, f"rn_t = 1 if brk < {nl} else rn + 1")
+        elif self.uses_row_number:
+            b.emit(ind, "rn_t = rn + 1")
+        tentative, self._running_commit = running_lines(aggs, lambda aid: f"ra_{aid}", "brk")
+        for line in tentative:
+            b.emit(ind, line, LineContext("expr", "a running aggregate", span=None))
+        if plan.detail is not None:
+            names = self.rows.names(groups=row_groups, row_number="rn_t", aggregate=self._running_agg)
+            w = ExprWriter(self.ctx, names)
+            for i, col in enumerate(plan.detail.columns):
+                v = self.values[col.value]
+                b.emit(ind, f"d{i} = {w.write(v.expr)}",
+                       LineContext("expr", f"detail column '{col.name}'", span=tuple(v.expr.span)))
+        if len(b.lines) == first_line:
+            b.emit(ind, "pass")  # the try block needs a statement
+
+    def _emit_break_level(self, ind: int) -> None:
+        for i in range(self.nl):
+            kw = "if" if i == 0 else "elif"
+            self.buf.emit(ind, f"{kw} {self.rows.key_var[i]} != k{i}: brk = {i}")
+        self.buf.emit(ind, f"else: brk = {self.nl}")
+
+    def _running_agg(self, aid: str) -> str:
+        a = self.aggs.aggs[aid]
+        if not a.running:
+            raise ValueError(f"aggregate {a.text} in detail must be a running value")
+        return f"ra_{aid}"
+
+    def _write_phase2(self, ind: int) -> None:
+        plan, b, nl = self.plan, self.buf, self.nl
+        if nl:
+            if self.early_break:
+                b.emit(ind, f"if brk < {nl}:")
+            else:  # innermost key first: it changes most often
+                n = self.rows.key_var
+                b.emit(ind, f"if {' or '.join(f'{n[i]} != k{i}' for i in reversed(range(nl)))}:")
+                self._emit_break_level(ind + 1)
+            b.emit(ind + 1, "if started:")
+            if self.check_order:  # a database's ORDER BY must agree with the report's order
+                old = "".join(f"k{i}, " for i in range(nl))
+                new = "".join(f"{self.rows.key_var[i]}, " for i in range(nl))
+                b.emit(ind + 2, f"_check_order(brk, ({old}), ({new}))")
+            for level in reversed(range(nl)):
+                b.emit(ind + 2, f"if brk <= {level}:")
+                self._write_close(ind + 3, level)
+            b.emit(ind + 1, "started = True")
+            for level in range(nl):
+                b.emit(ind + 1, f"if brk <= {level}:")
+                self._write_open(ind + 2, level)
+        if self.uses_row_number:
+            b.emit(ind, "rn = rn_t")
+        for line in self.aggs.row_update_lines():
+            b.emit(ind, line)
+        for line in self._running_commit:
+            b.emit(ind, line)
+        if plan.detail is not None:
+            cols = len(plan.detail.columns)
+            b.emit(ind, f"_detail(({', '.join(f'd{i}' for i in range(cols))}{',' if cols == 1 else ''}))")
+
+    def _finals(self, ind: int, depth: int) -> dict[str, str]:
+        known = {}
+        for a in self.aggs.by_depth[depth]:
+            self.buf.emit(ind, f"a_{a.id} = {self.aggs.final_expr(a, depth)}")
+            known[a.id] = f"a_{a.id}"
+        if depth in self.waited_depths:
+            finals = ", ".join(f"{k!r}: {v}" for k, v in known.items())
+            self.buf.emit(ind, f"_settle({depth}, {{{finals}}})")
+        return known
+
+    def _write_close(self, ind: int, level: int) -> None:
+        depth = level + 1
+        g = self.plan.groups[level]
+        known = self._finals(ind, depth)
+        known |= {f"k{i}": f"k{i}" for i in range(level + 1)}
+        names = self._band_names(level + 1, lambda aid: f"a_{aid}")
+        self._values_dict(ind, "vals", self.footer[level], names, known, f"a value in the footer of group '{g.name}'")
+        self.buf.emit(ind, f"_gend({level}, k{level}, rc{depth}, vals)")
+        for line in self.aggs.merge_lines(depth):
+            self.buf.emit(ind, line)
+
+    def _write_open(self, ind: int, level: int) -> None:
+        g = self.plan.groups[level]
+        self.buf.emit(ind, f"k{level} = {self.rows.key_var[level]}; gc{level} += 1")
+        known = {f"k{i}": f"k{i}" for i in range(level + 1)}
+        names = self._band_names(level + 1, None)
+        self._values_dict(ind, "vals", self.header[level], names, known, f"a value in the header of group '{g.name}'")
+        self.buf.emit(ind, f"_gstart({level}, k{level}, vals)")
+
+    def _write_end(self, ind: int) -> None:
+        self._finals(ind, 0)
+        names = self._band_names(0, lambda aid: f"a_{aid}")
+        b = self.buf
+        b.emit(ind, "if rc0:")
+        self._values_dict(ind + 1, "end", self.summary, names, {}, "a value in the summary")
+        b.emit(ind, "else:")
+        self._values_dict(ind + 1, "end", self.no_data, names, {}, "a value in no_data")
+        self._values_dict(ind, "tot", self.totals, names, {}, "a report total")
+        b.emit(ind, "end.update(tot)")
+        b.emit(ind, "return rown, rc0, end")

@@ -1,0 +1,355 @@
+"""The document layout: what the template draws and how the sink calls it.
+
+In: a ``Plan`` and its report's ``ValueFormatter``.
+Out: ``DocumentLayout`` with
+- ``context()`` — the variables a template receives (docs/templates.md): the report,
+  page, detail columns and one ``BandView`` per band, whose elements carry ready
+  Typst expressions (``TypstCode``) for their text;
+- ``BandCall`` per band — for the sink: the Typst function name and how to turn the
+  band's event values into call arguments (formatted, as string literals);
+- the detail cell formatters and the images to copy into the compile root.
+
+A band becomes one Typst function defined once in the preamble
+(``rd-band-group-header-0(v0, v1)``); every value part in the band, in reading order,
+is one parameter. The body then holds one short call per band instance
+(``#rd-band-group-header-0("East", rd-d("4"))``), so no data ever meets markup and
+the body stays compact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+from reportdsl.errors import ReportDataError
+from reportdsl.plan.models import (
+    Band,
+    DetailColumn,
+    Format,
+    ImageElement,
+    LineElement,
+    LiteralPart,
+    PageNumberPart,
+    Plan,
+    RowElement,
+    SpaceElement,
+    TextElement,
+    TextPart,
+    ValuePart,
+)
+from reportdsl.render.document.typst_text import (
+    LayoutTokenError,
+    TypstCode,
+    is_fraction,
+    typst_align,
+    typst_color,
+    typst_length,
+    typst_paper,
+    typst_string,
+)
+from reportdsl.render.errors import ReportLayoutError, report_error
+from reportdsl.render.formatting.formats import Formatter, ValueFormatter
+
+NUMERIC_TYPES = ("int", "decimal", "float")
+IMAGE_DIR = "assets"
+
+
+# ---- what templates see ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartView:
+    kind: str  # "text" | "value" | "page"
+    expr: TypstCode  # a Typst expression giving a string (or content, for "page")
+    text: str | None = None  # the literal, for kind "text"
+    which: str | None = None  # "page" | "pages", for kind "page"
+
+
+@dataclass(frozen=True)
+class TextView:
+    parts: list[PartView]
+    expr: TypstCode  # the whole paragraph as one Typst expression
+    bold: bool
+    italic: bool
+    size: TypstCode | None
+    color: TypstCode | None
+    align: TypstCode | None
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class RowView:
+    cells: list[TypstCode]  # one per detail column, "" where the row names none
+    kind: str = "row"
+
+
+@dataclass(frozen=True)
+class LineView:
+    kind: str = "line"
+
+
+@dataclass(frozen=True)
+class SpaceView:
+    length: TypstCode
+    kind: str = "space"
+
+
+@dataclass(frozen=True)
+class ImageView:
+    path: str  # inside the compile root, e.g. "assets/0-logo.png"
+    width: TypstCode | None
+    kind: str = "image"
+
+
+ElementView = Union[TextView, RowView, LineView, SpaceView, ImageView]
+
+
+@dataclass(frozen=True)
+class BandView:
+    role: str  # title page_header page_footer group_header group_footer summary no_data
+    function: TypstCode  # the Typst function the template defines for it
+    params: list[TypstCode]  # its parameters, v0 v1 …
+    signature: TypstCode  # the parameters as written in the definition: "v0, v1"
+    elements: list[ElementView]
+    level: int | None = None  # the group level, for group bands
+    group: str | None = None  # the group name, for group bands
+
+
+@dataclass(frozen=True)
+class ColumnView:
+    index: int
+    name: str
+    label: str
+    align: TypstCode
+    align_name: str  # "left" | "center" | "right"
+    width: TypstCode
+    fraction: bool  # an fr width (a share of what fixed widths leave)
+    numeric: bool
+
+
+@dataclass(frozen=True)
+class GroupView:
+    level: int
+    name: str
+    new_page: bool
+    keep_together: bool
+    header: BandView | None
+    footer: BandView | None
+
+
+# ---- what the sink uses ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArgSpec:
+    """One band parameter: which value it shows and how it is formatted."""
+
+    value_id: str
+    format: Format | None
+    formatter: Formatter
+
+
+@dataclass(frozen=True)
+class BandCall:
+    function: str
+    args: list[ArgSpec]
+
+
+@dataclass(frozen=True)
+class ImageAsset:
+    source: Path  # the file the report names
+    target: str  # its path inside the compile root
+
+
+@dataclass
+class DocumentLayout:
+    plan: Plan
+    formatter: ValueFormatter
+    columns: list[ColumnView] = field(init=False)
+    column_formatters: list[Formatter] = field(init=False)
+    column_formats: list[Format | None] = field(init=False)
+    bands: dict[str, BandView] = field(init=False)
+    calls: dict[str, BandCall] = field(init=False)
+    groups: list[GroupView] = field(init=False)
+    images: list[ImageAsset] = field(init=False)
+
+    def __post_init__(self) -> None:
+        plan = self.plan
+        self.images = []
+        self.bands = {}
+        self.calls = {}
+        detail_columns = plan.detail.columns if plan.detail else []
+        try:
+            self.columns = [_column_view(i, c) for i, c in enumerate(detail_columns)]
+        except LayoutTokenError as exc:
+            raise report_error(ReportLayoutError, plan, f"detail column: {exc}")
+        self.column_formats = [c.format for c in detail_columns]
+        self.column_formatters = [self.formatter.formatter(c.format) for c in detail_columns]
+        self._column_index = {c.name: i for i, c in enumerate(detail_columns)}
+        for role, band in (
+            ("title", plan.title_band),
+            ("page_header", plan.page_header),
+            ("page_footer", plan.page_footer),
+            ("summary", plan.summary),
+            ("no_data", plan.no_data),
+        ):
+            if band is not None:
+                self._add_band(role, band, key=role)
+        self.groups = []
+        for level, group in enumerate(plan.groups):
+            views = {}
+            for part in ("header", "footer"):
+                band = getattr(group, part)
+                if band is not None:
+                    views[part] = self._add_band(
+                        f"group_{part}", band, key=f"group_{part}_{level}", level=level,
+                        group=group.name,
+                    )
+            self.groups.append(
+                GroupView(level, group.name, group.new_page, group.keep_together,
+                          views.get("header"), views.get("footer"))
+            )
+
+    # ---- bands -----------------------------------------------------------------------
+
+    def _add_band(self, role: str, band: Band, *, key: str, level: int | None = None,
+                  group: str | None = None) -> BandView:
+        function = "rd-band-" + key.replace("_", "-")
+        args: list[ArgSpec] = []
+        try:
+            elements = [self._element(e, args) for e in band.elements]
+        except LayoutTokenError as exc:
+            where = role.replace("_", " ") + (f" of group '{group}'" if group else "")
+            raise report_error(ReportLayoutError, self.plan, f"{where}: {exc}")
+        view = BandView(
+            role=role,
+            function=TypstCode(function),
+            params=[TypstCode(f"v{i}") for i in range(len(args))],
+            signature=TypstCode(", ".join(f"v{i}" for i in range(len(args)))),
+            elements=elements,
+            level=level,
+            group=group,
+        )
+        self.bands[key] = view
+        self.calls[key] = BandCall(function, args)
+        return view
+
+    def _element(self, element: Any, args: list[ArgSpec]) -> ElementView:
+        if isinstance(element, TextElement):
+            parts = [self._part(p, args) for p in element.parts]
+            return TextView(
+                parts=parts,
+                expr=_join(parts),
+                bold=element.bold,
+                italic=element.italic,
+                size=typst_length(element.size) if element.size else None,
+                color=typst_color(element.color) if element.color else None,
+                align=typst_align(element.align) if element.align else None,
+            )
+        if isinstance(element, RowElement):
+            cells: list[TypstCode] = [TypstCode('""')] * len(self.columns)
+            for cell in element.cells:
+                index = self._column_index.get(cell.column)
+                if index is None:
+                    raise LayoutTokenError(f"row names '{cell.column}', which is no detail column")
+                inherit = self.column_formats[index] if _single_value(cell.parts) else None
+                parts = [self._part(p, args, inherit) for p in cell.parts]
+                cells[index] = _join(parts)
+            return RowView(cells=cells)
+        if isinstance(element, LineElement):
+            return LineView()
+        if isinstance(element, SpaceElement):
+            return SpaceView(typst_length(element.length))
+        if isinstance(element, ImageElement):
+            return ImageView(self._image(element.path), typst_length(element.width) if element.width else None)
+        raise LayoutTokenError(f"unknown element {element!r}")
+
+    def _part(self, part: TextPart, args: list[ArgSpec], inherit: Format | None = None) -> PartView:
+        if isinstance(part, LiteralPart):
+            return PartView("text", TypstCode(typst_string(part.text)), text=part.text)
+        if isinstance(part, ValuePart):
+            fmt = part.format or inherit
+            args.append(ArgSpec(part.value, fmt, self.formatter.formatter(fmt)))
+            return PartView("value", TypstCode(f"v{len(args) - 1}"))
+        if isinstance(part, PageNumberPart):
+            grouped = "true" if part.format is not None and part.format.name == "number" else "false"
+            function = "rd-page" if part.which == "page" else "rd-pages"
+            return PartView("page", TypstCode(f"{function}(grouped: {grouped})"), which=part.which)
+        raise LayoutTokenError(f"unknown text part {part!r}")
+
+    def _image(self, path: str) -> str:
+        source = Path(self.plan.base_dir, path)
+        if not source.is_file():
+            raise report_error(ReportDataError, self.plan, f"image '{path}' not found (looked at {source})")
+        for asset in self.images:
+            if asset.source == source:
+                return asset.target
+        # A fresh name inside the compile root: the report's own paths may climb
+        # out of its folder ("../logo.png"), which Typst's root would refuse.
+        target = f"{IMAGE_DIR}/{len(self.images)}-{_safe_name(source.name)}"
+        self.images.append(ImageAsset(source, target))
+        return target
+
+    # ---- template variables -----------------------------------------------------------
+
+    def context(self, *, document_date: str = "none") -> dict[str, Any]:
+        plan, locale = self.plan, self.formatter.locale
+        try:
+            page = {
+                "paper": typst_paper(plan.page.size),
+                "landscape": plan.page.landscape,
+                "margin": typst_length(plan.page.margin),
+            }
+        except LayoutTokenError as exc:
+            raise report_error(ReportLayoutError, plan, f"page: {exc}")
+        return {
+            "report": {
+                "name": plan.name,
+                "title": plan.title,
+                "locale": str(locale),
+                "language": locale.language,
+                "region": locale.territory,
+                "currency": self.formatter.currency,
+                "group_symbol": self.formatter.group_symbol,
+                "date": TypstCode(document_date),
+            },
+            "page": page,
+            "columns": self.columns,
+            "groups": self.groups,
+            "bands": {k: self.bands.get(k) for k in ("title", "page_header", "page_footer", "summary", "no_data")},
+            "all_bands": list(self.bands.values()),
+        }
+
+
+def _column_view(index: int, column: DetailColumn) -> ColumnView:
+    numeric = column.type in NUMERIC_TYPES
+    align = column.align or ("right" if numeric else "left")
+    width = column.width or "1fr"
+    return ColumnView(
+        index=index,
+        name=column.name,
+        label=column.label,
+        align=typst_align(align),
+        align_name=align,
+        width=typst_length(width, fractions=is_fraction(width)),
+        fraction=is_fraction(width),
+        numeric=numeric,
+    )
+
+
+def _join(parts: list[PartView]) -> TypstCode:
+    if not parts:
+        return TypstCode('""')
+    if len(parts) == 1:
+        return parts[0].expr
+    return TypstCode("(" + ", ".join(p.expr for p in parts) + ").join()")
+
+
+def _single_value(parts: list[TextPart]) -> bool:
+    return len(parts) == 1 and isinstance(parts[0], ValuePart)
+
+
+def _safe_name(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name) or "image"
+

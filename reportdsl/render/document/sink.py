@@ -1,0 +1,375 @@
+"""The rendering sink: the engine's events → a Typst document on disk, streamed.
+
+In: a ``Plan``, a work folder (the compile root), optionally a template override; then
+the engine's events (``reportdsl.engine.stream.events.Sink``). Out: after ``finish()``, a
+``TypstDocument`` — ``report.typ`` in the work folder, ready for
+``reportdsl.render.typeset.compile.compile_document``.
+
+No rows are held in memory: each event appends one line of Typst to ``body.typ``
+as it arrives. The document is assembled at the end from four parts:
+
+    // reportdsl …                    header comment
+    #let rd-deferred = ("0": "…", …)   deferred values (resolved, formatted)
+    <runtime>                         templates/_runtime.typ.j2 (page numbers, markers)
+    <preamble>                        the template: rd-document, rd-row, one function a band
+    <body>                            body.typ: one call a band instance or detail row
+
+Deferred values (a header's ``SUM(x)``, ``… over report``, page band aggregates) are
+written where they stand as ``rd-d("KEY")``, a lookup into ``rd-deferred``; each
+``resolve(slot, value)`` formats the value for every placeholder waiting on that slot
+and appends the entry to ``deferred.typ`` at once, so memory holds only the
+placeholders still pending. The assembled ``report.typ`` is self-contained apart from
+images, which it names under ``assets/`` in the work folder.
+
+Body lines, in order (every statement at nesting depth 0 is one line, so a body can be
+cut between lines into several documents sharing the prelude — see ``TypstDocument``):
+
+    #show: rd-document.with(page-header: …, page-footer: …, colheads: true)
+    #rd-start()
+    #rd-band-title(…)
+    #rd-detail-start(inline: true)          where the column headers begin
+    #rd-new-page()                          before a `new_page` group instance
+    #rd-keep[                               a `keep_together` group instance …
+    #rd-band-group-header-0(…)
+    #rd-row("2024-01-02", "Laptop", …)      a detail row
+    #rd-band-group-footer-0(…)
+    ]                                       … ends
+    #rd-band-summary(…)
+
+``new_page``: a page break comes before each instance of a group level with
+``new_page`` except the report's first; when a nested level has ``new_page``, the
+break goes before the enclosing group's header if that instance is the first in its
+parent, so a header is never left alone at the foot of a page. ``keep_together``
+wraps the instance in ``rd-keep``, which keeps it on one page when it fits on one
+(it is ignored when a level inside it has ``new_page``).
+
+``no_data``: when no row survived and the report has a ``no_data`` band, the body is
+replaced by that band alone — no page bands, title, column headers or summary.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from reportdsl.engine.stream.events import Deferred, ReportEnd
+from reportdsl.plan.models import Plan
+from reportdsl.render.document.layout import BandCall, DocumentLayout
+from reportdsl.render.document.row_writer import row_line_function
+from reportdsl.render.document.template import TemplateRenderer
+from reportdsl.render.document.typst_text import NEEDS_ESCAPE, typst_string
+from reportdsl.render.errors import ReportFormatError, ReportRenderError, report_error
+from reportdsl.render.formatting.formats import Formatter, ValueFormatter
+
+MAIN_FILE = "report.typ"
+BODY_FILE = "body.typ"
+PRELUDE_FILE = "prelude.typ"
+PREAMBLE_FILE = "preamble.typ"
+DEFERRED_FILE = "deferred.typ"
+_BUFFER = 1 << 16
+_LITERALS_KEPT = 20_000  # a column's reused literals (the distinct values are often few)
+
+
+@dataclass(frozen=True)
+class TypstDocument:
+    """A finished document. ``main`` = ``prelude`` + ``body``; compile with ``root``.
+
+    To compile the body in pieces, write ``prelude`` followed by a run of complete
+    body lines (after the first two, the ``#show`` and ``#rd-start()`` lines, which
+    each piece repeats), and pass ``sys_inputs`` ``rd-first-page`` / ``rd-total-pages``;
+    a piece that starts inside the detail section begins with
+    ``#rd-detail-start(inline: false)`` so its pages carry the column headers.
+    """
+
+    root: Path
+    main: Path
+    prelude: Path  # deferred values + preamble
+    preamble: Path  # runtime + template output
+    body: Path
+    template: str  # "built-in template 'report'" or "template 'x.typ.j2'"
+    builtin_template: bool
+    rows: int  # detail rows written
+    end: ReportEnd | None
+    lines: int = 0  # body lines (a detail row is one), to tell a long document without reading it
+    characters: frozenset[str] = frozenset()  # the non-ASCII characters it prints
+
+
+class TypstDocumentSink:
+    """A ``Sink`` writing the report as Typst into ``workdir`` (the compile root)."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        workdir: str | Path,
+        *,
+        template: str | None = None,
+        document_date: str = "none",
+    ) -> None:
+        self.plan = plan
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.formatter = ValueFormatter(plan.locale, plan.currency)
+            self.layout = DocumentLayout(plan, self.formatter)
+        except ReportFormatError as exc:  # raised without the report's name
+            raise report_error(ReportFormatError, plan, exc.message) from None
+        self.templates = TemplateRenderer(self.layout, template)
+        # Render the preamble first: a broken template fails before any row is read.
+        self.preamble = self.templates.render_preamble(document_date=document_date)
+        self._copy_images()
+        # Non-ASCII characters printed, for the missing-glyph check (glyphs.py).
+        self.characters: set[str] = set()
+        for band in self.layout.bands.values():
+            for element in band.elements:
+                for part in getattr(element, "parts", ()):
+                    if part.text and not part.text.isascii():
+                        self.characters.update(part.text)
+        for column in self.layout.columns:
+            if not column.label.isascii():
+                self.characters.update(column.label)
+
+        self._calls = self.layout.calls
+        groups = plan.groups
+        self._breaks = [any(g.new_page for g in groups[i:]) for i in range(len(groups))]
+        self._keeps = [
+            g.keep_together and not any(inner.new_page for inner in groups[i + 1 :])
+            for i, g in enumerate(groups)
+        ]
+        self._has_columns = bool(self.layout.columns)
+        formatters = self.layout.column_formatters
+        self._row_line = row_line_function(
+            [self._cell_writer(f) for f in formatters],
+            [f == self.formatter.default_text for f in formatters],
+            [c.type for c in plan.detail.columns] if plan.detail is not None else [],
+        )
+        self._seen_group = False
+        self._after_group_start = False
+        self._pending: dict[int, list[tuple[str, Formatter]]] = {}
+        self._keys: dict[tuple[int, int], str] = {}
+        self._next_key = 0
+        self._resolved = 0  # entries written to deferred.typ
+        self.rows = 0
+        self._band_lines = 0  # body lines other than detail rows
+        self._ended: ReportEnd | None = None
+        self._document: TypstDocument | None = None
+
+        self._body_path = self.workdir / BODY_FILE
+        self._deferred_path = self.workdir / DEFERRED_FILE
+        self._body = open(self._body_path, "w", encoding="utf-8", buffering=_BUFFER)
+        self._deferred = open(self._deferred_path, "w", encoding="utf-8")
+        self.write = self._body.write
+
+    # ---- Sink ------------------------------------------------------------------------
+
+    def report_start(self, params: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+        self._start_document(values, page_bands=True)
+        if "title" in self._calls:
+            self._write_line("#" + self._call("title", values) + "\n")
+        if self._has_columns:
+            self._write_line(f"#rd-detail-start(inline: {'true' if 'title' in self._calls else 'false'})\n")
+
+    def group_start(self, level: int, key: Any, values: Mapping[str, Any]) -> None:
+        write = self._write_line
+        # A parent's header was just written: its break (if any) covers this one.
+        if self._breaks[level] and self._seen_group and not self._after_group_start:
+            write("#rd-new-page()\n")
+        self._seen_group = True
+        self._after_group_start = True
+        if self._keeps[level]:
+            write("#rd-keep[\n")
+        call = f"group_header_{level}"
+        if call in self._calls:
+            write("#" + self._call(call, values) + "\n")
+
+    def detail(self, row: tuple) -> None:
+        self.rows += 1
+        self.write(self._row_line(row))
+
+    def group_end(self, level: int, key: Any, row_count: int, values: Mapping[str, Any]) -> None:
+        self._after_group_start = False
+        call = f"group_footer_{level}"
+        if call in self._calls:
+            self._write_line("#" + self._call(call, values) + "\n")
+        if self._keeps[level]:
+            self._write_line("]\n")
+
+    def resolve(self, slot: int, value: Any) -> None:
+        waiting = self._pending.pop(slot, None)
+        if not waiting:
+            return
+        lines = []
+        for key, formatter in waiting:
+            del self._keys[(slot, id(formatter))]
+            text = formatter(value)
+            if not text.isascii():
+                self.characters.update(text)
+            lines.append(f'  "{key}": {typst_string(text)},\n')
+        self._deferred.write("".join(lines))
+        self._resolved += len(lines)
+
+    def report_end(self, end: ReportEnd) -> None:
+        self._ended = end
+        if end.no_data and "no_data" in self._calls:
+            # "Printed instead of everything else": start the body afresh. What the old
+            # body waited for no longer matters.
+            self._pending.clear()
+            self._keys.clear()
+            self._body.close()
+            self._body = open(self._body_path, "w", encoding="utf-8", buffering=_BUFFER)
+            self.write = self._body.write
+            self._band_lines = 0
+            self._start_document(end.values, page_bands=False)
+            self._write_line("#" + self._call("no_data", end.values) + "\n")
+        elif "summary" in self._calls:
+            self._write_line("#" + self._call("summary", end.values) + "\n")
+        self._body.close()
+
+    # ---- the finished document ---------------------------------------------------------
+
+    def finish(self) -> TypstDocument:
+        """Assemble ``report.typ`` (after ``report_end`` and every ``resolve``)."""
+        if self._document is not None:
+            return self._document
+        if self._ended is None:
+            raise ReportRenderError("internal error: the report ended without report_end")
+        if self._pending:
+            slots = ", ".join(str(s) for s in sorted(self._pending)[:5])
+            raise ReportRenderError(f"internal error: deferred values never resolved (slots {slots})")
+        self._deferred.close()
+        prelude_path = self.workdir / PRELUDE_FILE
+        preamble_path = self.workdir / PREAMBLE_FILE
+        preamble_path.write_text(self.preamble, encoding="utf-8")
+        with open(prelude_path, "w", encoding="utf-8") as out:
+            out.write(f"// reportdsl: report {self.plan.name} ({self.plan.filename}), generated Typst\n")
+            if self._resolved:
+                out.write("#let rd-deferred = (\n")
+                with open(self._deferred_path, encoding="utf-8") as entries:
+                    shutil.copyfileobj(entries, out)
+                out.write(")\n")
+            else:
+                out.write("#let rd-deferred = (:)\n")
+            out.write(self.preamble)
+            out.write("\n// ---- body ----------------------------------------------------------------------\n")
+        main = self.workdir / MAIN_FILE
+        with open(main, "wb") as out:
+            for part in (prelude_path, self._body_path):
+                with open(part, "rb") as src:
+                    shutil.copyfileobj(src, out, _BUFFER)
+        self._document = TypstDocument(
+            root=self.workdir,
+            main=main,
+            prelude=prelude_path,
+            preamble=preamble_path,
+            body=self._body_path,
+            template=self.templates.description,
+            builtin_template=self.templates.is_builtin,
+            rows=self.rows,
+            end=self._ended,
+            lines=self.rows + self._band_lines,
+            characters=frozenset(self.characters),
+        )
+        return self._document
+
+    def close(self) -> None:
+        """Release the open files (after a failed run)."""
+        for handle in (self._body, self._deferred):
+            if not handle.closed:
+                handle.close()
+
+    # ---- writing ---------------------------------------------------------------------
+
+    def _start_document(self, values: Mapping[str, Any], *, page_bands: bool) -> None:
+        args = []
+        if page_bands:
+            for name, key in (("page_header", "page-header"), ("page_footer", "page-footer")):
+                if name in self._calls:
+                    args.append(f"{key}: {self._call(name, values)}")
+            if self._has_columns:
+                args.append("colheads: true")
+        self._write_line("#show: rd-document.with(" + ", ".join(args) + ")\n")
+        self._write_line("#rd-start()\n")
+
+    def _write_line(self, line: str) -> None:
+        """One body line other than a detail row (``detail`` counts those in ``rows``)."""
+        self._band_lines += 1
+        self.write(line)
+
+    def _call(self, name: str, values: Mapping[str, Any]) -> str:
+        call: BandCall = self._calls[name]
+        args = []
+        for spec in call.args:
+            try:
+                value = values[spec.value_id]
+            except KeyError:
+                raise ReportRenderError(
+                    f"internal error: no value {spec.value_id} for the {name.replace('_', ' ')} band"
+                ) from None
+            args.append(self._literal(value, spec.formatter))
+        return call.function + "(" + ", ".join(args) + ")"
+
+    def _literal(self, value: Any, formatter: Formatter) -> str:
+        if value.__class__ is Deferred:
+            return self._placeholder(value.slot, formatter)
+        text = formatter(value)
+        if not text.isascii():
+            self.characters.update(text)
+        return typst_string(text)
+
+    def _placeholder(self, slot: int, formatter: Formatter) -> str:
+        marker = (slot, id(formatter))  # formatters are cached per format: one key per pair
+        key = self._keys.get(marker)
+        if key is None:
+            key = self._keys[marker] = str(self._next_key)
+            self._next_key += 1
+            self._pending.setdefault(slot, []).append((key, formatter))
+        return f'rd-d("{key}")'
+
+    def _cell_writer(self, formatter: Formatter) -> Callable[[Any], str]:
+        """value → Typst literal for one detail column (the hot path: ~0.3 µs).
+
+        Columns repeat their values (dates, prices, names): a literal is kept for
+        every value whose text depends on the value alone (``equal_text_classes``)."""
+        search = NEEDS_ESCAPE.search
+        placeholder = self._placeholder
+        characters = self.characters
+        plain = formatter == self.formatter.default_text  # unformatted: str and int as is
+        reused = self.formatter.equal_text_classes(formatter)
+        literals: dict[Any, str] = {}
+
+        def cell(value: Any) -> str:
+            cls = value.__class__
+            if cls in reused:
+                found = literals.get(value)
+                if found is not None:
+                    return found
+            if plain and cls is str:
+                text = value
+            elif value is None:
+                return '""'
+            elif plain and cls is int:
+                return '"' + str(value) + '"'
+            elif cls is Deferred:
+                return placeholder(value.slot, formatter)
+            else:
+                text = formatter(value)
+            if not text.isascii():
+                characters.update(text)
+            literal = '"' + text + '"' if search(text) is None else typst_string(text)
+            if cls in reused:
+                if len(literals) >= _LITERALS_KEPT:
+                    literals.clear()
+                literals[value] = literal
+            return literal
+
+        return cell
+
+    def _copy_images(self) -> None:
+        for asset in self.layout.images:
+            target = self.workdir / asset.target
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                shutil.copyfile(asset.source, target)
+            except OSError as exc:
+                raise report_error(ReportRenderError, self.plan, f"cannot read image {asset.source}: {exc}")

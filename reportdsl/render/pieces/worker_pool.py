@@ -1,0 +1,194 @@
+"""A pool of fresh Python processes laying out pieces: tasks in, futures out.
+
+In: ``PieceTask``s (``submit``). Out: ``Submitted`` for each — two
+``concurrent.futures.Future``s, the piece's layout (a ``PieceOutcome`` without pages)
+and its final ``PieceOutcome``, which a worker answers one after the other.
+
+Each worker is a new interpreter running ``reportdsl.render.pieces.piece_worker.main``
+— spawned, never forked (a forked child of a process that has used typst can
+deadlock) — fed pickled tasks on its stdin and answering on its stdout. Unlike
+``multiprocessing``'s spawn, this never re-runs the caller's ``__main__``, so a script
+that calls ``report.build()`` needs no ``if __name__ == "__main__"`` guard. A worker
+is replaced after ``recycle_after`` tasks (Typst's caches grow with each compile),
+and ``shutdown(terminate=True)`` kills what is still running (errors, Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+_HEADER = 8  # bytes of length before each pickled message
+FONT_PATHS_VARIABLE = "REPORTDSL_WORKER_FONT_PATHS"
+
+
+class WorkerStopped(RuntimeError):
+    """A worker process ended without answering (killed, out of memory)."""
+
+
+def send(stream: IO[bytes], message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(len(data).to_bytes(_HEADER, "little") + data)
+    stream.flush()
+
+
+def receive(stream: IO[bytes]) -> Any:
+    header = stream.read(_HEADER)
+    if len(header) < _HEADER:
+        raise EOFError
+    size = int.from_bytes(header, "little")
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
+
+
+@dataclass(frozen=True, eq=False)
+class Submitted:
+    layout: Future = field(default_factory=Future)  # the first answer
+    outcome: Future = field(default_factory=Future)  # the last one
+    # For a task that awaits an order after its layout: True exports, False drops it.
+    orders: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
+
+    def export(self) -> None:
+        self.orders.put(True)
+
+    def cancel(self) -> None:
+        """Never start it, or drop it once laid out (if it awaits an order)."""
+        self.outcome.cancel()
+        self.layout.cancel()
+        self.orders.put(False)
+
+    def fail(self, exc: BaseException) -> None:
+        for future in (self.layout, self.outcome):
+            if not future.done():
+                future.set_exception(exc)
+
+
+class WorkerPool:
+    def __init__(self, workers: int, recycle_after: int, font_paths: tuple[str, ...] = ()) -> None:
+        self.recycle_after = recycle_after
+        self.font_paths = font_paths  # a new worker loads these fonts while it waits for work
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen] = set()
+        self._waiting: set[Submitted] = set()  # laid out, awaiting an order
+        self._stopping = False
+        self._closing = False
+        self._threads = [threading.Thread(target=self._serve, daemon=True) for _ in range(workers)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, task: Any) -> Submitted:
+        submitted = Submitted()
+        self._tasks.put((submitted, task))
+        return submitted
+
+    def shutdown(self, terminate: bool = False) -> None:
+        with self._lock:
+            self._stopping = terminate
+            self._closing = True  # a piece laid out from now on gets no order: dropped
+            processes = list(self._running)
+            for submitted in self._waiting:
+                submitted.orders.put(False)
+        for _ in self._threads:
+            self._tasks.put(None)
+        if terminate:
+            for process in processes:
+                process.kill()
+        for thread in self._threads:
+            thread.join()
+
+    # ---- one thread a worker process -----------------------------------------------------
+
+    def _serve(self) -> None:
+        # Start the process before a task arrives, and its successor as soon as it is
+        # spent, so that interpreter start-up overlaps with waiting for work.
+        process: subprocess.Popen | None = self._start()
+        served = 0
+        try:
+            while True:
+                item = self._tasks.get()
+                if item is None:
+                    return
+                submitted, task = item
+                if not submitted.outcome.set_running_or_notify_cancel():
+                    continue
+                submitted.layout.set_running_or_notify_cancel()
+                if process is None:
+                    process, served = self._start(), 0
+                try:
+                    outcome = self._run(process, submitted, task)
+                except Exception as exc:  # EOF, a broken pipe, an answer that does not unpickle
+                    code = process.poll()
+                    self._end(process)
+                    process = None
+                    why = f"exit status {code}" if code else type(exc).__name__
+                    submitted.fail(WorkerStopped(f"a typesetting worker process stopped ({why})"))
+                    continue
+                submitted.outcome.set_result(outcome)
+                served += 1
+                if served >= self.recycle_after:
+                    self._end(process)
+                    process, served = self._start(), 0
+        finally:
+            self._end(process)
+
+    def _run(self, process: subprocess.Popen, submitted: Submitted, task: Any) -> Any:
+        send(process.stdin, task)
+        laid_out = receive(process.stdout)
+        submitted.layout.set_result(laid_out)
+        if laid_out.failure is not None:
+            return laid_out
+        if getattr(task, "await_order", False):
+            with self._lock:
+                self._waiting.add(submitted)
+                if self._closing:
+                    submitted.orders.put(False)
+            order = submitted.orders.get()
+            with self._lock:
+                self._waiting.discard(submitted)
+            send(process.stdin, order)
+            if not order:
+                return laid_out  # dropped: no pages
+        return receive(process.stdout)
+
+    def _start(self) -> subprocess.Popen:
+        env = dict(os.environ)
+        # The worker imports this very reportdsl, wherever it was imported from.
+        package_parent = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
+        env[FONT_PATHS_VARIABLE] = os.pathsep.join(self.font_paths)
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from reportdsl.render.pieces.piece_worker import main; main()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+        )
+        with self._lock:
+            self._running.add(process)
+            if self._stopping:
+                process.kill()
+        return process
+
+    def _end(self, process: subprocess.Popen | None) -> None:
+        if process is None:
+            return
+        with self._lock:
+            self._running.discard(process)
+        try:
+            process.stdin.close()
+        except OSError:
+            pass
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()

@@ -1,0 +1,132 @@
+"""Where a source lives: URLs from the environment, paths relative to the report.
+
+In: a ``SourceSpec`` (or an override string) and the folder relative paths resolve
+against. Out: ``Location`` — the kind (sql/csv/jsonl), the concrete URL or absolute
+path, and for SQLite files the absolute database path so the stdlib ``sqlite3`` module
+can be used without importing SQLAlchemy (``reportdsl check`` must stay fast).
+
+Nothing here opens a connection or a file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from reportdsl.errors import ReportDataError, fail
+
+if TYPE_CHECKING:
+    from reportdsl.plan.models import SourceSpec
+
+# URL schemes whose path part is a database file (relative paths resolve against
+# the report's folder, as LANGUAGE.md §4 says for every relative file path).
+_FILE_DB_SCHEMES = ("sqlite", "duckdb")
+
+
+@dataclass(frozen=True)
+class Location:
+    kind: str  # "sql" | "csv" | "jsonl"
+    target: str  # the SQLAlchemy URL with its file path made absolute, or a file path
+    shown: str  # how error messages name it: the URL or path as the user wrote it
+    sqlite_path: str | None = None  # set for plain sqlite file URLs (stdlib fast path)
+    sqlite_memory: bool = False
+
+
+def resolve(spec: SourceSpec, base_dir: str) -> Location:
+    """The concrete location of a report's source."""
+    raw = spec.location
+    if spec.from_env:
+        raw = os.environ.get(spec.location, "")
+        if not raw:
+            raise fail(
+                ReportDataError,
+                f"environment variable '{spec.location}' is not set: "
+                "it should hold the source URL",
+            )
+    if spec.kind == "sql":
+        return sql_location(raw, base_dir)
+    return Location(spec.kind, _absolute(raw, base_dir), raw)
+
+
+def mask_password(url: str) -> str:
+    """The URL as error messages may show it: ``user:***@host``."""
+    return re.sub(r"^([^:/]+://[^:/@]*):[^@]*@", r"\1:***@", url)
+
+
+def sql_location(url: str, base_dir: str) -> Location:
+    """A SQL URL with a relative database file path made absolute."""
+    shown = mask_password(url)
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise fail(ReportDataError, f"'{shown}' is not a database URL (like 'sqlite:///data/sales.db')")
+    backend = scheme.split("+", 1)[0].lower()
+    if backend not in _FILE_DB_SCHEMES:
+        return Location("sql", url, shown)
+    # sqlite:///relative.db -> rest "/relative.db"; sqlite:////abs.db -> "//abs.db";
+    # sqlite:// or sqlite:///:memory: -> in memory.
+    path_and_query = rest[1:] if rest.startswith("/") else rest
+    path, qsep, query = path_and_query.partition("?")
+    if path in ("", ":memory:"):
+        return Location("sql", url, shown, sqlite_memory=backend == "sqlite")
+    if path.startswith("file:"):
+        # a SQLite URI filename: leave it to SQLAlchemy as written
+        return Location("sql", url, shown)
+    absolute = _absolute(path, base_dir)
+    target = f"{scheme}:///{absolute}" + (qsep + query if qsep else "")
+    plain_sqlite = scheme.lower() in ("sqlite", "sqlite+pysqlite") and not query
+    return Location("sql", target, shown, sqlite_path=absolute if plain_sqlite else None)
+
+
+def override_location(source: str, base_dir: str) -> Location:
+    """``--source`` / ``source=``: a URL, or a ``.csv`` / ``.jsonl`` path.
+
+    Relative paths in an override were typed by the user at the command line, so
+    they resolve against ``base_dir`` as given by the caller (the current folder).
+    """
+    if "://" in source:
+        return sql_location(source, base_dir)
+    lower = source.lower()
+    if lower.endswith((".csv", ".tsv", ".csv.gz")):
+        return Location("csv", _absolute(source, base_dir), source)
+    if lower.endswith((".jsonl", ".ndjson", ".json")):
+        return Location("jsonl", _absolute(source, base_dir), source)
+    raise fail(
+        ReportDataError,
+        f"cannot tell what kind of source '{source}' is: give a database URL "
+        "(like 'sqlite:///sales.db') or a path ending in .csv or .jsonl",
+    )
+
+
+def _absolute(path: str, base_dir: str) -> str:
+    path = os.path.expanduser(path)
+    if os.path.isabs(path):
+        return os.path.normpath(path)
+    return os.path.normpath(os.path.join(base_dir or ".", path))
+
+
+def read_failure(shown: str, rows_read: int, detail: str) -> ReportDataError:
+    """The error for a source that fails mid-stream: it says how far reading got."""
+    return fail(ReportDataError, f"reading source '{shown}' failed after {rows_read} rows: {detail}")
+
+
+def counted_chunks(stream, fetch, explain):
+    """Lists of rows from ``fetch()`` until it gives none, counted in
+    ``stream.rows_read``; an error ``explain(exc)`` has words for becomes
+    ``read_failure``; ``stream`` is closed at the end, however it ends."""
+    try:
+        while True:
+            try:
+                rows = fetch()
+            except Exception as exc:  # noqa: BLE001 - explain() says which errors are the source's
+                detail = explain(exc)
+                if detail is None:
+                    raise
+                raise read_failure(stream.shown, stream.rows_read, detail) from None
+            if not rows:
+                return
+            stream.rows_read += len(rows)
+            yield rows
+    finally:
+        stream.close()

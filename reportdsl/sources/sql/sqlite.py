@@ -1,0 +1,108 @@
+"""Rows from a SQLite file through the stdlib ``sqlite3`` module, without SQLAlchemy.
+
+In: a ``Location`` with ``sqlite_path`` (a plain ``sqlite:///file.db`` URL), a table
+or query, the parameter values, the columns the report reads, the plan (for WHERE and
+ORDER BY pushdown). Out: ``SqliteRows`` — the same row source as ``sql_stream.SqlRows``
+(``names``, ``exact``, ``conversion``, ``ordered``, ``chunks()``, ``close()``).
+
+Why a second path: importing SQLAlchemy costs ~0.1 s, more than a one-page build can
+spare, and its connection layer adds per-run work the engine's 1M-row budget cannot
+afford. Everything else is shared with ``SqlRows`` so the two behave alike:
+
+- the same statement (``sql_stream.select_statement``), WHERE and ORDER BY; identifiers are
+  quoted with backticks, which SQLite takes as identifiers only — a double-quoted
+  name that matches no column would silently become a string literal;
+- the same parameters: ``:name`` found by ``sql_text`` and bound positionally, values
+  converted by ``sql_stream.bind_value`` as for SQLAlchemy's pysqlite dialect, and
+  the same SQL functions that dialect adds to a connection;
+- the same retries (``sql_stream.with_retries``) and error texts, and the same
+  mid-stream failure (``locations.read_failure``) with the rows read so far.
+
+One thing only this path does: it lets SQLite sort with helper threads
+(``PRAGMA threads``, one fewer than the cores, at most 4).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+from reportdsl.errors import ReportDataError, fail
+from reportdsl.sources.locations import Location, counted_chunks
+from reportdsl.sources.schema import add_sqlalchemy_functions
+from reportdsl.sources.sql.stream import (
+    SQLITE_CHUNK_ROWS,
+    SelectRows,
+    bind_value,
+    explain_db_error,
+    select_statement,
+    with_retries,
+)
+from reportdsl.sources.sql.text import query_parameters, replace_parameters
+
+
+def connect(path: str) -> sqlite3.Connection:
+    con = sqlite3.connect(path)
+    add_sqlalchemy_functions(con)
+    # SQLite sorts an ORDER BY that no index serves itself; helper threads let its sorter
+    # use the other cores: a 1M-row group report ran 35% faster here, for ~2 MB more.
+    con.execute(f"PRAGMA threads = {_SORTER_THREADS}")
+    return con
+
+
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+_SORTER_THREADS = max(0, min(_CORES - 1, 4))
+
+
+def quote_identifier(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def positional(sql: str, binds: dict) -> tuple[str, list]:
+    """``sql`` with each ``:name`` made ``?`` and the values in that order."""
+    args = [bind_value(binds[name], "sqlite") for name, _ in query_parameters(sql)]
+    return replace_parameters(sql, lambda name: "?"), args
+
+
+class SqliteRows(SelectRows):
+    def __init__(self, loc: Location, table: str | None, query: str | None, params: dict,
+                 columns: list[str], plan, want_order: bool):
+        super().__init__(loc.shown, table, query, params, columns, plan, want_order)
+        self.path = loc.sqlite_path
+
+    def open(self) -> None:
+        if not os.path.exists(self.path):
+            raise fail(ReportDataError, f"cannot open source '{self.shown}': no such file {self.path}")
+        # built before connecting: an undeclared parameter is the report's error, not the database's
+        sql, binds, self.ordered = select_statement(
+            self.shown, self.table, self.query, self.params, self.columns, self.plan, self.want_order,
+            "sqlite", quote_identifier)
+        sql, args = positional(sql, binds)
+
+        def attempt():
+            # connecting retries inside; a transient failure starting the query reconnects
+            self._drop_connection()
+            self._conn = with_retries(lambda: connect(self.path), self.shown, connecting=True)
+            self._cursor = self._conn.execute(sql, args)
+
+        try:
+            with_retries(attempt, self.shown, connecting=False)
+        except BaseException:
+            self.close()
+            raise
+
+    def chunks(self):
+        fetch = self._cursor.fetchmany
+        return counted_chunks(self, lambda: fetch(SQLITE_CHUNK_ROWS), explain_db_error)
+
+    def _drop_connection(self) -> None:
+        for thing in (self._cursor, self._conn):
+            if thing is not None:
+                try:
+                    thing.close()
+                except Exception:  # noqa: BLE001 - closing after a failure must not hide it
+                    pass
+        self._cursor = self._conn = None
+
+    def close(self) -> None:
+        self._drop_connection()
