@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from reportdsl.check.context import CheckContext
 from reportdsl.check.outline import Outline
-from reportdsl.check.places import places, walk
+from reportdsl.check.places import places
 from reportdsl.check.suggest import did_you_mean
-from reportdsl.check.types import AGGREGATES
+from reportdsl.language import AGGREGATE_BY_NAME
+from reportdsl.language.walk import find_all
 from reportdsl.syntax import ast
 
 
 def check_aggregates(outline: Outline, ctx: CheckContext) -> None:
     for expr, place in places(outline):
-        for node in walk(expr):
-            if not isinstance(node, ast.Call):
-                continue
-            is_aggregate = node.func in AGGREGATES
+        for node in find_all(expr, ast.Call):
+            is_aggregate = node.func in AGGREGATE_BY_NAME
             if node.over is not None and not is_aggregate:
                 ctx.error(f"'over' applies to aggregates only, not to {node.name.name}()", node.over.span)
             if not is_aggregate:
@@ -30,8 +29,8 @@ def check_aggregates(outline: Outline, ctx: CheckContext) -> None:
                 ctx.error(f"aggregate {node.name.name}() is not allowed in {place.label}{why}", node.span)
                 continue
             for inner in node.args:
-                for sub in walk(inner):
-                    if isinstance(sub, ast.Call) and sub.func in AGGREGATES:
+                for sub in find_all(inner, ast.Call):
+                    if sub.func in AGGREGATE_BY_NAME:
                         ctx.error(
                             f"aggregate {sub.name.name}() inside {node.name.name}(): aggregates cannot nest",
                             sub.span,

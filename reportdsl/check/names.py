@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from reportdsl.check.context import CheckContext, Resolution
 from reportdsl.check.outline import Outline
-from reportdsl.check.places import Place, places, walk
+from reportdsl.check.places import Place, places
 from reportdsl.check.suggest import did_you_mean
+from reportdsl.language.walk import walk
 from reportdsl.syntax import ast
 
 PAGE_NAMES = ("page", "pages")

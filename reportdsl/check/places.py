@@ -8,8 +8,8 @@ and which scope its aggregates cover.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from reportdsl.check.outline import Outline
 from reportdsl.syntax import ast
@@ -85,17 +85,3 @@ def _band_exprs(band: ast.Band, place: Place) -> Iterator[tuple[ast.Expr, Place]
             yield value.expr, Place(
                 place.kind, place.label, place.band, place.groups, place.scope, formatted=value
             )
-
-
-def walk(expr: ast.Expr) -> Iterator[ast.Expr]:
-    """``expr`` and every expression inside it, parents first."""
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, ast.Binary):
-            stack.extend((node.right, node.left))
-        elif isinstance(node, ast.Unary):
-            stack.append(node.operand)
-        elif isinstance(node, ast.Call):
-            stack.extend(reversed(node.args))

@@ -11,15 +11,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from reportdsl.check.constants import TYPES, parse_constant
 from reportdsl.check.context import CheckContext
 from reportdsl.check.outline import Outline
 from reportdsl.check.suggest import did_you_mean
+from reportdsl.language import PAPER_BY_NAME
+from reportdsl.language.constants import TYPES, parse_constant
 from reportdsl.syntax import ast
 
-PAPER = {f"a{i}" for i in range(11)} | {f"b{i}" for i in range(11)} | {
-    "letter", "legal", "tabloid", "executive",
-}
 COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
@@ -64,8 +62,9 @@ def _check_page(outline: Outline, ctx: CheckContext) -> None:
     page = outline.page
     if page is None:
         return
-    if page.size.name not in PAPER:
-        ctx.error(f"unknown paper size '{page.size.name}'{did_you_mean(page.size.name, sorted(PAPER))}", page.size.span)
+    if page.size.name not in PAPER_BY_NAME:
+        hint = did_you_mean(page.size.name, sorted(PAPER_BY_NAME))
+        ctx.error(f"unknown paper size '{page.size.name}'{hint}", page.size.span)
     if page.margin is not None:
         _check_length(page.margin, ctx, "a margin")
 

@@ -10,58 +10,16 @@ when it runs.
 
 from __future__ import annotations
 
-from reportdsl.check.context import NUMERIC, CheckContext
+from reportdsl.check.context import CheckContext
 from reportdsl.check.outline import Outline
 from reportdsl.check.places import Place, places
 from reportdsl.check.suggest import did_you_mean
+from reportdsl.language import AGGREGATE_BY_NAME, FORMAT_BY_NAME, FUNCTION_BY_NAME
+from reportdsl.language.constants import parse_constant
+from reportdsl.language.functions import Arg
+from reportdsl.language.types import LOOSE, NUMERIC, ORDERED, family, numeric_result, unify
+from reportdsl.language.types import article as _a
 from reportdsl.syntax import ast
-
-ORDERED = NUMERIC + ("string", "date", "datetime", "bool")
-# name -> (fewest, most) arguments
-SCALARS = {
-    "if": (3, 3), "coalesce": (1, 99), "abs": (1, 1), "round": (1, 2), "upper": (1, 1),
-    "lower": (1, 1), "len": (1, 1), "year": (1, 1), "month": (1, 1), "day": (1, 1),
-    "date": (1, 1), "datetime": (1, 1), "now": (0, 0),
-}
-AGGREGATES = {
-    "sum": (1, 1), "count": (0, 1), "avg": (1, 1), "min": (1, 1), "max": (1, 1),
-    "count_distinct": (1, 1), "first": (1, 1), "last": (1, 1),
-}
-FORMATS = {  # name -> (argument kinds, value types it applies to; None: any)
-    "number": (("int",), NUMERIC),
-    "currency": (("string",), NUMERIC),
-    "percent": (("int",), NUMERIC),
-    "date": (("string",), ("date", "datetime")),
-    "datetime": (("string",), ("date", "datetime")),
-    "upper": ((), None),
-    "lower": ((), None),
-}
-
-
-def family(t: str) -> str:
-    return "number" if t in NUMERIC else "date" if t in ("date", "datetime") else t
-
-
-def numeric_result(a: str, b: str) -> str:
-    if "any" in (a, b):
-        return "any"
-    if "null" in (a, b):
-        return "null"
-    if "float" in (a, b):
-        return "float"
-    return "decimal" if "decimal" in (a, b) else "int"
-
-
-def unify(types: list[str]) -> str:
-    known = [t for t in types if t not in ("null", "any")]
-    if not known:
-        return "any" if "any" in types else "null"
-    if all(t in NUMERIC for t in known):
-        result = known[0]
-        for t in known[1:]:
-            result = numeric_result(result, t)
-        return result
-    return known[0] if all(t == known[0] for t in known) else "any"
 
 
 def check_types(outline: Outline, ctx: CheckContext) -> None:
@@ -85,13 +43,6 @@ def check_types(outline: Outline, ctx: CheckContext) -> None:
             ctx.error(f"cannot sort by {_a(t)}", expr.span)
         if place.formatted is not None and place.formatted.format is not None:
             checker.check_format(place.formatted.format, t)
-
-
-def _a(t: str) -> str:
-    names = {"int": "an integer", "decimal": "a decimal", "float": "a float", "string": "a string",
-             "date": "a date", "datetime": "a datetime", "bool": "a true/false value", "null": "null",
-             "any": "a value"}
-    return names.get(t, t)
 
 
 class TypeChecker:
@@ -178,9 +129,9 @@ class TypeChecker:
 
     def _call(self, expr: ast.Call, place: Place | None) -> str:
         func = expr.func
-        arity = SCALARS.get(func) or AGGREGATES.get(func)
-        if arity is None:
-            known = {**{f: f for f in SCALARS}, **{a: a.upper() for a in AGGREGATES}}
+        decl = FUNCTION_BY_NAME.get(func) or AGGREGATE_BY_NAME.get(func)
+        if decl is None:
+            known = {**{f: f for f in FUNCTION_BY_NAME}, **{a: a.upper() for a in AGGREGATE_BY_NAME}}
             hint = did_you_mean(func, known)
             for lower, shown in known.items():
                 hint = hint.replace(f"'{lower}'", f"'{shown}'")
@@ -189,102 +140,71 @@ class TypeChecker:
                 self.infer(arg, place)
             return "any"
         args = [self.infer(a, place) for a in expr.args]
-        low, high = arity
-        if not low <= len(args) <= high:
-            want = str(low) if low == high else f"{low} or {high}" if high - low == 1 else f"at least {low}"
+        if not decl.min_args <= len(args) <= (decl.max_args if decl.max_args is not None else len(args)):
+            want = decl.arity_text
             self.ctx.error(
                 f"{expr.name.name}() takes {want} argument{'s' if want != '1' else ''}, got {len(args)}",
                 expr.span,
             )
             return "any"
-        if func in AGGREGATES:
-            return self._aggregate(expr, args)
-        return self._scalar(expr, args)
+        if func in AGGREGATE_BY_NAME:
+            spec = AGGREGATE_BY_NAME[func]
+            ok = not args or self._expect(expr.args[0], args[0], spec.arg, expr.name.name)
+            return _result(spec.result, args, ok)
+        function = FUNCTION_BY_NAME[func]
+        # every argument is checked (no short cut): each wrong one is reported
+        oks = [self._expect(a, t, function.arg(i), expr.name.name)
+               for i, (a, t) in enumerate(zip(expr.args, args, strict=True))]
+        if function.literal_arg is not None:
+            self._check_literal(expr.args[0], function.literal_arg)
+        return _result(function.result, args, not oks or oks[0])
 
-    def _expect(self, arg: ast.Expr, t: str, allowed: tuple[str, ...], what: str, func: str) -> bool:
-        if t in allowed + ("null", "any"):
+    def _expect(self, arg: ast.Expr, t: str, rule: Arg, func: str) -> bool:
+        if rule.types is None or t in rule.types or t in LOOSE:
             return True
-        self.ctx.error(f"{func}() needs {what}, but this is {_a(t)}", arg.span)
+        self.ctx.error(f"{func}() needs {rule.what}, but this is {_a(t)}", arg.span)
         return False
 
-    def _aggregate(self, expr: ast.Call, args: list[str]) -> str:
-        func, name = expr.func, expr.name.name
-        if func == "count" or func == "count_distinct":
-            return "int"
-        t = args[0]
-        if func in ("sum", "avg"):
-            if not self._expect(expr.args[0], t, NUMERIC, "numbers", name):
-                return "any"
-            if func == "avg" and t == "int":
-                return "decimal"
-            return t
-        if func in ("min", "max"):
-            self._expect(expr.args[0], t, ORDERED, "values that can be ordered", name)
-        return t
-
-    def _scalar(self, expr: ast.Call, args: list[str]) -> str:
-        func, name, a = expr.func, expr.name.name, expr.args
-        if func == "if":
-            self._expect(a[0], args[0], ("bool",), "a true/false condition first", name)
-            return unify(args[1:])
-        if func == "coalesce":
-            return unify(args)
-        if func == "abs":
-            return args[0] if self._expect(a[0], args[0], NUMERIC, "a number", name) else "any"
-        if func == "round":
-            if len(args) == 2:
-                self._expect(a[1], args[1], ("int",), "a whole number of decimals", name)
-            return args[0] if self._expect(a[0], args[0], NUMERIC, "a number", name) else "any"
-        if func in ("upper", "lower"):
-            self._expect(a[0], args[0], ("string",), "a string", name)
-            return "string"
-        if func == "len":
-            self._expect(a[0], args[0], ("string",), "a string", name)
-            return "int"
-        if func in ("year", "month", "day"):
-            self._expect(a[0], args[0], ("date", "datetime"), "a date", name)
-            return "int"
-        if func in ("date", "datetime"):
-            self._expect(a[0], args[0], ("string", "date", "datetime"), "a string such as \"2024-01-31\"", name)
-            self._check_date_literal(a[0], func)
-            return func
-        return "datetime"  # now()
-
-    def _check_date_literal(self, arg: ast.Expr, func: str) -> None:
+    def _check_literal(self, arg: ast.Expr, type_name: str) -> None:
         if isinstance(arg, ast.Literal) and arg.type == "string":
-            from reportdsl.check.constants import parse_constant
-
             try:
-                parse_constant(arg.value, func)
+                parse_constant(arg.value, type_name)
             except ValueError as err:
                 self.ctx.error(str(err), arg.span)
 
     def check_format(self, fmt: ast.Format, t: str) -> None:
         name = fmt.name.name
-        spec = FORMATS.get(name)
+        spec = FORMAT_BY_NAME.get(name)
         if spec is None:
-            self.ctx.error(f"unknown format '{name}'{did_you_mean(name, FORMATS)}", fmt.name.span)
+            self.ctx.error(f"unknown format '{name}'{did_you_mean(name, FORMAT_BY_NAME)}", fmt.name.span)
             return
-        arg_kinds, applies = spec
-        if len(fmt.args) > len(arg_kinds):
-            self.ctx.error(f"format '{name}' takes {len(arg_kinds) or 'no'} argument(s)", fmt.span)
-        for arg, kind in zip(fmt.args, arg_kinds):
+        if len(fmt.args) > len(spec.args):
+            self.ctx.error(f"format '{name}' takes {len(spec.args) or 'no'} argument(s)", fmt.span)
+        for arg, kind in zip(fmt.args, spec.args, strict=False):
             if not (isinstance(arg, ast.Literal) and arg.type == kind):
                 what = "a whole number" if kind == "int" else "a string"
-                self.ctx.error(f"format '{name}' takes {what} written out, e.g. {_example(name)}", arg.span)
+                self.ctx.error(f"format '{name}' takes {what} written out, e.g. {spec.example}", arg.span)
             elif name == "currency" and not _is_currency(arg.value):
                 self.ctx.error(f"unknown currency code '{arg.value}' (ISO 4217, e.g. \"EUR\")", arg.span)
-        if applies is not None and t not in applies + ("null", "any"):
-            needs = "a number" if applies == NUMERIC else "a date"
-            self.ctx.error(f"format '{name}' needs {needs}, but this is {_a(t)}", fmt.span)
+        if spec.applies_to is not None and t not in spec.applies_to + LOOSE:
+            self.ctx.error(f"format '{name}' needs {spec.needs}, but this is {_a(t)}", fmt.span)
 
 
-def _example(name: str) -> str:
-    return {"number": "number(2)", "percent": "percent(1)", "currency": 'currency("EUR")',
-            "date": 'date("yyyy-MM-dd")', "datetime": 'datetime("yyyy-MM-dd HH:mm")'}.get(name, name)
+def _result(rule: str, args: list[str], ok: bool) -> str:
+    """A call's type by its declaration's result rule (``reportdsl.language.functions``);
+    ``ok``: whether the first argument has a type the call takes."""
+    if rule == "arg0":
+        return args[0] if ok else "any"
+    if rule == "avg":
+        return ("decimal" if args[0] == "int" else args[0]) if ok else "any"
+    if rule == "unify":
+        return unify(args)
+    if rule == "unify_rest":
+        return unify(args[1:])
+    return rule
 
 
-def _is_currency(code: str) -> bool:
+def _is_currency(code: object) -> bool:
     from babel.numbers import list_currencies
 
     return code in list_currencies()

@@ -27,19 +27,8 @@ from decimal import Decimal, localcontext
 from pydantic import BaseModel
 
 from reportdsl.engine.functions import DIVISION_DIGITS
+from reportdsl.language import AGGREGATE_BY_NAME
 from reportdsl.plan.models import Aggregate, Plan
-
-_PRIMS = {
-    "sum": ("nul", "sum"),
-    "avg": ("nul", "sum"),
-    "count": ("nul",),
-    "min": ("min",),
-    "max": ("max",),
-    "first": ("first",),
-    "last": ("last",),
-    "count_distinct": ("set",),
-}
-
 
 ORDERED_TYPES = ("int", "decimal", "float", "string", "date", "datetime", "bool")
 
@@ -197,7 +186,7 @@ class AggregateLayout:
             self.by_depth[d].append(a)
             if arg is not None:
                 for depth in range(d, self.inner + 1):
-                    arg.prims_at.setdefault(depth, set()).update(_PRIMS[a.func])
+                    arg.prims_at.setdefault(depth, set()).update(AGGREGATE_BY_NAME[a.func].primitives)
 
     def _arg(self, expr) -> Arg:
         key = canonical(expr)

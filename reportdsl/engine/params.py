@@ -2,89 +2,26 @@
 
 In: the plan's ``ParamSpec`` list and the caller's mapping (strings from
 ``--param NAME=VALUE``, or Python values from the API). Out: ``{name: value}`` with
-every declared parameter, parsed by its declared type; defaults (canonical text in
-the plan) fill the gaps. A missing required parameter, an unknown name or a value
-that does not fit the type is a ``ReportDataError`` naming the parameter.
+every declared parameter, parsed by its declared type with the language's one
+constant parser (``reportdsl.language.constants``, which ``check`` uses for defaults
+too); defaults (canonical text in the plan) fill the gaps. A missing required
+parameter, an unknown name or a value that does not fit the type is a
+``ReportDataError`` naming the parameter.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-from decimal import Decimal, InvalidOperation
 from typing import Mapping
 
 from reportdsl.errors import ReportDataError, SourceText, fail
+from reportdsl.language.constants import parse_constant
 from reportdsl.plan.models import ParamSpec
-from reportdsl.sources.text_values import TYPE_WORDS, parse_date, parse_datetime
-
-_BOOL_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
+from reportdsl.sources.text_values import TYPE_WORDS
 
 
-def _from_text(text: str, type_: str):
-    s = text.strip()
-    if type_ == "string" or type_ == "any":
-        return text
-    if type_ == "int":
-        return int(s)
-    if type_ == "decimal":
-        try:
-            d = Decimal(s)
-        except InvalidOperation:
-            raise ValueError from None
-        if not d.is_finite():
-            raise ValueError
-        return d
-    if type_ == "float":
-        return float(s)
-    if type_ == "date":
-        return parse_date(s)
-    if type_ == "datetime":
-        return parse_datetime(s)
-    if type_ == "bool":
-        try:
-            return _BOOL_WORDS[s.lower()]
-        except KeyError:
-            raise ValueError from None
-    raise ValueError
-
-
-def _from_python(value, type_: str):
-    """A value given through the API: accepted when it means a value of ``type_``."""
-    if isinstance(value, str):
-        return _from_text(value, type_)
-    if type_ == "any":
-        return value
-    if type_ == "bool" and isinstance(value, bool):
-        return value
-    if isinstance(value, bool):
-        raise ValueError
-    if type_ == "int" and isinstance(value, int):
-        return value
-    if type_ == "int" and isinstance(value, (float, Decimal)) and value == int(value):
-        return int(value)
-    if type_ == "decimal" and isinstance(value, (int, Decimal)):
-        return Decimal(value)
-    if type_ == "decimal" and isinstance(value, float):
-        return Decimal(repr(value))
-    if type_ == "float" and isinstance(value, (int, float, Decimal)):
-        return float(value)
-    if type_ == "datetime" and isinstance(value, _dt.datetime):
-        return value
-    if type_ == "datetime" and isinstance(value, _dt.date):
-        return _dt.datetime.combine(value, _dt.time())
-    if type_ == "date" and isinstance(value, _dt.datetime):
-        raise ValueError
-    if type_ == "date" and isinstance(value, _dt.date):
-        return value
-    raise ValueError
-
-
-def default_value(spec: ParamSpec):
-    if spec.default is None:
-        return None
-    if isinstance(spec.default, str):
-        return _from_text(spec.default, spec.type)
-    return _from_python(spec.default, spec.type)
+def default_value(spec: ParamSpec) -> object:
+    """A parameter's default, from the plan's canonical text (or value)."""
+    return parse_constant(spec.default, spec.type)
 
 
 def resolve_params(
@@ -104,8 +41,8 @@ def resolve_params(
                 out[spec.name] = None
                 continue
             try:
-                out[spec.name] = _from_python(raw, spec.type)
-            except (ValueError, TypeError, ArithmeticError, OverflowError):
+                out[spec.name] = parse_constant(raw, spec.type)
+            except ValueError:
                 shown = repr(raw) if isinstance(raw, str) else f"{raw!r} ({type(raw).__name__})"
                 raise fail(
                     ReportDataError,
@@ -121,7 +58,7 @@ def resolve_params(
         else:
             try:
                 out[spec.name] = default_value(spec)
-            except (ValueError, ArithmeticError):
+            except ValueError:
                 raise fail(
                     ReportDataError,
                     f"the default of parameter '{spec.name}' is not {TYPE_WORDS.get(spec.type, spec.type)}: "

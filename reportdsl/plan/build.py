@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reportdsl.check.constants import canonical, parse_constant
-from reportdsl.check.places import formatted_values, walk
+from reportdsl.check.places import formatted_values
+from reportdsl.language import AGGREGATE_BY_NAME, PAPER_BY_NAME
+from reportdsl.language.constants import canonical, parse_constant
+from reportdsl.language.walk import find_all
 from reportdsl.plan import models as m
 from reportdsl.plan.expressions import (
-    AGGREGATE_FUNCS,
     ExpressionCompiler,
     Point,
     call_text,
@@ -29,8 +30,6 @@ from reportdsl.syntax import ast
 
 if TYPE_CHECKING:  # check imports plan.models; plan must not import check at load time
     from reportdsl.check import CheckedReport
-
-PAPER_NAMES = {"letter": "us-letter", "legal": "us-legal", "tabloid": "us-tabloid", "executive": "us-executive"}
 
 
 def build_plan(checked: CheckedReport) -> m.Plan:
@@ -123,9 +122,8 @@ def _setting(settings: dict[str, ast.Setting], key: str):
 def _page(page: ast.PageSetup | None) -> m.PageSpec:
     if page is None:
         return m.PageSpec.model_construct()
-    size = PAPER_NAMES.get(page.size.name, page.size.name)
-    if size.startswith("b") and size[1:].isdigit():
-        size = f"iso-{size}"
+    paper = PAPER_BY_NAME.get(page.size.name)
+    size = paper.plan_name if paper is not None else page.size.name
     return m.PageSpec.model_construct(
         size=size,
         landscape=page.orientation == "landscape",
@@ -249,8 +247,8 @@ class BandLayout:
         for band in bands:
             for element in band.elements:
                 for value in formatted_values(element):
-                    for node in walk(value.expr):
-                        if isinstance(node, ast.Call) and node.func in AGGREGATE_FUNCS:
+                    for node in find_all(value.expr, ast.Call):
+                        if node.func in AGGREGATE_BY_NAME:
                             key = call_text(text, node)
                             if key not in out:
                                 out[key] = self.compiler.value(node, point)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from reportdsl.language import AGGREGATE_BY_NAME
+from reportdsl.language.walk import find_all
 from reportdsl.plan import models as m
 from reportdsl.syntax import ast
 
@@ -60,7 +62,7 @@ class ExpressionCompiler:
                 type=t,
                 span=node.span,
             )
-        if node.func in AGGREGATE_FUNCS:
+        if node.func in AGGREGATE_BY_NAME:
             return self._aggregate(node, scope, running)
         args = [self.expr(a, scope, running) for a in node.args]
         return m.FuncCall.model_construct(func=node.func, args=args, type=t, span=node.span)
@@ -103,23 +105,8 @@ class ExpressionCompiler:
         return min(pending, key=self.scopes.index)
 
 
-AGGREGATE_FUNCS = ("sum", "count", "avg", "min", "max", "count_distinct", "first", "last")
-
-
 def _aggregate_ids(expr: m.Expr) -> list[str]:
-    found: list[str] = []
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, m.AggRef):
-            found.append(node.id)
-        elif isinstance(node, m.UnaryOp):
-            stack.append(node.operand)
-        elif isinstance(node, m.BinaryOp):
-            stack.extend((node.left, node.right))
-        elif isinstance(node, m.FuncCall):
-            stack.extend(node.args)
-    return found
+    return [node.id for node in find_all(expr, m.AggRef)]
 
 
 def call_text(text: str, node: ast.Expr) -> str:

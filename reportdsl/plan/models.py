@@ -21,7 +21,7 @@ Vocabulary
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,7 +44,7 @@ class Lit(PlanModel):
     """A constant. Decimals travel as their exact text (``"1.50"``)."""
 
     kind: Literal["lit"] = "lit"
-    value: Union[bool, int, str, None]
+    value: bool | int | str | None
     type: ValueType
     span: Span
 
@@ -66,6 +66,8 @@ class UnaryOp(PlanModel):
     type: ValueType
     span: Span
 
+    CHILDREN: ClassVar[tuple[str, ...]] = ("operand",)  # for reportdsl.language.walk
+
 
 class BinaryOp(PlanModel):
     kind: Literal["binary"] = "binary"
@@ -74,6 +76,8 @@ class BinaryOp(PlanModel):
     right: Expr
     type: ValueType
     span: Span
+
+    CHILDREN: ClassVar[tuple[str, ...]] = ("left", "right")
 
 
 class FuncCall(PlanModel):
@@ -86,6 +90,8 @@ class FuncCall(PlanModel):
     type: ValueType
     span: Span
 
+    CHILDREN: ClassVar[tuple[str, ...]] = ("args",)
+
 
 class AggRef(PlanModel):
     """The current value of aggregate ``id`` (see ``Plan.aggregates``)."""
@@ -96,7 +102,7 @@ class AggRef(PlanModel):
     span: Span
 
 
-Expr = Annotated[Union[Lit, Ref, UnaryOp, BinaryOp, FuncCall, AggRef], Field(discriminator="kind")]
+Expr = Annotated[Lit | Ref | UnaryOp | BinaryOp | FuncCall | AggRef, Field(discriminator="kind")]
 
 
 # ---- data ---------------------------------------------------------------------------
@@ -121,7 +127,7 @@ class ParamSpec(PlanModel):
     name: str
     type: ValueType
     required: bool
-    default: Union[bool, int, str, None] = None  # canonical text for decimal/date/datetime
+    default: bool | int | str | None = None  # canonical text for decimal/date/datetime
     span: Span
 
 
@@ -162,7 +168,7 @@ class Format(PlanModel):
     name: Literal[
         "number", "currency", "percent", "date", "datetime", "upper", "lower"
     ]
-    args: list[Union[int, str]] = []
+    args: list[int | str] = []
 
 
 class LiteralPart(PlanModel):
@@ -184,7 +190,7 @@ class PageNumberPart(PlanModel):
     format: Format | None = None
 
 
-TextPart = Annotated[Union[LiteralPart, ValuePart, PageNumberPart], Field(discriminator="kind")]
+TextPart = Annotated[LiteralPart | ValuePart | PageNumberPart, Field(discriminator="kind")]
 
 
 class TextElement(PlanModel):
@@ -223,7 +229,7 @@ class ImageElement(PlanModel):
 
 
 Element = Annotated[
-    Union[TextElement, RowElement, LineElement, SpaceElement, ImageElement],
+    TextElement | RowElement | LineElement | SpaceElement | ImageElement,
     Field(discriminator="kind"),
 ]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Union
+from typing import ClassVar, Union
 
 Span = tuple[int, int]
 
@@ -52,6 +52,8 @@ class Unary:
     operand: Expr
     span: Span
 
+    CHILDREN: ClassVar[tuple[str, ...]] = ("operand",)  # for reportdsl.language.walk
+
 
 @dataclass(frozen=True, slots=True)
 class Binary:
@@ -60,6 +62,8 @@ class Binary:
     right: Expr
     span: Span
 
+    CHILDREN: ClassVar[tuple[str, ...]] = ("left", "right")
+
 
 @dataclass(frozen=True, slots=True)
 class Call:
@@ -67,6 +71,8 @@ class Call:
     args: tuple[Expr, ...]
     over: Ident | None
     span: Span
+
+    CHILDREN: ClassVar[tuple[str, ...]] = ("args",)
 
     @property
     def func(self) -> str:

@@ -20,6 +20,9 @@ from decimal import Decimal
 from typing import Callable
 
 from reportdsl.engine import functions as fn
+from reportdsl.language import FUNCTION_BY_NAME, FunctionDecl
+from reportdsl.language.walk import children as children  # re-exported for codegen.scaled
+from reportdsl.language.walk import find_all
 from reportdsl.plan.models import AggRef, BinaryOp, FuncCall, Lit, Ref, UnaryOp
 
 NUMERIC = {"int", "decimal", "float"}
@@ -27,13 +30,13 @@ NUMERIC = {"int", "decimal", "float"}
 _SAME_KIND_ORDERED = {"string", "date", "datetime", "bool"}
 _COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 
+# The operations generated code calls by name: operators, and each scalar function's
+# runtime operation as its declaration names it (reportdsl.language.functions).
 HELPERS = {
     "_add": fn.add, "_sub": fn.sub, "_mul": fn.mul, "_div": fn.div, "_mod": fn.mod,
     "_neg": fn.neg, "_concat": fn.concat, "_eq": fn.eq, "_ne": fn.ne, "_lt": fn.lt,
-    "_le": fn.le, "_gt": fn.gt, "_ge": fn.ge, "_truth": fn.truth, "_abs": fn.f_abs,
-    "_round": fn.f_round, "_round_int": fn.f_round_int, "_upper": fn.f_upper,
-    "_lower": fn.f_lower, "_len": fn.f_len, "_year": fn.f_year, "_month": fn.f_month,
-    "_day": fn.f_day, "_to_date": fn.to_date, "_to_datetime": fn.to_datetime,
+    "_le": fn.le, "_gt": fn.gt, "_ge": fn.ge, "_truth": fn.truth, "_round_int": fn.f_round_int,
+    **{f"_{decl.helper}": getattr(fn, decl.helper) for decl in FUNCTION_BY_NAME.values() if decl.helper},
     "Decimal": Decimal,
 }
 
@@ -210,80 +213,65 @@ class ExprWriter:
     # -- functions ------------------------------------------------------------------
 
     def _FuncCall(self, e: FuncCall) -> str:
-        f, args = e.func, e.args
-        at = self.ctx.span(e.span)
-        if f == "if":
-            cond = self.write(args[0])
-            if args[0].type != "bool":
-                cond = f"_truth({cond}, {self.ctx.span(args[0].span)})"
-            return f"({self.write(args[1])} if ({cond}) is True else {self.write(args[2])})"
-        if f == "coalesce":
-            code = self.write(args[-1])
-            for a in reversed(args[:-1]):
-                t = self.ctx.temp()
-                code = f"({t} if ({t} := {self.write(a)}) is not None else {code})"
-            return code
-        if f == "now":
-            return "NOW"
-        if f in ("date", "datetime") and len(args) == 1 and isinstance(args[0], Lit) and isinstance(args[0].value, str):
+        decl = FUNCTION_BY_NAME.get(e.func)
+        if decl is None:
+            raise ValueError(f"unknown function {e.func}()")
+        special = getattr(self, f"_call_{decl.codegen}")
+        return special(e, decl)
+
+    def _call_call(self, e: FuncCall, decl: FunctionDecl) -> str:
+        """The declared inline form where the argument types allow it, else the helper."""
+        args = e.args
+        if decl.inline is not None and len(args) == 1 and args[0].type in decl.inline_types:
+            first, again, _ = self._operand(args[0])
+            return f"(None if {first} is None else {decl.inline.format(again)})"
+        if decl.helper is None or not decl.min_args <= len(args) <= (decl.max_args or len(args)):
+            raise ValueError(f"unknown function {e.func}() with {len(args)} arguments")
+        written = ", ".join(self.write(a) for a in args)
+        return f"_{decl.helper}({written}, {self.ctx.span(e.span)})"
+
+    def _call_if(self, e: FuncCall, decl: FunctionDecl) -> str:
+        cond_expr, then, other = e.args
+        cond = self.write(cond_expr)
+        if cond_expr.type != "bool":
+            cond = f"_truth({cond}, {self.ctx.span(cond_expr.span)})"
+        return f"({self.write(then)} if ({cond}) is True else {self.write(other)})"
+
+    def _call_coalesce(self, e: FuncCall, decl: FunctionDecl) -> str:
+        code = self.write(e.args[-1])
+        for a in reversed(e.args[:-1]):
+            t = self.ctx.temp()
+            code = f"({t} if ({t} := {self.write(a)}) is not None else {code})"
+        return code
+
+    def _call_now(self, e: FuncCall, decl: FunctionDecl) -> str:
+        return "NOW"
+
+    def _call_fold_constant(self, e: FuncCall, decl: FunctionDecl) -> str:
+        """``date("2024-01-31")``: a constant, computed once for the module."""
+        args = e.args
+        if len(args) == 1 and isinstance(args[0], Lit) and isinstance(args[0].value, str):
             try:
-                value = fn.to_date(args[0].value) if f == "date" else fn.to_datetime(args[0].value)
+                value = getattr(fn, decl.helper or "")(args[0].value)
             except fn.RowValueError:
                 pass  # not a constant after all: fail per row with the position
             else:
                 return self.ctx.const(value, "D")
-        a0 = args[0] if args else None
-        if f in ("year", "month", "day") and a0 is not None and a0.type in ("date", "datetime"):
-            first, again, _ = self._operand(a0)
-            return f"(None if {first} is None else {again}.{f})"
-        if f in ("upper", "lower") and a0 is not None and a0.type == "string":
-            first, again, _ = self._operand(a0)
-            return f"(None if {first} is None else {again}.{f}())"
-        if f == "len" and a0 is not None and a0.type == "string":
-            first, again, _ = self._operand(a0)
-            return f"(None if {first} is None else len({again}))"
-        if f == "abs" and a0 is not None and a0.type in NUMERIC:
-            first, again, _ = self._operand(a0)
-            return f"(None if {first} is None else abs({again}))"
-        if f == "round":
-            if len(args) == 1 and e.type == "int":
-                return f"_round_int({self.write(a0)}, {at})"
-            rest = ", ".join(self.write(a) for a in args)
-            return f"_round({rest}{', 0' if len(args) == 1 else ''}, {at})"
-        helper = {
-            "abs": "_abs", "upper": "_upper", "lower": "_lower", "len": "_len", "year": "_year",
-            "month": "_month", "day": "_day", "date": "_to_date", "datetime": "_to_datetime",
-        }.get(f)
-        if helper is None or len(args) != 1:
-            raise ValueError(f"unknown function {f}() with {len(args)} arguments")
-        return f"{helper}({self.write(a0)}, {at})"
+        return self._call_call(e, decl)
+
+    def _call_round(self, e: FuncCall, decl: FunctionDecl) -> str:
+        args, at = e.args, self.ctx.span(e.span)
+        if len(args) == 1 and e.type == "int":
+            return f"_round_int({self.write(args[0])}, {at})"
+        rest = ", ".join(self.write(a) for a in args)
+        return f"_f_round({rest}{', 0' if len(args) == 1 else ''}, {at})"
 
 
-def aggregate_ids(e, out: set | None = None) -> set[str]:
+def aggregate_ids(e) -> set[str]:
     """The ids of every aggregate an expression reads."""
-    out = set() if out is None else out
-    if isinstance(e, AggRef):
-        out.add(e.id)
-    for child in children(e):
-        aggregate_ids(child, out)
-    return out
+    return {node.id for node in find_all(e, AggRef)}
 
 
-def refs(e, kind: str, out: set | None = None) -> set[str]:
+def refs(e, kind: str) -> set[str]:
     """The names of every reference of one kind (``column``, ``field``…) in ``e``."""
-    out = set() if out is None else out
-    if isinstance(e, Ref) and e.ref == kind:
-        out.add(e.name)
-    for child in children(e):
-        refs(child, kind, out)
-    return out
-
-
-def children(e):
-    if isinstance(e, UnaryOp):
-        return (e.operand,)
-    if isinstance(e, BinaryOp):
-        return (e.left, e.right)
-    if isinstance(e, FuncCall):
-        return tuple(e.args)
-    return ()
+    return {node.name for node in find_all(e, Ref) if node.ref == kind}

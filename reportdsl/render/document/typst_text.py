@@ -20,6 +20,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from reportdsl.language.papers import PAPER_BY_NAME, PAPER_BY_PLAN_NAME
+
 # Typst string escapes: \\ \" \n \r \t \u{…}. Every other control character (C0, DEL,
 # C1) and the line/paragraph separators go through \u{…} so the source stays one line
 # per statement and no byte can end the literal early.
@@ -70,27 +72,6 @@ def typst_value(value: Any) -> str:
 _LENGTH = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(pt|mm|cm|in|em|fr)\s*")
 _COLOR = re.compile(r"#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3}|[0-9a-fA-F]{8})")
 _ALIGN = {"left": "left", "center": "center", "right": "right"}
-# Typst's paper names by the names LANGUAGE.md and the plan use; ISO B sizes Typst
-# lacks are given by their dimensions (width, height).
-_TYPST_PAPERS = {f"a{n}" for n in range(12)} | {f"iso-b{n}" for n in range(1, 9)} | {
-    f"iso-c{n}" for n in range(3, 9)
-} | {"us-letter", "us-legal", "us-tabloid", "us-executive", "us-ledger"}
-_PAPER_ALIASES = {
-    **{f"b{n}": f"iso-b{n}" for n in range(1, 9)},
-    **{f"c{n}": f"iso-c{n}" for n in range(3, 9)},
-    "letter": "us-letter",
-    "legal": "us-legal",
-    "tabloid": "us-tabloid",
-    "executive": "us-executive",
-    "ledger": "us-ledger",
-}
-_PAPER_DIMENSIONS = {
-    "b0": ("1000mm", "1414mm"), "iso-b0": ("1000mm", "1414mm"),
-    "b9": ("44mm", "62mm"), "iso-b9": ("44mm", "62mm"),
-    "b10": ("31mm", "44mm"), "iso-b10": ("31mm", "44mm"),
-}
-
-
 class LayoutTokenError(ValueError):
     """A plan layout token that is not what the language allows."""
 
@@ -126,12 +107,13 @@ def typst_align(name: str) -> TypstCode:
 
 
 def typst_paper(name: str) -> TypstCode:
-    """The ``page(...)`` arguments for a paper size: ``paper: "a4"`` or width/height."""
+    """The ``page(...)`` arguments for a paper size, by its plan or report name
+    (``reportdsl.language.papers``):
+    ``paper: "a4"``, or width and height for the sizes Typst has no name for."""
     key = str(name).lower()
-    key = _PAPER_ALIASES.get(key, key)
-    if key in _TYPST_PAPERS:
-        return TypstCode(f"paper: {typst_string(key)}")
-    if key in _PAPER_DIMENSIONS:
-        width, height = _PAPER_DIMENSIONS[key]
-        return TypstCode(f"width: {width}, height: {height}")
-    raise LayoutTokenError(f"unknown page size '{name}'")
+    paper = PAPER_BY_PLAN_NAME.get(key) or PAPER_BY_NAME.get(key)
+    if paper is None:
+        raise LayoutTokenError(f"unknown page size '{name}'")
+    if paper.typst_paper is not None:
+        return TypstCode(f"paper: {typst_string(paper.typst_paper)}")
+    return TypstCode(f"width: {paper.width_mm}mm, height: {paper.height_mm}mm")

@@ -21,6 +21,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Callable
 
+from reportdsl.language import FUNCTION_BY_NAME
 from reportdsl.plan.models import BinaryOp, FuncCall, Lit, Plan, Ref, UnaryOp
 
 _NUMERIC = {"int", "decimal", "float"}
@@ -84,23 +85,24 @@ class _Translator:
             raise _NoSQL
         if isinstance(e, FuncCall):
             args = e.args
-            if e.func == "coalesce" and len({a.type for a in args}) == 1:
-                return f"COALESCE({', '.join(self.sql(a) for a in args)})"
-            if e.func == "abs" and args[0].type in _NUMERIC:
-                return f"ABS({self.sql(args[0])})"
-            if e.func in ("year", "month", "day") and args[0].type in ("date", "datetime"):
-                return self._date_part(e.func, self.sql(args[0]))
+            return self._call(e)
         raise _NoSQL
 
-    def _date_part(self, part: str, x: str) -> str:
-        if self.dialect == "sqlite":
-            fmt = {"year": "%Y", "month": "%m", "day": "%d"}[part]
-            return f"CAST(strftime('{fmt}', {x}) AS INTEGER)"
-        if self.dialect in ("postgresql", "duckdb"):
-            return f"CAST(EXTRACT({part.upper()} FROM {x}) AS INTEGER)"
-        if self.dialect in _MYSQL:
-            return f"{part.upper()}({x})"
-        raise _NoSQL
+    def _call(self, e: FuncCall) -> str:
+        """A scalar function as its declaration spells it in this dialect, where the
+        arguments' types make that the engine's answer."""
+        decl = FUNCTION_BY_NAME.get(e.func)
+        template = decl.sql_for(self.dialect) if decl is not None else None
+        if decl is None or template is None:
+            raise _NoSQL
+        types = [a.type for a in e.args]
+        if decl.name == "coalesce" and len(set(types)) != 1:
+            raise _NoSQL  # mixed kinds: the database's common type need not be the engine's
+        if any(rule.types is not None and t not in rule.types for t, rule in zip(
+                types, (decl.arg(i) for i in range(len(types))), strict=True)):
+            raise _NoSQL
+        written = [self.sql(a) for a in e.args]
+        return template.format(*written, args=", ".join(written))
 
     def term(self, e, type_: str, desc: bool) -> list[str]:
         x = self.sql(e)

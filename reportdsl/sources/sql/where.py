@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable
 
+from reportdsl.language import FUNCTION_BY_NAME
 from reportdsl.plan.models import BinaryOp, FuncCall, Lit, Plan, Ref, UnaryOp
 from reportdsl.sources.text_values import parse_date
 
@@ -171,10 +172,7 @@ class _WhereTranslator:
                     e.op == "+" and a == b == "string")
             operands = [e.left, e.right]
         elif isinstance(e, FuncCall):
-            kinds = [a.type for a in e.args]
-            ok = ((e.func in ("upper", "lower", "len") and kinds == ["string"])
-                  or (e.func in ("year", "month", "day") and kinds in (["date"], ["datetime"]))
-                  or (e.func == "abs" and len(kinds) == 1 and kinds[0] in _ALL_NUMBERS))
+            ok = _fail_free_call(e)
             if e.func == "date" and len(e.args) == 1 and isinstance(e.args[0], Lit):
                 _literal("date", e.args[0].value)  # a constant, unless it fails on every row
                 ok = True
@@ -196,6 +194,15 @@ class _WhereTranslator:
             if must_reach[type_] is not None:
                 checks.append(must_reach[type_].format(c=self.quote(column)))
         return "".join(" OR " + c for c in checks)
+
+
+def _fail_free_call(e: FuncCall) -> bool:
+    """Whether the function, declared fail-free, gets one argument of a type it takes."""
+    decl = FUNCTION_BY_NAME.get(e.func)
+    if decl is None or not decl.fail_free or len(e.args) != 1:
+        return False
+    allowed = decl.arg(0).types
+    return allowed is None or e.args[0].type in allowed
 
 
 def fits_int64(value) -> bool:

@@ -1,0 +1,71 @@
+"""One generic walk over expression trees: the AST's and the plan's alike.
+
+In: a node whose class lists its child expressions in ``CHILDREN`` (a tuple of
+attribute names; an attribute holds a node, a sequence of nodes, or ``None``): the
+AST's ``Unary``/``Binary``/``Call`` and the plan's ``UnaryOp``/``BinaryOp``/``FuncCall``
+declare theirs, leaves declare none. Out: ``children``, ``walk`` (the node and every
+node inside it, parents first, left to right), ``find_all`` (those of some types) and
+``transform`` (a copy rebuilt bottom-up through a function), as sqlglot's ``walk``,
+``find_all`` and ``transform`` do for its trees.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def children(node: Any) -> Iterator[Any]:
+    """The child expressions of ``node``, in the order they are written."""
+    for name in getattr(type(node), "CHILDREN", ()):
+        value = getattr(node, name)
+        if value is None:
+            continue
+        if isinstance(value, (tuple, list)):
+            yield from value
+        else:
+            yield value
+
+
+def walk(node: Any) -> Iterator[Any]:
+    """``node`` and every expression inside it, parents first, left to right."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(tuple(children(current))))
+
+
+def find_all(node: Any, *types: type[T]) -> Iterator[T]:
+    """Every node of ``types`` in ``node`` (``node`` itself included), in walk order."""
+    return (n for n in walk(node) if isinstance(n, types))
+
+
+def transform(node: Any, fn: Callable[[Any], Any]) -> Any:
+    """A copy of ``node`` whose children are transformed first, then ``fn`` applied to
+    the rebuilt node; unchanged subtrees are shared, not copied."""
+    changes = {}
+    for name in getattr(type(node), "CHILDREN", ()):
+        value = getattr(node, name)
+        if value is None:
+            continue
+        if isinstance(value, (tuple, list)):
+            new = type(value)(transform(v, fn) for v in value)
+            if any(a is not b for a, b in zip(new, value, strict=True)):
+                changes[name] = new
+        else:
+            new = transform(value, fn)
+            if new is not value:
+                changes[name] = new
+    if changes:
+        node = _replace(node, changes)
+    return fn(node)
+
+
+def _replace(node: Any, changes: dict[str, Any]) -> Any:
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return dataclasses.replace(node, **changes)
+    return node.model_copy(update=changes)  # a pydantic plan model
