@@ -6,8 +6,12 @@ compiler-style text the CLI prints (``sales.report: error: …``).
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from reportdsl.errors import Diagnostic, ReportError, SourceText
 from reportdsl.plan.models import Plan
+
+E = TypeVar("E", bound=ReportError)
 
 
 class ReportRenderError(ReportError):
@@ -27,7 +31,7 @@ class ReportFormatError(ReportRenderError):
     """A locale, currency or format argument that cannot be used."""
 
 
-def report_error(kind: type[ReportError], plan: Plan | None, message: str) -> ReportError:
+def report_error(kind: type[E], plan: Plan | None, message: str) -> E:
     """An error about the report as a whole, shown under its file name."""
     source = SourceText(plan.filename, "") if plan is not None else None
     return kind(Diagnostic(message, source))

@@ -14,11 +14,13 @@ folder, flushed to disk and moved into place with ``os.replace``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator, Sequence, Union
+from typing import IO, Protocol, runtime_checkable
 
 from reportdsl.render.errors import ReportRenderError
 
@@ -65,17 +67,25 @@ def page_paths(output: str | os.PathLike, count: int) -> list[Path]:
     return [path.with_name(f"{path.stem}-{n}{path.suffix}") for n in range(1, count + 1)]
 
 
-Pages = Union[bytes, str, Sequence[bytes]]
+@runtime_checkable
+class Rendered(Protocol):
+    """Pages with their format: a ``RenderedDocument`` or a ``RenderResult``."""
+
+    format: str
+    pages: list[bytes]
 
 
-def write_outputs(pages: Pages, output: str | os.PathLike, format: str | None = None) -> list[Path]:
+Pages = bytes | str | Sequence[bytes]
+
+
+def write_outputs(pages: Pages | Rendered, output: str | os.PathLike, format: str | None = None) -> list[Path]:
     """Write an output atomically; returns the paths written.
 
     ``pages`` is the bytes (or text) of a single-file output, or a list of pages
-    (``RenderedDocument.pages``); only ``png`` and ``svg`` write one file a page.
-    ``format`` defaults to the output's extension.
+    (``RenderedDocument.pages``), or a ``RenderedDocument``; only ``png`` and ``svg``
+    write one file a page. ``format`` defaults to the output's extension.
     """
-    if hasattr(pages, "pages"):  # a RenderedDocument
+    if isinstance(pages, Rendered):
         format = format or pages.format
         pages = pages.pages
     if isinstance(pages, str):
@@ -95,7 +105,7 @@ def write_outputs(pages: Pages, output: str | os.PathLike, format: str | None = 
             raise ReportRenderError(f"cannot write {target}: the folder {target.parent} does not exist")
     asides: list[tuple[str, Path]] = []
     try:
-        for data, target in zip(pages, targets):
+        for data, target in zip(pages, targets, strict=True):
             handle, temp = _open_aside(target)
             asides.append((temp, target))
             with handle:
@@ -120,18 +130,14 @@ def _open_aside(target: Path) -> tuple[IO[bytes], str]:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
     except OSError as exc:
         raise ReportRenderError(f"cannot write {target}: {exc.strerror or exc}") from None
-    try:
+    with contextlib.suppress(AttributeError, OSError):  # not every platform has fchmod
         os.fchmod(fd, _default_mode())  # mkstemp makes 0600; outputs get the usual mode
-    except (AttributeError, OSError):
-        pass
     return os.fdopen(fd, "wb"), temp
 
 
 def _discard(temp: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(temp)
-    except OSError:
-        pass
 
 
 def _sync_folder(folder: Path) -> None:

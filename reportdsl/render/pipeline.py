@@ -17,20 +17,18 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from reportdsl.engine.stream.events import ReportEnd, Sink
 from reportdsl.engine.stream.sinks import TeeSink
 from reportdsl.plan.models import Plan
+from reportdsl.render.document.body import index_body
 from reportdsl.render.document.sink import TypstDocument, TypstDocumentSink
 from reportdsl.render.output import write_outputs
-from reportdsl.render.pieces.cutting import (
-    DEFAULT_PIECE_LINES,
-    ChunkOptions,
-    index_body,
-)
+from reportdsl.render.pieces.cutting import DEFAULT_PIECE_LINES, ChunkOptions
 from reportdsl.render.typeset.compile import (
     DEFAULT_PPI,
     RenderedDocument,

@@ -7,8 +7,9 @@ values of a band, in reading order, to the plan's Value ids.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pypdf
 
@@ -32,7 +33,7 @@ def band_values(band: Band | None, *values: Any) -> dict[str, Any]:
         return {}
     ids = list(dict.fromkeys(band.values))
     assert len(ids) == len(values), f"band reads {ids}, got {len(values)} values"
-    return dict(zip(ids, values))
+    return dict(zip(ids, values, strict=True))
 
 
 def end_event(plan: Plan, *values: Any, rows: int = 1, no_data: bool = False) -> ReportEnd:

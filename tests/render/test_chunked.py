@@ -23,12 +23,7 @@ from click.testing import CliRunner
 import reportdsl
 from reportdsl.cli import main
 from reportdsl.render import ReportRenderError
-from reportdsl.render.pieces.cutting import (
-    BodyIndex,
-    PieceLayout,
-    choose_cut,
-    index_body,
-)
+from reportdsl.render.pieces.cutting import PieceLayout, choose_cut
 
 from .support import pdf_pages
 
@@ -105,7 +100,7 @@ def test_pieces_give_the_single_documents_pages(ledger_pieced, ledger_single):
     pieced = _pdf_texts(ledger_pieced[1])
     assert len(ledger_single) > 15
     assert len(pieced) == len(ledger_single)
-    for number, (one, other) in enumerate(zip(ledger_single, pieced), start=1):
+    for number, (one, other) in enumerate(zip(ledger_single, pieced, strict=True), start=1):
         assert other == one, f"page {number} differs"
 
 
@@ -229,27 +224,6 @@ def test_no_cut_too_close_to_the_end_of_the_piece():
     assert choose_cut(layout, end=15, lookahead=3).next_start == 11  # 13 leaves only 2 after it
 
 
-def test_no_cut_where_the_marks_do_not_reach_the_page_start():
-    layout = _layout(2, [(11, 2, 50.0), (12, 2, 70.0)])  # unit 11 is the first marked
-    assert choose_cut(layout, end=30, lookahead=3) is None
-
-
-def test_the_body_index_keeps_a_kept_group_whole(tmp_path):
-    class Doc:
-        body = tmp_path / "body.typ"
-
-    Doc.body.write_text(
-        "#show: rd-document.with()\n#rd-start()\n#rd-band-title(\"T\")\n#rd-detail-start(inline: true)\n"
-        "#rd-keep[\n#rd-row(\"1\")\n#rd-keep[\n#rd-row(\"2\")\n]\n]\n#rd-row(\"3\")\n",
-        encoding="utf-8",
-    )
-    index = index_body(Doc)
-    assert isinstance(index, BodyIndex)
-    assert index.units == 4 and index.detail_start == 1
-    data = Doc.body.read_bytes()
-    assert data[index.offsets[2]:index.offsets[3]].startswith(b"#rd-keep[") and data[index.offsets[3]:].startswith(b"#rd-row(\"3\")")
-
-
 def test_a_typst_error_in_a_piece_names_the_template(ledger, tmp_path, monkeypatch):
     """A piece that fails is a ReportRenderError, not a stray worker traceback."""
     from reportdsl.render.pieces import cutting as pieces
@@ -343,7 +317,7 @@ def test_pieces_laid_out_ahead_on_predicted_cuts_give_the_single_documents_pages
     result = report.build(tmp_path / "pieced.pdf", jobs=2, chunk_rows=300)
     pieced = _pdf_texts((tmp_path / "pieced.pdf").read_bytes())
     assert len(pieced) == len(single) > 50
-    for number, (one, other) in enumerate(zip(single, pieced), start=1):
+    for number, (one, other) in enumerate(zip(single, pieced, strict=True), start=1):
         assert other == one, f"page {number} differs"
     assert any("東京精機" in page for page in pieced) and any("서울" in page for page in pieced)
     typesetting = result.stats["typesetting"]

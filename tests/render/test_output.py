@@ -33,10 +33,9 @@ def test_text_and_json_outputs(tmp_path):
 def test_failure_keeps_the_previous_output(tmp_path):
     target = tmp_path / "out.pdf"
     target.write_bytes(b"old")
-    with pytest.raises(RuntimeError):
-        with atomic_writer(target) as out:
-            out.write(b"half of the new")
-            raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError), atomic_writer(target) as out:
+        out.write(b"half of the new")
+        raise RuntimeError("disk full")
     assert target.read_bytes() == b"old"
     assert _leftovers(tmp_path) == []
 
@@ -44,10 +43,9 @@ def test_failure_keeps_the_previous_output(tmp_path):
 def test_interrupt_keeps_the_previous_output(tmp_path):
     target = tmp_path / "out.pdf"
     target.write_bytes(b"old")
-    with pytest.raises(KeyboardInterrupt):
-        with atomic_writer(target) as out:
-            out.write(b"partial")
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), atomic_writer(target) as out:
+        out.write(b"partial")
+        raise KeyboardInterrupt
     assert target.read_bytes() == b"old"
     assert _leftovers(tmp_path) == []
 

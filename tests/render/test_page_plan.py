@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reportdsl.render.pieces.cutting import START_MARKER, PieceLayout, index_body
+from reportdsl.render.document.body import index_body
+from reportdsl.render.pieces.cutting import START_MARKER, PieceLayout
 from reportdsl.render.pieces.page_plan import PagePlan
 
 TOP, BOTTOM = 50.0, 100.0

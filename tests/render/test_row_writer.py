@@ -43,7 +43,7 @@ VALUES = st.one_of(
 
 
 def _expected(cells, row: tuple) -> str:
-    return "#rd-row(" + ", ".join(cell(value) for cell, value in zip(cells, row)) + ")\n"
+    return "#rd-row(" + ", ".join(cell(value) for cell, value in zip(cells, row, strict=True)) + ")\n"
 
 
 def _sink(tmp_path) -> TypstDocumentSink:

@@ -104,17 +104,21 @@ def test_template_syntax_error_has_a_line(tmp_path):
 
 
 def test_typst_error_in_a_user_template_names_it(tmp_path):
-    (tmp_path / "bad.typ.j2").write_text('{% extends "builtin/report.typ.j2" %}\n'
-                                          "{% block settings %}{{ super() }}#let rd-font-size = nonsense\n{% endblock %}\n",
-                                          encoding="utf-8")
+    (tmp_path / "bad.typ.j2").write_text(
+        '{% extends "builtin/report.typ.j2" %}\n'
+        "{% block settings %}{{ super() }}#let rd-font-size = nonsense\n{% endblock %}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ReportRenderError, match="check template 'bad.typ.j2'.*unknown variable: nonsense"):
         _render(_plan(tmp_path, 'template "bad.typ.j2"'), tmp_path)
 
 
 def test_typst_warnings_reach_the_caller(tmp_path):
-    (tmp_path / "font.typ.j2").write_text('{% extends "builtin/report.typ.j2" %}\n'
-                                           '{% block settings %}{{ super() }}#let rd-font = ("No Such Font Family",)\n{% endblock %}\n',
-                                           encoding="utf-8")
+    (tmp_path / "font.typ.j2").write_text(
+        '{% extends "builtin/report.typ.j2" %}\n'
+        '{% block settings %}{{ super() }}#let rd-font = ("No Such Font Family",)\n{% endblock %}\n',
+        encoding="utf-8",
+    )
     rendered = _render(_plan(tmp_path, 'template "font.typ.j2"'), tmp_path)
     assert any("no such font family" in w.lower() for w in rendered.warnings)
 

@@ -51,7 +51,9 @@ def test_typst_value_quotes_everything_but_code():
     assert typst_value(1.5) == '"1.5"'
 
 
-@pytest.mark.parametrize("text, code", [("1.5cm", "1.5cm"), ("10pt", "10pt"), ("1e1pt", "10pt"), ("2 mm", "2mm"), (".5in", "0.5in")])
+@pytest.mark.parametrize(
+    "text, code", [("1.5cm", "1.5cm"), ("10pt", "10pt"), ("1e1pt", "10pt"), ("2 mm", "2mm"), (".5in", "0.5in")]
+)
 def test_lengths(text, code):
     assert typst_length(text) == code
 

@@ -15,8 +15,10 @@ code decides speed only, never output.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from reportdsl.render.document.body import ROW
 from reportdsl.render.document.typst_text import NEEDS_ESCAPE
 
 CellWriter = Callable[[Any], str]
@@ -25,7 +27,9 @@ _INT_TEST = "c{i}.__class__ is int"
 _TEXT_TEST = "(c{i}.__class__ is str and c{i}.isascii() and _search(c{i}) is None)"
 
 
-def row_line_function(cells: Sequence[CellWriter], plain: Sequence[bool], types: Sequence[str]) -> Callable[[tuple], str]:
+def row_line_function(
+    cells: Sequence[CellWriter], plain: Sequence[bool], types: Sequence[str]
+) -> Callable[[tuple], str]:
     """row → its ``#rd-row(…)`` line; ``plain[i]``: column ``i`` has no format;
     ``types[i]``: its checked type (which fast path to try first)."""
     names = [f"c{i}" for i in range(len(cells))]
@@ -40,7 +44,7 @@ def row_line_function(cells: Sequence[CellWriter], plain: Sequence[bool], types:
         else:
             lines.append(f"    t{i} = _cell{i}(c{i})")
     arguments = ", ".join(f"{{t{i}}}" for i in range(len(cells)))
-    lines.append(f"    return f'#rd-row({arguments})\\n'")
+    lines.append(f"    return f'{ROW}{arguments})\\n'")
     namespace: dict[str, Any] = {"_search": NEEDS_ESCAPE.search}
     namespace.update({f"_cell{i}": cell for i, cell in enumerate(cells)})
     exec(compile("\n".join(lines) + "\n", "<reportdsl detail row>", "exec"), namespace)

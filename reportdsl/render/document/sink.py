@@ -21,8 +21,11 @@ and appends the entry to ``deferred.typ`` at once, so memory holds only the
 placeholders still pending. The assembled ``report.typ`` is self-contained apart from
 images, which it names under ``assets/`` in the work folder.
 
-Body lines, in order (every statement at nesting depth 0 is one line, so a body can be
-cut between lines into several documents sharing the prelude — see ``TypstDocument``):
+Body lines (``body.py`` declares their format): the head (``#show: rd-document…``,
+``#rd-start()``), then one line a band instance or detail row, in event order; a
+``keep_together`` group instance is a block of lines, ``#rd-keep[`` … ``]``. Every
+statement at nesting depth 0 is a *unit*, so a body can be cut between units into
+several documents sharing the prelude (see ``TypstDocument``). For example:
 
     #show: rd-document.with(page-header: …, page-footer: …, colheads: true)
     #rd-start()
@@ -50,12 +53,14 @@ replaced by that band alone — no page bands, title, column headers or summary.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import IO, Any
 
 from reportdsl.engine.stream.events import Deferred, ReportEnd
 from reportdsl.plan.models import Plan
+from reportdsl.render.document import body as body_format
 from reportdsl.render.document.layout import BandCall, DocumentLayout
 from reportdsl.render.document.row_writer import row_line_function
 from reportdsl.render.document.template import TemplateRenderer
@@ -76,11 +81,10 @@ _LITERALS_KEPT = 20_000  # a column's reused literals (the distinct values are o
 class TypstDocument:
     """A finished document. ``main`` = ``prelude`` + ``body``; compile with ``root``.
 
-    To compile the body in pieces, write ``prelude`` followed by a run of complete
-    body lines (after the first two, the ``#show`` and ``#rd-start()`` lines, which
-    each piece repeats), and pass ``sys_inputs`` ``rd-first-page`` / ``rd-total-pages``;
-    a piece that starts inside the detail section begins with
-    ``#rd-detail-start(inline: false)`` so its pages carry the column headers.
+    To compile the body in pieces, write ``prelude``, the body's head, and a run of
+    its units (``body.py``), and pass ``sys_inputs`` ``rd-first-page`` /
+    ``rd-total-pages``; a piece that starts inside the detail section begins with
+    ``body.detail_start_line(False)`` so its pages carry the column headers.
     """
 
     root: Path
@@ -157,8 +161,8 @@ class TypstDocumentSink:
 
         self._body_path = self.workdir / BODY_FILE
         self._deferred_path = self.workdir / DEFERRED_FILE
-        self._body = open(self._body_path, "w", encoding="utf-8", buffering=_BUFFER)
-        self._deferred = open(self._deferred_path, "w", encoding="utf-8")
+        self._body = _open_for_writing(self._body_path, buffering=_BUFFER)
+        self._deferred = _open_for_writing(self._deferred_path)
         self.write = self._body.write
 
     # ---- Sink ------------------------------------------------------------------------
@@ -166,22 +170,22 @@ class TypstDocumentSink:
     def report_start(self, params: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         self._start_document(values, page_bands=True)
         if "title" in self._calls:
-            self._write_line("#" + self._call("title", values) + "\n")
+            self._write_line(body_format.call_line(self._call("title", values)))
         if self._has_columns:
-            self._write_line(f"#rd-detail-start(inline: {'true' if 'title' in self._calls else 'false'})\n")
+            self._write_line(body_format.detail_start_line(inline="title" in self._calls))
 
     def group_start(self, level: int, key: Any, values: Mapping[str, Any]) -> None:
         write = self._write_line
         # A parent's header was just written: its break (if any) covers this one.
         if self._breaks[level] and self._seen_group and not self._after_group_start:
-            write("#rd-new-page()\n")
+            write(body_format.NEW_PAGE_LINE)
         self._seen_group = True
         self._after_group_start = True
         if self._keeps[level]:
-            write("#rd-keep[\n")
+            write(body_format.KEEP_OPEN_LINE)
         call = f"group_header_{level}"
         if call in self._calls:
-            write("#" + self._call(call, values) + "\n")
+            write(body_format.call_line(self._call(call, values)))
 
     def detail(self, row: tuple) -> None:
         self.rows += 1
@@ -191,9 +195,9 @@ class TypstDocumentSink:
         self._after_group_start = False
         call = f"group_footer_{level}"
         if call in self._calls:
-            self._write_line("#" + self._call(call, values) + "\n")
+            self._write_line(body_format.call_line(self._call(call, values)))
         if self._keeps[level]:
-            self._write_line("]\n")
+            self._write_line(body_format.KEEP_CLOSE_LINE)
 
     def resolve(self, slot: int, value: Any) -> None:
         waiting = self._pending.pop(slot, None)
@@ -217,13 +221,13 @@ class TypstDocumentSink:
             self._pending.clear()
             self._keys.clear()
             self._body.close()
-            self._body = open(self._body_path, "w", encoding="utf-8", buffering=_BUFFER)
+            self._body = _open_for_writing(self._body_path, buffering=_BUFFER)
             self.write = self._body.write
             self._band_lines = 0
             self._start_document(end.values, page_bands=False)
-            self._write_line("#" + self._call("no_data", end.values) + "\n")
+            self._write_line(body_format.call_line(self._call("no_data", end.values)))
         elif "summary" in self._calls:
-            self._write_line("#" + self._call("summary", end.values) + "\n")
+            self._write_line(body_format.call_line(self._call("summary", end.values)))
         self._body.close()
 
     # ---- the finished document ---------------------------------------------------------
@@ -288,8 +292,8 @@ class TypstDocumentSink:
                     args.append(f"{key}: {self._call(name, values)}")
             if self._has_columns:
                 args.append("colheads: true")
-        self._write_line("#show: rd-document.with(" + ", ".join(args) + ")\n")
-        self._write_line("#rd-start()\n")
+        self._write_line(body_format.show_line(args))
+        self._write_line(body_format.START_LINE)
 
     def _write_line(self, line: str) -> None:
         """One body line other than a detail row (``detail`` counts those in ``rows``)."""
@@ -372,4 +376,10 @@ class TypstDocumentSink:
             try:
                 shutil.copyfile(asset.source, target)
             except OSError as exc:
-                raise report_error(ReportRenderError, self.plan, f"cannot read image {asset.source}: {exc}")
+                raise report_error(ReportRenderError, self.plan, f"cannot read image {asset.source}: {exc}") from exc
+
+
+def _open_for_writing(path: Path, buffering: int = -1) -> IO[str]:
+    """A file the sink writes across events: ``report_end``/``finish`` close it, or
+    ``close()`` after a failed run (no ``with`` block spans the events)."""
+    return open(path, "w", encoding="utf-8", buffering=buffering)

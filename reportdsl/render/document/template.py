@@ -23,6 +23,7 @@ the built-in ones costs ~50 ms, a tenth of a one-page build.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -66,7 +67,7 @@ def _concat_code(parts: Any) -> TypstCode:
 class TypstEnvironment(SandboxedEnvironment):
     """Jinja2 for Typst: ``finalize`` quotes data, rendered template text is code."""
 
-    concat = staticmethod(_concat_code)  # type: ignore[assignment]
+    concat = staticmethod(_concat_code)
 
 
 # What the compiled code depends on besides the template's text (which Jinja checks):
@@ -83,10 +84,8 @@ class TemplateBytecodeCache(jinja2.FileSystemBytecodeCache):
     ``REPORTDSL_NO_TEMPLATE_CACHE=1`` turns it off."""
 
     def dump_bytecode(self, bucket: Any) -> None:
-        try:
+        with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
-        except OSError:
-            pass
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -144,13 +143,13 @@ class TemplateRenderer:
             return self.env.get_template(name).render(variables)
         except jinja2.TemplateSyntaxError as exc:
             where = f"{exc.filename or exc.name}:{exc.lineno}"
-            raise self._error(f"{what}: {where}: {exc.message}")
+            raise self._error(f"{what}: {where}: {exc.message}") from exc
         except jinja2.TemplateNotFound as exc:
-            raise self._error(f"{what}: template '{exc.name}' not found")
+            raise self._error(f"{what}: template '{exc.name}' not found") from exc
         except jinja2.TemplateError as exc:
             # UndefinedError, SecurityError: point at the template line when Jinja knows it.
             line = _template_line(exc)
-            raise self._error(f"{what}{line}: {exc}")
+            raise self._error(f"{what}{line}: {exc}") from exc
 
     def _error(self, message: str) -> ReportTemplateError:
         return report_error(ReportTemplateError, self.layout.plan, message)

@@ -2,11 +2,11 @@
 
 In: a ``TypstDocument`` (``sink.finish()``) and ``ChunkOptions`` (how long a piece
 is, how many workers; ``wants_pieces`` says whether a document is long enough to cut).
-Out: ``BodyIndex`` — where each body *unit* starts (a unit is one statement at nesting depth 0: one line, or a whole
-``#rd-keep[`` … ``]`` block) — and, for a run of units, the text of a piece document
-(``piece_text``); after Typst has laid a piece out, ``choose_cut`` reads where its
-pages start and says how many of its pages are final and which unit the next piece
-starts with.
+Out: for a run of the body's *units* (``document/body.py``: a unit is one statement at
+nesting depth 0, one line or a whole kept block; ``index_body`` finds them), the text
+of a piece document (``piece_text``); after Typst has laid a piece out,
+``choose_cut`` reads where its pages start and says how many of its pages are final
+and which unit the next piece starts with.
 
 Why the cut is exact: a piece ``[a, b)`` is laid out from the top of a page. Its
 pages are the single document's pages as long as unit ``a`` starts a page there too,
@@ -32,17 +32,15 @@ from __future__ import annotations
 import bisect
 import json
 import os
-from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any
+
+from reportdsl.render.document.body import BodyIndex, detail_start_line
 
 if TYPE_CHECKING:  # the worker imports this module: keep it free of the renderer
     from reportdsl.render.document.sink import TypstDocument
 
-_OPEN = b"#rd-keep[\n"
-_CLOSE = b"]\n"
-_DETAIL_START = b"#rd-detail-start("
-_HEAD = (b"#show: rd-document", b"#rd-start()")
 DEFAULT_PIECE_LINES = 4000
 SINGLE_DOCUMENT_PIECES = 5
 START_MARKER = -1  # the marker before a piece's first unit: the y of a page's top
@@ -52,20 +50,6 @@ _TAIL = (
     "#context [#metadata((here().page(), query(<rd-unit>).map(m => "
     "(m.value, m.location().page(), m.location().position().y.pt()))))<rd-tail>]\n"
 )
-
-
-@dataclass(frozen=True)
-class BodyIndex:
-    """Where each unit of ``body.typ`` starts (byte offsets), after the two head lines."""
-
-    head: bytes  # the #show and #rd-start() lines every piece repeats
-    offsets: array  # offsets[i] = start of unit i; offsets[-1] = end of the body
-    lines: array  # lines[i] = body lines before unit i; lines[-1] = all of them
-    detail_start: int | None  # the unit that starts the detail section
-
-    @property
-    def units(self) -> int:
-        return len(self.offsets) - 1
 
 
 def available_cores() -> int:
@@ -97,35 +81,6 @@ class ChunkOptions:
         return lines > self.piece_lines * SINGLE_DOCUMENT_PIECES
 
 
-def index_body(document: "TypstDocument") -> BodyIndex | None:
-    """The units of ``document``'s body; ``None`` when the body has no page structure
-    to cut (no ``#show``/``#rd-start`` head, e.g. a hand-written template's body)."""
-    offsets = array("q")
-    lines = array("q")
-    detail_start = None
-    depth = 0
-    with open(document.body, "rb") as body:
-        head = body.readline() + body.readline()
-        if not all(line.startswith(prefix) for line, prefix in zip(head.splitlines(), _HEAD)):
-            return None
-        position, number = len(head), 0
-        for line in body:
-            if depth == 0:
-                if detail_start is None and line.startswith(_DETAIL_START):
-                    detail_start = len(offsets)
-                offsets.append(position)
-                lines.append(number)
-            if line == _OPEN:
-                depth += 1
-            elif line == _CLOSE and depth:
-                depth -= 1
-            position += len(line)
-            number += 1
-    offsets.append(position)
-    lines.append(number)
-    return BodyIndex(head, offsets, lines, detail_start)
-
-
 def boundary_after(index: BodyIndex, start: int, lines: int) -> int:
     """The end of a piece starting at ``start`` with about ``lines`` body lines (a
     detail row is a line; a kept group, its lines), and at least one unit."""
@@ -133,13 +88,13 @@ def boundary_after(index: BodyIndex, start: int, lines: int) -> int:
     return min(index.units, end)
 
 
-def piece_text(document: "TypstDocument", index: BodyIndex, start: int, end: int) -> bytes:
+def piece_text(document: TypstDocument, index: BodyIndex, start: int, end: int) -> bytes:
     """The Typst source of a piece: the prelude, the head, units ``[start, end)``, each
     with its marker."""
     parts = [document.prelude.read_bytes(), index.head]
     if index.detail_start is not None and index.detail_start < start:
         # The pages of a piece inside the detail section carry the column headers.
-        parts.append(b"#rd-detail-start(inline: false)\n")
+        parts.append(detail_start_line(inline=False).encode())
     parts.append(b"#metadata(%d)<rd-unit>\n" % START_MARKER)
     offsets = index.offsets
     base = offsets[start]
@@ -153,32 +108,36 @@ def piece_text(document: "TypstDocument", index: BodyIndex, start: int, end: int
     return b"".join(parts)
 
 
+TailValue = str | Sequence[Any]  # the <rd-tail> query's value: JSON, or as decoded
+Marker = tuple[int, int, float]  # (unit, page, y in pt)
+
+
 @dataclass(frozen=True)
 class PieceLayout:
-    """Where a laid-out piece's marked units fell: ``pages`` in all, and for each
-    page the first marked unit on it with its y (pt)."""
+    """Where a laid-out piece's units fell: ``pages`` in all, and for each page the
+    first unit on it with its y (pt). Every unit of a piece carries a marker
+    (``piece_text``), so the first marker on a page is the first unit that starts there."""
 
     pages: int
     top: float | None  # the y of a page's top (the start marker's)
     first_on_page: dict[int, tuple[int, float]]
-    marked_from: int  # the first marked unit (markers before it are not known)
-    markers: tuple = ()  # every (unit, page, y), the start marker's too
+    markers: tuple[Marker, ...] = ()  # every (unit, page, y), the start marker's too
 
     @classmethod
-    def from_query(cls, value: str | Sequence) -> "PieceLayout":
-        pages, markers = json.loads(value) if isinstance(value, str) else value
+    def from_query(cls, value: TailValue) -> PieceLayout:
+        """From the tail's value: ``[pages, [[unit, page, y], …]]``."""
+        decoded: Sequence[Any] = json.loads(value) if isinstance(value, str) else value
+        pages: int = decoded[0]
+        markers: list[Marker] = [(unit, page, y) for unit, page, y in decoded[1]]
         top = None
         first: dict[int, tuple[int, float]] = {}
-        marked_from = None
         for unit, page, y in markers:
             if unit == START_MARKER:
                 top = y
                 continue
-            if marked_from is None or unit < marked_from:
-                marked_from = unit
             if page not in first or unit < first[page][0]:
                 first[page] = (unit, y)
-        return cls(pages, top, first, marked_from if marked_from is not None else -1, tuple(markers))
+        return cls(pages, top, first, tuple(markers))
 
 
 @dataclass(frozen=True)
@@ -198,8 +157,6 @@ def choose_cut(layout: PieceLayout, end: int, lookahead: int) -> Cut | None:
         if found is None:
             continue
         unit, y = found
-        if unit <= layout.marked_from:
-            return None  # earlier units were not marked: this may not be the page's first
         if abs(y - layout.top) > _TOP_TOLERANCE:
             continue  # the unit before spilled onto this page
         if end - unit < lookahead:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject
+from pypdf.generic import DictionaryObject, NameObject, StreamObject
 
 _CATALOG_KEYS = ("/Lang", "/ViewerPreferences")
 _XMP_PAGES = re.compile(rb"<xmpTPg:NPages>\d+</xmpTPg:NPages>")
@@ -63,10 +63,12 @@ class PdfJoiner:
 def _copy_document_metadata(source: PdfReader, writer: PdfWriter, pages: int) -> None:
     # Replaces pypdf's own /Producer with what Typst wrote.
     writer.metadata = {NameObject(key): value for key, value in (source.metadata or {}).items()}
-    catalog = source.trailer["/Root"]
+    catalog = source.trailer["/Root"].get_object()
+    if not isinstance(catalog, DictionaryObject):
+        return  # not a PDF pypdf could have read the pages of
     for key in _CATALOG_KEYS:
         if key in catalog:
-            writer.root_object[NameObject(key)] = catalog[key].get_object().clone(writer)
-    if "/Metadata" in catalog:
-        xmp = catalog["/Metadata"].get_object().get_data()
+            writer.root_object[NameObject(key)] = catalog[key].clone(writer)  # [] resolves it
+    if "/Metadata" in catalog and isinstance(stream := catalog["/Metadata"], StreamObject):
+        xmp = stream.get_data()
         writer.xmp_metadata = _XMP_PAGES.sub(b"<xmpTPg:NPages>%d</xmpTPg:NPages>" % pages, xmp)

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import unicodedata
 from array import array
+from itertools import pairwise
 
-from reportdsl.render.pieces.cutting import START_MARKER, BodyIndex, PieceLayout
+from reportdsl.render.document.body import ROW, BodyIndex
+from reportdsl.render.pieces.cutting import START_MARKER, PieceLayout
 
-_ROW = b"#rd-row("
+_ROW = ROW.encode()
 _UNKNOWN = -1  # a unit that is not a plain detail row
 _EPSILON = 0.001  # pt: Typst's positions are sums of floats
 _BATCH = 4096  # units sorted at a time
@@ -68,10 +70,10 @@ class PagePlan:
         if marks[-1][0] >= len(self._unit_kind):
             self._sort_rows(min(self.index.units, marks[-1][0] + 1))
         kinds = self._unit_kind
-        for (unit, page, y), (after, next_page, next_y) in zip(marks, marks[1:]):
+        for (unit, page, y), (after, next_page, next_y) in pairwise(marks):
             if after == unit + 1 and next_page == page and kinds[unit] != _UNKNOWN and kinds[after] != _UNKNOWN:
                 self._learn_height(kinds[unit], next_y - y)
-        for (unit, page, y), (after, next_page, next_y) in zip(marks, marks[1:]):
+        for (unit, page, y), (after, next_page, next_y) in pairwise(marks):
             if after != unit + 1 or next_page != page + 1 or self.top is None or abs(next_y - self.top) > _EPSILON:
                 continue
             height, next_height = self._row_height(unit), self._row_height(after)

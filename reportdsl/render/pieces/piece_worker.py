@@ -6,9 +6,10 @@ units fell (``pieces.PieceLayout``'s query value), as soon as Typst has laid the
 out; then, told to export (at once, or on an order that follows the layout), the same
 with the pages as bytes and Typst's warnings — or one, with the failure.
 
-``main()`` is what each worker process of ``worker_pool.WorkerPool`` runs: it reads pickled tasks from stdin and writes outcomes to stdout until stdin closes. It
-needs only the standard library and ``typst`` — not the renderer, Babel or Jinja2. A
-worker ignores Ctrl-C: the main process decides, and ends the pool.
+``main()`` is what each worker process of ``worker_pool.WorkerPool`` runs: it reads
+pickled tasks from stdin and writes outcomes to stdout until stdin closes. It needs
+only the standard library and ``typst`` — not the renderer, Babel or Jinja2. A worker
+ignores Ctrl-C: the main process decides, and ends the pool.
 """
 
 from __future__ import annotations
@@ -17,12 +18,17 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Generator
+from typing import TYPE_CHECKING
 
-from reportdsl.render.pieces.cutting import TAIL_QUERY
+from reportdsl.render.pieces.cutting import TAIL_QUERY, PieceLayout, TailValue
 from reportdsl.render.typeset.typst_messages import TypstFailure, warning_texts
+from reportdsl.render.typeset.typst_output import page_format, page_list
+
+if TYPE_CHECKING:
+    import typst
 
 
 @dataclass(frozen=True)
@@ -48,14 +54,20 @@ class PieceTask:
 class PieceOutcome:
     task: PieceTask
     pages: list[bytes] = field(default_factory=list)  # pdf: one item
-    layout: object = None  # the <rd-tail> query value
+    layout: TailValue | None = None  # the <rd-tail> query value (None: not laid out)
     warnings: list[str] = field(default_factory=list)
     failure: TypstFailure | None = None
     seconds: float = 0.0
 
+    def piece_layout(self) -> PieceLayout:
+        """Where the piece's units fell (``layout``, read)."""
+        if self.layout is None:
+            raise ValueError("internal error: a piece outcome without its layout")
+        return PieceLayout.from_query(self.layout)
+
 
 @lru_cache(maxsize=2)
-def _fonts(paths: tuple[str, ...]) -> object:
+def _fonts(paths: tuple[str, ...]) -> typst.Fonts:
     """One font book a worker: found and parsed once, not once a piece (~35 ms each)."""
     import typst
 
@@ -86,16 +98,16 @@ def compile_piece(task: PieceTask) -> Generator[PieceOutcome, bool, None]:
     try:
         # The layout just made is memoised: exporting it is what this costs (~20%).
         data, warnings = compiler.compile_with_warnings(
-            format=task.format,
+            format=page_format(task.format),
             ppi=task.ppi if task.format == "png" else None,
             timestamp=task.timestamp,
             pdf_tags=False,
         )
+        outcome.pages = page_list(data)
     except Exception as exc:
         outcome.failure = TypstFailure.from_exception(exc)
         yield outcome
         return
-    outcome.pages = list(data) if isinstance(data, list) else [data]
     outcome.warnings = warning_texts(warnings)
     outcome.seconds = time.perf_counter() - started
     yield outcome

@@ -45,17 +45,16 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
+from reportdsl.render.document.body import BodyIndex
 from reportdsl.render.document.sink import TypstDocument
 from reportdsl.render.errors import ReportRenderError
 from reportdsl.render.pieces.cutting import (
-    BodyIndex,
     ChunkOptions,
-    PieceLayout,
     boundary_after,
     choose_cut,
     piece_text,
@@ -162,10 +161,11 @@ class PieceScheduler:
         self.pieces = len(pieces)
         warnings: dict[str, None] = {}
         for piece in pieces:
-            if piece.result().failure is not None:  # exporting failed
+            failure = piece.result().failure
+            if failure is not None:  # exporting failed
                 if self._merge is not None:
                     self._merge.stop()
-                raise typst_error(self.document, piece.result().failure)
+                raise typst_error(self.document, failure)
             warnings.update(dict.fromkeys(piece.result().warnings))
         if self._merge is not None:
             pages = [self._merge.finish(pieces)]
@@ -195,7 +195,7 @@ class PieceScheduler:
             laid_out = head.submitted.layout.result()  # its pages come later
             if laid_out.failure is not None:
                 raise typst_error(self.document, laid_out.failure)
-            layout = PieceLayout.from_query(laid_out.layout)
+            layout = laid_out.piece_layout()
             self.plan.learn(layout)
             if head.end >= units:
                 head.keep = layout.pages
@@ -273,7 +273,9 @@ class PieceScheduler:
         if piece.end >= self.index.units:
             return None  # the last piece
         starts = self.plan.page_starts(piece.start, piece.end)
-        for page in range(len(starts or ()) - 1, 0, -1):
+        if starts is None:
+            return None  # a page the plan cannot size
+        for page in range(len(starts) - 1, 0, -1):
             if piece.end - starts[page] >= self.lookahead:
                 return starts[page], piece.first_page + page
         return None
@@ -311,8 +313,7 @@ class PieceScheduler:
             outcome = submitted.outcome.result()
             if outcome.failure is not None:
                 raise typst_error(self.document, outcome.failure)
-            before = PieceLayout.from_query(piece.result().layout)
-            if PieceLayout.from_query(outcome.layout).first_on_page != before.first_on_page:
+            if outcome.piece_layout().first_on_page != piece.result().piece_layout().first_on_page:
                 raise ReportRenderError(
                     "internal error: printing the page total moved page breaks "
                     f"(pages {piece.first_page}-{piece.first_page + piece.keep - 1}); "

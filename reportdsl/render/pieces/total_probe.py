@@ -15,10 +15,9 @@ number is the total. The scheduler drops it when a cut lands off the planned pag
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from reportdsl.render.pieces.cutting import PieceLayout
 from reportdsl.render.pieces.page_plan import PagePlan
 from reportdsl.render.pieces.worker_pool import Submitted
 
@@ -34,7 +33,7 @@ class TotalProbe:
 
     @classmethod
     def start(cls, plan: PagePlan, cut: int, page: int,
-              submit: Callable[[int, int], Submitted]) -> "TotalProbe | None":
+              submit: Callable[[int, int], Submitted]) -> TotalProbe | None:
         """From the cut at unit ``cut``, which starts page ``page``: ``submit(unit,
         page number)`` lays out the document from that page on, if it is near the end."""
         starts = plan.reach(cut)
@@ -59,7 +58,7 @@ class TotalProbe:
         self.submitted.cancel()
         if laid_out.failure is not None:
             return False
-        self.total = self.first_page - 1 + PieceLayout.from_query(laid_out.layout).pages
+        self.total = self.first_page - 1 + laid_out.piece_layout().pages
         return True
 
     def drop(self) -> None:

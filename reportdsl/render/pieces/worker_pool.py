@@ -15,6 +15,7 @@ and ``shutdown(terminate=True)`` kills what is still running (errors, Ctrl-C).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import queue
@@ -79,7 +80,7 @@ class WorkerPool:
         self.font_paths = font_paths  # a new worker loads these fonts while it waits for work
         self._tasks: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._running: set[subprocess.Popen] = set()
+        self._running: set[subprocess.Popen[bytes]] = set()
         self._waiting: set[Submitted] = set()  # laid out, awaiting an order
         self._stopping = False
         self._closing = False
@@ -112,7 +113,7 @@ class WorkerPool:
     def _serve(self) -> None:
         # Start the process before a task arrives, and its successor as soon as it is
         # spent, so that interpreter start-up overlaps with waiting for work.
-        process: subprocess.Popen | None = self._start()
+        worker: _Worker | None = self._start()
         served = 0
         try:
             while True:
@@ -123,28 +124,28 @@ class WorkerPool:
                 if not submitted.outcome.set_running_or_notify_cancel():
                     continue
                 submitted.layout.set_running_or_notify_cancel()
-                if process is None:
-                    process, served = self._start(), 0
+                if worker is None:
+                    worker, served = self._start(), 0
                 try:
-                    outcome = self._run(process, submitted, task)
+                    outcome = self._run(worker, submitted, task)
                 except Exception as exc:  # EOF, a broken pipe, an answer that does not unpickle
-                    code = process.poll()
-                    self._end(process)
-                    process = None
+                    code = worker.process.poll()
+                    self._end(worker)
+                    worker = None
                     why = f"exit status {code}" if code else type(exc).__name__
                     submitted.fail(WorkerStopped(f"a typesetting worker process stopped ({why})"))
                     continue
                 submitted.outcome.set_result(outcome)
                 served += 1
                 if served >= self.recycle_after:
-                    self._end(process)
-                    process, served = self._start(), 0
+                    self._end(worker)
+                    worker, served = self._start(), 0
         finally:
-            self._end(process)
+            self._end(worker)
 
-    def _run(self, process: subprocess.Popen, submitted: Submitted, task: Any) -> Any:
-        send(process.stdin, task)
-        laid_out = receive(process.stdout)
+    def _run(self, worker: _Worker, submitted: Submitted, task: Any) -> Any:
+        send(worker.tasks, task)
+        laid_out = receive(worker.answers)
         submitted.layout.set_result(laid_out)
         if laid_out.failure is not None:
             return laid_out
@@ -156,12 +157,12 @@ class WorkerPool:
             order = submitted.orders.get()
             with self._lock:
                 self._waiting.discard(submitted)
-            send(process.stdin, order)
+            send(worker.tasks, order)
             if not order:
                 return laid_out  # dropped: no pages
-        return receive(process.stdout)
+        return receive(worker.answers)
 
-    def _start(self) -> subprocess.Popen:
+    def _start(self) -> _Worker:
         env = dict(os.environ)
         # The worker imports this very reportdsl, wherever it was imported from.
         package_parent = str(Path(__file__).resolve().parents[2])
@@ -175,20 +176,35 @@ class WorkerPool:
             self._running.add(process)
             if self._stopping:
                 process.kill()
-        return process
+        return _Worker.of(process)
 
-    def _end(self, process: subprocess.Popen | None) -> None:
-        if process is None:
+    def _end(self, worker: _Worker | None) -> None:
+        if worker is None:
             return
+        process = worker.process
         with self._lock:
             self._running.discard(process)
-        try:
-            process.stdin.close()
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            worker.tasks.close()
         try:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        process.stdout.close()
+        worker.answers.close()
+
+
+@dataclass(frozen=True, eq=False)
+class _Worker:
+    """A worker process and its pipes: tasks and orders in, answers out."""
+
+    process: subprocess.Popen[bytes]
+    tasks: IO[bytes]  # its stdin
+    answers: IO[bytes]  # its stdout
+
+    @classmethod
+    def of(cls, process: subprocess.Popen[bytes]) -> _Worker:
+        tasks, answers = process.stdin, process.stdout
+        if tasks is None or answers is None:  # not started with stdin=PIPE, stdout=PIPE
+            raise ValueError("a worker process needs pipes for its stdin and stdout")
+        return cls(process, tasks, answers)

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import typst
 
@@ -30,6 +31,7 @@ from reportdsl.render.errors import ReportRenderError
 from reportdsl.render.typeset.fonts import font_paths
 from reportdsl.render.typeset.glyphs import missing_glyph_warning, missing_glyphs
 from reportdsl.render.typeset.typst_messages import TypstFailure, warning_texts
+from reportdsl.render.typeset.typst_output import page_format, page_list
 
 FORMATS = ("pdf", "png", "svg", "typ")
 DEFAULT_PPI = 144.0
@@ -75,6 +77,7 @@ def compile_document(
         raise ReportRenderError(f"unknown output format '{format}' (expected one of {', '.join(FORMATS)})")
     if format == "typ":
         return RenderedDocument("typ", [document.main.read_bytes()])
+    typst_format = page_format(format)
     if timestamp is None:
         timestamp = source_date_epoch()
     fonts = list(font_paths())  # the bundled CJK fonts (fonts.py)
@@ -85,7 +88,7 @@ def compile_document(
             str(document.main),
             root=str(document.root),
             font_paths=fonts,
-            format=format,
+            format=typst_format,
             ppi=(ppi or DEFAULT_PPI) if format == "png" else None,
             timestamp=timestamp,
             pdf_tags=False,
@@ -98,8 +101,7 @@ def compile_document(
             raise typst_error(document, TypstFailure.from_exception(exc)) from None
         raise
     missing = glyphs.result() if glyphs is not None else []
-    pages = data if isinstance(data, list) else [data]
-    return RenderedDocument(format, list(pages), warning_texts(warnings) + missing)
+    return RenderedDocument(format, page_list(data), warning_texts(warnings) + missing)
 
 
 class _InBackground:

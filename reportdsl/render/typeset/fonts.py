@@ -36,8 +36,8 @@ import importlib.util
 import mmap
 import operator
 import struct
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 CJK_FAMILY = "Noto Sans CJK JP"
 
@@ -149,14 +149,14 @@ def _cmap_ranges(data, face: int, seen: set[bytes]) -> list[tuple[int, int]]:
             firsts, lasts, glyphs = flat[0::3], flat[1::3], flat[2::3]
             if 0 in glyphs:  # a group starting at .notdef (glyph 0): rare, the slow way
                 starts, ends = _merged(
-                    (first + (glyph == 0), last) for first, last, glyph in zip(firsts, lasts, glyphs)
+                    (first + (glyph == 0), last) for first, last, glyph in zip(firsts, lasts, glyphs, strict=True)
                     if last >= first + (glyph == 0)
                 )
-                return list(zip(starts, ends))
+                return list(zip(starts, ends, strict=True))
             # Groups come sorted by code point (a CJK font: ~15k groups, ~2k runs): cut
             # where one does not continue the last; _coverage() sorts and joins again.
             cuts = [i for i, gap in enumerate(map(operator.sub, firsts[1:], lasts[:-1]), 1) if gap != 1]
             starts = [firsts[0], *(firsts[i] for i in cuts)]
             ends = [*(lasts[i - 1] for i in cuts), lasts[-1]]
-            return list(zip(starts, ends))
+            return list(zip(starts, ends, strict=True))
     return []

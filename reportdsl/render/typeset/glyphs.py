@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import typst
 

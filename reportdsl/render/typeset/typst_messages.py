@@ -31,7 +31,7 @@ class TypstFailure:
     detail: str = ""
 
     @classmethod
-    def from_exception(cls, exc: Exception) -> "TypstFailure":
+    def from_exception(cls, exc: Exception) -> TypstFailure:
         return cls(
             (getattr(exc, "message", None) or str(exc)).strip(),
             [str(h) for h in (getattr(exc, "hints", None) or [])],

@@ -1,0 +1,141 @@
+"""The body of a document, ``body.typ``: one line format, written by the sink and read
+back to cut the body into pieces.
+
+In (writing): what ``TypstDocumentSink`` is about to write — the head's arguments, a
+band's call, whether a kept block opens or closes. Out: the lines, from the constants
+and small functions below, so that the writer and the reader share one definition.
+In (reading): a finished body. Out: ``index_body()``, a ``BodyIndex``: where each
+*unit* starts.
+
+Grammar (UTF-8; ``NL`` is ``"\\n"``, the only line break that occurs)::
+
+    body        = head unit*
+    head        = show-line start-line
+    show-line   = "#show: rd-document.with(" [argument (", " argument)*] ")" NL
+    start-line  = "#rd-start()" NL
+    unit        = line | kept-block
+    kept-block  = "#rd-keep[" NL (line | kept-block)* "]" NL
+    line        = "#" call NL
+
+The *head* is always the first two lines: ``show-line`` applies the template's
+``rd-document`` to everything after it (the page bands are its arguments:
+``page-header: …``, ``page-footer: …``, ``colheads: true``); ``start-line`` sets the
+first page's number. A piece of the body repeats the head.
+
+A *line* is one call on one physical line. Its arguments are Typst string literals,
+which escape every line break (``typst_text.typst_string``), or deferred lookups
+``rd-d("KEY")``, so no line break occurs inside a line and no line reads ``]``. The
+calls, in the order the sink writes them:
+
+- ``#rd-band-NAME(…)``: one band instance (title, group header or footer, summary,
+  no data);
+- ``#rd-detail-start(inline: true|false)``: where the detail section begins — its
+  column headers, printed where it stands when ``inline`` (after a title), else only
+  at the top of each page; at most one, at depth 0. A piece that starts after it
+  begins with ``detail_start_line(False)`` so its pages carry the column headers;
+- ``#rd-new-page()``: a page break before an instance of a ``new_page`` group;
+- ``#rd-row(…)``: a detail row (written by ``row_writer``'s generated code).
+
+A *kept block* is an instance of a ``keep_together`` group: ``#rd-keep[`` on a line of
+its own, the instance's lines (kept blocks nest), ``]`` on a line of its own.
+
+A *unit* is one statement at nesting depth 0: a line outside every kept block, or a
+whole outermost kept block. Units are what the body is cut between: each starts on a
+line of its own, so the prelude, the head, the detail start (for a run inside the
+detail section) and any run of units make a document of its own (``pieces.cutting``).
+
+This module imports nothing but the standard library: worker processes import it
+(through ``pieces.cutting``), and must not pay for Babel, Jinja2, pydantic or Typst.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+# ---- the lines (the writer) -------------------------------------------------------------
+
+SHOW = "#show: rd-document.with("  # the head's first line, up to its arguments
+START_LINE = "#rd-start()\n"  # the head's second line
+DETAIL_START = "#rd-detail-start("  # up to its argument
+NEW_PAGE_LINE = "#rd-new-page()\n"
+KEEP_OPEN_LINE = "#rd-keep[\n"
+KEEP_CLOSE_LINE = "]\n"
+ROW = "#rd-row("  # a detail row, up to its cells
+
+
+def show_line(arguments: Iterable[str]) -> str:
+    """The head's first line: ``rd-document`` with ``arguments`` (``name: value``)."""
+    return SHOW + ", ".join(arguments) + ")\n"
+
+
+def detail_start_line(inline: bool) -> str:
+    return f"{DETAIL_START}inline: {'true' if inline else 'false'})\n"
+
+
+def call_line(call: str) -> str:
+    """The line of one call, ``call`` without its ``#``: ``rd-band-title("…")``."""
+    return "#" + call + "\n"
+
+
+# ---- the units (the reader) -------------------------------------------------------------
+
+_SHOW = SHOW.encode()
+_START = START_LINE.encode()
+_DETAIL_START = DETAIL_START.encode()
+_OPEN = KEEP_OPEN_LINE.encode()
+_CLOSE = KEEP_CLOSE_LINE.encode()
+
+
+class HasBody(Protocol):
+    """What ``index_body`` reads of a document (``sink.TypstDocument``)."""
+
+    @property
+    def body(self) -> Path: ...
+
+
+@dataclass(frozen=True)
+class BodyIndex:
+    """Where each unit of ``body.typ`` starts (byte offsets), after the head."""
+
+    head: bytes  # the show and start lines, which every piece repeats
+    offsets: array  # offsets[i] = start of unit i; offsets[-1] = end of the body
+    lines: array  # lines[i] = body lines before unit i (after the head); lines[-1] = all of them
+    detail_start: int | None  # the unit that starts the detail section
+
+    @property
+    def units(self) -> int:
+        return len(self.offsets) - 1
+
+
+def index_body(document: HasBody) -> BodyIndex | None:
+    """The units of ``document``'s body; ``None`` when the body does not begin with the
+    head (it is not in this format)."""
+    offsets = array("q")
+    lines = array("q")
+    detail_start = None
+    depth = 0
+    with open(document.body, "rb") as body:
+        show, start = body.readline(), body.readline()
+        if not (show.startswith(_SHOW) and start == _START):
+            return None
+        head = show + start
+        position, number = len(head), 0
+        for line in body:
+            if depth == 0:
+                if detail_start is None and line.startswith(_DETAIL_START):
+                    detail_start = len(offsets)
+                offsets.append(position)
+                lines.append(number)
+            if line == _OPEN:
+                depth += 1
+            elif line == _CLOSE and depth:
+                depth -= 1
+            position += len(line)
+            number += 1
+    offsets.append(position)
+    lines.append(number)
+    return BodyIndex(head, offsets, lines, detail_start)
