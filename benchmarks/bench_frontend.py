@@ -85,7 +85,8 @@ def realistic_report(lines: int = 300) -> str:
             f'    header {{ text "{name.title()}: {{{name}}}" bold }}',
             "    footer {",
             f'      row {{ product: "Total {{{name}}}", qty: SUM(quantity), amount: SUM(m{level % i}) }}',
-            f'      text "{{COUNT()}} lines, {{SUM(m{level % i}) / SUM(m{level % i}) over report | percent(1)}} of all"',
+            f'      text "{{COUNT()}} lines, '
+            f'{{SUM(m{level % i}) / SUM(m{level % i}) over report | percent(1)}} of all"',
             "      line",
             "    }",
             "  }",

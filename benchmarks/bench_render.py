@@ -29,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -192,7 +191,8 @@ def main() -> int:
           f" (runs: {', '.join(f'{r:.3f}' for r in own)})")
     print(f"3. renderer alone (events -> report.typ): {sink['sink']:.3f} s,"
           f" {sink['sink'] / n * 1e6:.1f} µs a row ({sink['sink'] / alone['compile'] * 100:.1f}% of typesetting)")
-    print(f"4. one-page report: `reportdsl build` wall best {min(commands):.2f} s, median {statistics.median(commands):.2f} s"
+    print(f"4. one-page report: `reportdsl build` wall best {min(commands):.2f} s,"
+          f" median {statistics.median(commands):.2f} s"
           f" (runs: {', '.join(f'{w:.2f}' for w in commands)});")
     print(f"   a script calling the API, whole process wall: best {min(small_walls):.2f} s"
           f" (runs: {', '.join(f'{w:.2f}' for w in small_walls)}; in the best: imports {small['imports']:.2f} s,"

@@ -167,10 +167,8 @@ def iter_batches(rows: int, seed: int = DEFAULT_SEED, customers: int = DEFAULT_C
             p = b_prod[i]
             name, category, _, _, qmax = PRODUCTS[p]
             r = rand()
-            if r < 0.02:
-                quantity = -1 - int(r * 150)              # returns: -1 .. -3
-            else:
-                quantity = 1 + int(qmax * r * r)
+            # returns (-1 .. -3) 2% of the time
+            quantity = -1 - int(r * 150) if r < 0.02 else 1 + int(qmax * r * r)
             rep_r = rand()
             out.append((
                 next_id + i, b_days[i], region, customer, name, category, quantity,
@@ -237,7 +235,7 @@ def make_jsonl(path, rows: int = 100_000, seed: int = DEFAULT_SEED,
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     with open(tmp, "w", encoding="utf-8", newline="\n") as f:
         for b in iter_batches(rows, seed, customers):
-            f.write("".join(dumps(dict(zip(COLUMNS, r))) + "\n" for r in b))
+            f.write("".join(dumps(dict(zip(COLUMNS, r, strict=True))) + "\n" for r in b))
     os.replace(tmp, path)
     return path
 

@@ -252,7 +252,7 @@ def order_lines(rng: random.Random, rows: list[tuple], n: int = JSONL_ROWS) -> l
     cutoff = LAST_DAY
     lines = []
     for row in rows[-n:]:
-        record = dict(zip(COLUMNS, row))
+        record = dict(zip(COLUMNS, row, strict=True))
         day = datetime.date.fromisoformat(record["order_date"])
         created = datetime.datetime.combine(day, datetime.time(7, 0)) + datetime.timedelta(
             seconds=rng.randrange(12 * 3600))

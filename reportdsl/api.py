@@ -10,8 +10,9 @@ Every stage is public: ``parse`` (text -> AST), ``check`` (AST -> checked AST),
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from reportdsl.check import check as _check
 from reportdsl.errors import ReportError, SourceText, fail

@@ -13,13 +13,18 @@ import json
 import sys
 from functools import wraps
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reportdsl.errors import ReportError
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.status import Status
 
-def _stderr():
+
+def _stderr() -> Console:
     from rich.console import Console
 
     return Console(stderr=True, highlight=False, soft_wrap=True)
@@ -134,13 +139,16 @@ def parse(report: str) -> None:
 @main.command()
 @click.argument("report", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", help="Output file (default: REPORT-STEM.FORMAT here); {n} = page number.")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "png", "svg", "typ", "json"]), help="Default: from -o, else pdf.")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "png", "svg", "typ", "json"]),
+              help="Default: from -o, else pdf.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A report parameter; repeatable.")
 @click.option("--source", help="Replace the report's source: a SQLAlchemy URL or a .csv/.jsonl path.")
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @click.option("--stats", is_flag=True, help="Print build statistics (rows, rate, time per phase).")
-@click.option("--jobs", type=click.IntRange(min=1), help="Typesetting processes for a long report (default: the cores available).")
-@click.option("--chunk-rows", type=click.IntRange(min=100), help="Rows a piece of a long report holds (default 4000); a report of up to five pieces is one document.")
+@click.option("--jobs", type=click.IntRange(min=1),
+              help="Typesetting processes for a long report (default: the cores available).")
+@click.option("--chunk-rows", type=click.IntRange(min=100),
+              help="Rows a piece of a long report holds (default 4000); a report of up to five pieces is one document.")
 @report_errors
 def build(report: str, output: str | None, fmt: str | None, params: tuple[str, ...], source: str | None,
           quiet: bool, stats: bool, jobs: int | None, chunk_rows: int | None) -> None:
@@ -178,13 +186,13 @@ class BuildProgress:
         # rich costs ~40 ms to import: only for a terminal that shows progress.
         self.enabled = enabled and sys.stderr.isatty()
         self.console = _stderr() if self.enabled else None
-        self.status = None
+        self.status: Status | None = None
         self.current = "reading"
 
-    def __enter__(self):
-        if self.enabled:
-            self.status = self.console.status("reading rows…")
-            self.status.__enter__()
+    def __enter__(self) -> BuildProgress:
+        if self.console is not None:  # enabled
+            self.status = status = self.console.status("reading rows…")
+            status.__enter__()
         return self
 
     def __exit__(self, *exc):

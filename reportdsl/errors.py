@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 Span = tuple[int, int]
 
@@ -119,12 +120,15 @@ class ReportDataError(ReportError):
     """A parameter, the source or a row does not fit the report."""
 
 
+E = TypeVar("E", bound=ReportError)
+
+
 def fail(
-    kind: type[ReportError],
+    kind: type[E],
     message: str,
     source: SourceText | None = None,
     span: Span | None = None,
     notes: tuple[str, ...] = (),
-) -> ReportError:
+) -> E:
     """Build (not raise) an error: ``raise fail(ReportCheckError, ...)``."""
     return kind(Diagnostic(message, source, span, notes))

@@ -14,6 +14,7 @@ disk — is a miss, never an error. Users: ``syntax/ast_cache.py`` (parsed repor
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import stat
@@ -45,12 +46,13 @@ def load(path: Path) -> Any:
 
 
 def store(path: Path, obj: Any) -> None:
+    written = None
     try:
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as f:
+            written = f.name
             pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(f.name, path)
+        os.replace(written, path)
     except Exception:
-        try:
-            os.unlink(f.name)
-        except (OSError, NameError):
-            pass
+        if written is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(written)

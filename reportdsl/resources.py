@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def resource_dir(name: str) -> "Path | Traversable":
+def resource_dir(name: str) -> Path | Traversable:
     for folder in (_PACKAGE / name, _PACKAGE.parent / name):
         if folder.is_dir():
             return folder

@@ -15,7 +15,8 @@ from .conftest import EXAMPLES, ROOT
 
 def test_wheel_ships_the_grammar_and_checks_from_another_folder(tmp_path):
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(ROOT)],
         capture_output=True, text=True,
     )
     if build.returncode != 0:  # no hatchling in this environment: build it isolated

@@ -38,37 +38,34 @@ class Outline:
 
 
 def build_outline(report: ast.Report, ctx: CheckContext) -> Outline:
-    out = Outline(report)
-    once: dict[str, ast.Span] = {}
+    builder = _OutlineBuilder(Outline(report), ctx)
+    for stmt in report.statements:
+        builder.add(stmt)
+    return builder.out
 
-    def single(key: str, what: str, span: ast.Span) -> bool:
-        if key in once:
-            line, _ = ctx.source.line_col(once[key][0])
-            ctx.error(f"{what} is given twice (first at line {line})", span)
+
+class _OutlineBuilder:
+    """Sorts statements into an ``Outline``; what may be given once is noted."""
+
+    def __init__(self, out: Outline, ctx: CheckContext):
+        self.out = out
+        self.ctx = ctx
+        self.once: dict[str, ast.Span] = {}
+
+    def single(self, key: str, what: str, span: ast.Span) -> bool:
+        if key in self.once:
+            line, _ = self.ctx.source.line_col(self.once[key][0])
+            self.ctx.error(f"{what} is given twice (first at line {line})", span)
             return False
-        once[key] = span
+        self.once[key] = span
         return True
 
-    for stmt in report.statements:
-        if isinstance(stmt, ast.Setting):
-            if single(stmt.keyword, f"'{stmt.keyword}'", stmt.span):
-                out.settings[stmt.keyword] = stmt
-        elif isinstance(stmt, ast.PageSetup):
-            if single("page", "'page'", stmt.span):
-                out.page = stmt
-        elif isinstance(stmt, ast.Param):
+    def add(self, stmt: ast.Statement) -> None:
+        out, ctx = self.out, self.ctx
+        if isinstance(stmt, ast.Param):
             out.params.append(stmt)
-        elif isinstance(stmt, ast.Source):
-            if single("source", "'source'", stmt.span):
-                out.source = stmt
         elif isinstance(stmt, ast.Field):
             out.fields.append(stmt)
-        elif isinstance(stmt, ast.Where):
-            if single("where", "'where'", stmt.span):
-                out.where = stmt
-        elif isinstance(stmt, ast.Sort):
-            if single("sort", "'sort by'", stmt.span):
-                out.sort = stmt
         elif isinstance(stmt, ast.Group):
             out.groups.append(stmt)
             out.group_bands.append(_group_bands(stmt, ctx))
@@ -76,10 +73,28 @@ def build_outline(report: ast.Report, ctx: CheckContext) -> Outline:
             kind = stmt.kind.name
             if kind in GROUP_BANDS:
                 ctx.error(f"'{kind}' belongs inside a group: group NAME {{ {kind} {{ … }} }}", stmt.kind.span)
-            elif single(f"band:{kind}", f"the '{kind}' band", stmt.kind.span):
+            elif self.single(f"band:{kind}", f"the '{kind}' band", stmt.kind.span):
                 out.bands[kind] = stmt
                 _check_elements(stmt, ctx)
-    return out
+        else:
+            self._add_once(stmt)
+
+    def _add_once(self, stmt: ast.Statement) -> None:
+        out, single = self.out, self.single
+        if isinstance(stmt, ast.Setting):
+            if single(stmt.keyword, f"'{stmt.keyword}'", stmt.span):
+                out.settings[stmt.keyword] = stmt
+        elif isinstance(stmt, ast.PageSetup):
+            if single("page", "'page'", stmt.span):
+                out.page = stmt
+        elif isinstance(stmt, ast.Source):
+            if single("source", "'source'", stmt.span):
+                out.source = stmt
+        elif isinstance(stmt, ast.Where):
+            if single("where", "'where'", stmt.span):
+                out.where = stmt
+        elif isinstance(stmt, ast.Sort) and single("sort", "'sort by'", stmt.span):
+            out.sort = stmt
 
 
 def _group_bands(group: ast.Group, ctx: CheckContext) -> dict[str, ast.Band]:

@@ -29,7 +29,7 @@ class SourceShape:
     types: dict[str, str]
 
     @classmethod
-    def of(cls, source: ast.Source) -> "SourceShape":
+    def of(cls, source: ast.Source) -> SourceShape:
         return cls(
             source.kind, source.location, source.from_env,
             source.table.name if source.table else None, source.query,

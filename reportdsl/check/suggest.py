@@ -6,7 +6,7 @@ In: a name and the names known at that place. Out: ``" (did you mean 'x'?)"`` or
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+from collections.abc import Iterable
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

@@ -69,11 +69,12 @@ def decimal_converter(scale: int):
     def convert(v) -> Decimal:
         # SQLite's NUMERIC affinity also stores 0.00 as the integer 0
         d = Decimal(repr(v)) if isinstance(v, float) else coerce_decimal(v)
-        if d.is_finite() and d.as_tuple().exponent > -scale:
+        places = d.as_tuple().exponent  # a letter for NaN and infinities
+        if isinstance(places, int) and places > -scale:
             try:
-                d = d.quantize(exponent)
-            except InvalidOperation:
-                pass
+                return d.quantize(exponent)
+            except InvalidOperation:  # too many digits for the context: kept as it is
+                return d
         return d
 
     _SCALED_CONVERTERS[scale] = (ConversionCache(convert), convert)

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, localcontext
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from reportdsl.engine import conversions as conv
 from reportdsl.engine import functions as fn
@@ -40,7 +41,7 @@ from reportdsl.engine.stream.deferred import Deferrals
 from reportdsl.engine.stream.events import ReportEnd, Sink
 from reportdsl.errors import ReportDataError, ReportError, SourceText, fail
 from reportdsl.plan.models import Plan
-from reportdsl.sources.file_streams import BadRow
+from reportdsl.sources.interface import BadRow, RowSource
 from reportdsl.sources.opening import column_type, open_source, trusted
 from reportdsl.sources.text_values import parse_bool, parse_date, parse_datetime
 
@@ -135,12 +136,12 @@ def run(
 
         rt = Runtime(plan, generated, layout, source_text, progress)
         deferred = namespace["DEFERRED"]
-        rt.deferrals = Deferrals(len(plan.groups) + 1, lambda vid, env: deferred[vid](env), sink.resolve)
+        rt.deferrals = deferrals = Deferrals(len(plan.groups) + 1, lambda vid, env: deferred[vid](env), sink.resolve)
 
         with localcontext() as ctx:
             ctx.prec = 60  # sums and products of decimals stay exact; division rounds itself
             try:
-                sink.report_start(values, namespace["start_values"](rt.deferrals.defer))
+                sink.report_start(values, namespace["start_values"](deferrals.defer))
                 if mode == "fused":
                     rows_read, row_count, end_values = namespace["run"](rows.chunks(), sink, rt)
                     stats.phases["read+aggregate"] = time.perf_counter() - t_open
@@ -191,7 +192,7 @@ def _from_sort(exc: BaseException) -> bool:
     return False
 
 
-def _layout(plan: Plan, rows, columns: list[str]) -> RowLayout:
+def _layout(plan: Plan, rows: RowSource, columns: list[str]) -> RowLayout:
     if rows.exact:
         names = tuple(rows.names)
         positions = tuple(range(len(names)))
@@ -200,7 +201,7 @@ def _layout(plan: Plan, rows, columns: list[str]) -> RowLayout:
         names = tuple(columns)
         positions = tuple(index[c] for c in columns)
     types = tuple(column_type(plan, rows, c) for c in names)
-    sure = tuple(trusted(rows, c, t) for c, t in zip(names, types))
-    scales = getattr(rows, "decimal_scales", {})
+    sure = tuple(trusted(rows, c, t) for c, t in zip(names, types, strict=True))
+    scales = rows.decimal_scales
     return RowLayout(names, positions, rows.exact, rows.conversion, types, sure,
                      tuple(scales.get(c) for c in names))

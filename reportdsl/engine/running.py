@@ -11,29 +11,41 @@ the row's break level is above the aggregate's depth.
 
 from __future__ import annotations
 
-from reportdsl.engine.aggregates import ORDERED_TYPES, AggregateLayout
+from collections.abc import Callable
+
+from reportdsl.engine.aggregates import ORDERED_TYPES, AggregateLayout, Arg
+from reportdsl.plan.models import Aggregate
 
 
-def running_lines(layout: AggregateLayout, agg_var, brk: str) -> tuple[list[str], list[str]]:
+def _arg(layout: AggregateLayout, a: Aggregate) -> Arg:
+    arg = layout.arg_of(a)
+    if arg is None:
+        raise ValueError(f"aggregate {a.text} has no argument")
+    return arg
+
+
+def running_lines(layout: AggregateLayout, agg_var: Callable[[str], str], brk: str) -> tuple[list[str], list[str]]:
     """(tentative statements evaluated before the row commits, commit statements).
 
     Running aggregate ``a`` keeps ``r_<id>`` state; ``agg_var(id)`` names the local
     holding its value at this row. Its scope instance restarts when the break level
     ``brk`` is above its depth.
     """
-    tentative, commit = [], []
+    tentative: list[str] = []
+    commit: list[str] = []
     for a in layout.running:
         d = layout.depth_of[a.scope]
         rid = a.id
         reset = f"{brk} < {d}"
         out_var = agg_var(rid)
-        arg = layout.arg_of(a)
-        x = arg.var if arg else None
         if a.func == "count" and a.arg is None:
             tentative.append(f"t_{rid} = (0 if {reset} else r_{rid}) + 1")
             tentative.append(f"{out_var} = t_{rid}")
             commit.append(f"r_{rid} = t_{rid}")
-        elif a.func in ("count", "sum", "avg"):
+            continue
+        arg = _arg(layout, a)
+        x = arg.var
+        if a.func in ("count", "sum", "avg"):
             float_sum = layout.is_float(arg)
             zero = "(0.0, 0.0)" if float_sum else "0"
             tentative.append(f"tc_{rid}, ts_{rid} = (0, {zero}) if {reset} else (rc_{rid}, rs_{rid})")
@@ -71,6 +83,7 @@ def running_lines(layout: AggregateLayout, agg_var, brk: str) -> tuple[list[str]
             commit.append(f"if {x} is not None: r_{rid}.add({x})")
     return tentative, commit
 
+
 def running_init_lines(layout: AggregateLayout) -> list[str]:
     out = []
     for a in layout.running:
@@ -78,7 +91,7 @@ def running_init_lines(layout: AggregateLayout) -> list[str]:
         if a.func == "count" and a.arg is None:
             out.append(f"r_{rid} = 0")
         elif a.func in ("count", "sum", "avg"):
-            zero = "(0.0, 0.0)" if layout.is_float(layout.arg_of(a)) else "0"
+            zero = "(0.0, 0.0)" if layout.is_float(_arg(layout, a)) else "0"
             out.append(f"rc_{rid} = 0; rs_{rid} = {zero}")
         elif a.func == "count_distinct":
             out.append(f"r_{rid} = set()")

@@ -18,6 +18,7 @@ import pickle
 import sys
 import tempfile
 from decimal import Decimal
+from typing import IO
 
 DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024  # bytes of records held before spilling
 _BATCH = 2000  # records per pickle call: amortises pickling overhead
@@ -48,10 +49,10 @@ class Desc:
     def __init__(self, v):
         self.v = v
 
-    def __lt__(self, other: "Desc") -> bool:
+    def __lt__(self, other: Desc) -> bool:
         return other.v < self.v
 
-    def __gt__(self, other: "Desc") -> bool:
+    def __gt__(self, other: Desc) -> bool:
         return other.v > self.v
 
     def __eq__(self, other) -> bool:
@@ -101,8 +102,8 @@ class ExternalSorter:
 
     def __init__(self, memory_budget: int = DEFAULT_MEMORY_BUDGET):
         self.budget = memory_budget
-        self.buffer: list = []
-        self.runs: list = []  # temporary files, each a sequence of pickled batches
+        self.buffer: list[tuple] = []
+        self.runs: list[IO[bytes]] = []  # temporary files, each a sequence of pickled batches
         self.capacity: int | None = None  # records per run, from the first records' size
         self.spilled_rows = 0
 
@@ -117,14 +118,14 @@ class ExternalSorter:
 
     def _spill(self) -> None:
         self.buffer.sort()
-        f = tempfile.TemporaryFile(prefix="reportdsl-sort-")
+        f = _run_file()
+        self.runs.append(f)  # listed first: ``close`` removes it even if writing fails
         buf = self.buffer
         # one pickle per batch: a shared Pickler's memo would keep every record alive
         for i in range(0, len(buf), _BATCH):
             pickle.dump(buf[i : i + _BATCH], f, protocol=pickle.HIGHEST_PROTOCOL)
         self.spilled_rows += len(buf)
         f.seek(0)
-        self.runs.append(f)
         self.buffer = []
 
     def sorted_chunks(self):
@@ -138,7 +139,7 @@ class ExternalSorter:
         if self.buffer:
             self._spill()
         merged = heapq.merge(*(self._read_run(f) for f in self.runs))
-        chunk = []
+        chunk: list[tuple] = []
         append = chunk.append
         for record in merged:
             append(record)
@@ -163,3 +164,8 @@ class ExternalSorter:
             f.close()
         self.runs = []
         self.buffer = []
+
+
+def _run_file() -> IO[bytes]:
+    """A temporary file for one sorted run; the sorter keeps it open until ``close``."""
+    return tempfile.TemporaryFile(prefix="reportdsl-sort-")

@@ -4,7 +4,7 @@ In: a plan's ``SourceSpec`` (or a build-time override: URL, path, SQLAlchemy
 Engine/Connection, iterable of dicts, DataFrame). Out: ``describe`` (the columns and
 types, from the schema alone; used by ``reportdsl check``) and, in ``open_source``
 (imported lazily; it imports SQLAlchemy only for SQL URLs other than plain SQLite
-files), streams of row tuples.
+files), an opened row source: what every one provides is ``interface.RowSource``.
 
 This module stays cheap to import: ``reportdsl check`` must run in ~150 ms.
 """

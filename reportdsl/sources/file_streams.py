@@ -18,9 +18,21 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+from collections.abc import Iterator
 from decimal import Decimal
+from typing import ClassVar, TextIO
 
 from reportdsl.errors import ReportDataError, fail
+from reportdsl.sources.interface import (
+    NO_PUSHDOWN,
+    NO_SCALES,
+    BadRow,
+    Conversion,
+    Pushdown,
+    Row,
+    RowSource,
+    SourceRowError,
+)
 from reportdsl.sources.locations import counted_chunks, read_failure
 from reportdsl.sources.schema import (
     csv_header,
@@ -33,38 +45,29 @@ from reportdsl.sources.schema import (
 CHUNK_ROWS = 4096
 
 
-class SourceRowError(Exception):
-    """Raised by generated row code on a ``BadRow``: the row fails like any other."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class BadRow:
-    """A record the source could not read (a JSONL line that is no JSON object), in
-    the row stream at its place: unpacking it raises ``SourceRowError``, so it is
-    numbered, skipped and listed, or fatal, as ``on_error`` says."""
-
-    __slots__ = ("message",)
-
-    def __init__(self, message: str):
-        self.message = message
-
-    def __iter__(self):
-        raise SourceRowError(self.message)
-
-    def __getitem__(self, index):
-        raise SourceRowError(self.message)
-
-    def __len__(self) -> int:
-        return 0
+__all__ = ["BadRow", "CsvRows", "JsonlRows", "SourceRowError"]
 
 
 class FileRows:
-    """What the file streams share: an open text file, closed once."""
+    """What the file streams share: an open text file, closed once; no pushdown, rows
+    in file order; the types are the plan's, else the file's (``source_types``)."""
 
-    _file = None
+    pushdown: ClassVar[Pushdown] = NO_PUSHDOWN
+    ordered = False
+    text_columns: frozenset[str] = frozenset()
+    decimal_scales = NO_SCALES
+
+    def __init__(self, path: str, shown: str):
+        self.path = path
+        self.shown = shown
+        self.rows_read = 0
+        self.source_types: dict[str, str] = {}
+        self._file: TextIO | None = open_text(path, shown)
+
+    def _opened(self) -> TextIO:
+        if self._file is None:
+            raise ValueError(f"source '{self.shown}' is closed")
+        return self._file
 
     def close(self) -> None:
         if self._file is not None:
@@ -73,17 +76,13 @@ class FileRows:
 
 
 class CsvRows(FileRows):
-    conversion = "text"
+    conversion: Conversion = "text"
     exact = False
-    ordered = False
 
     def __init__(self, path: str, shown: str):
-        self.path = path
-        self.shown = shown
-        self.rows_read = 0
-        self._file = open_text(path, shown)
+        super().__init__(path, shown)
         try:
-            self._reader = csv.reader(self._file)
+            self._reader = csv.reader(self._opened())
             self.names = csv_header(self._reader, shown)
         except (csv.Error, UnicodeDecodeError) as exc:
             self.close()
@@ -95,29 +94,25 @@ class CsvRows(FileRows):
     def inferred_types(self) -> dict[str, str]:
         return {c.name: c.type for c in describe_csv(self.path, self.shown)}
 
-    def chunks(self):
+    def chunks(self) -> Iterator[list[list[str]]]:
         reader = self._reader
         return counted_chunks(self, lambda: list(itertools.islice(reader, CHUNK_ROWS)), _explain_csv_error)
 
 
 class JsonlRows(FileRows):
-    conversion = "python"
+    conversion: Conversion = "python"
     exact = True
-    ordered = False
 
     def __init__(self, path: str, shown: str, columns: list[str]):
-        self.path = path
-        self.shown = shown
+        super().__init__(path, shown)
         self.names = list(columns)
-        self.rows_read = 0
-        self._file = open_text(path, shown)
 
-    def chunks(self):
+    def chunks(self) -> Iterator[list[Row]]:
         names = self.names
         loads = json.JSONDecoder(parse_float=Decimal).decode
         lineno = 0
         try:
-            lines = iter(self._file)
+            lines = iter(self._opened())
             while True:
                 try:
                     block = list(itertools.islice(lines, CHUNK_ROWS))
@@ -125,7 +120,7 @@ class JsonlRows(FileRows):
                     raise read_failure(self.shown, self.rows_read, str(exc)) from None
                 if not block:
                     return
-                rows = []
+                rows: list[Row] = []
                 for line in block:
                     lineno += 1
                     if not line.strip():
@@ -135,8 +130,10 @@ class JsonlRows(FileRows):
                         get = record.get
                     except (ValueError, AttributeError, RecursionError):
                         problem = decode_json_record(line)
-                        rows.append(BadRow(json_record_problem(problem, lineno, self.shown)))
-                        continue
+                        if isinstance(problem, str):
+                            rows.append(BadRow(json_record_problem(problem, lineno, self.shown)))
+                            continue
+                        get = problem.get  # read on a second try (a RecursionError passed)
                     rows.append(tuple([get(n) for n in names]))
                 self.rows_read += len(rows)
                 yield rows
@@ -146,3 +143,7 @@ class JsonlRows(FileRows):
 
 def _explain_csv_error(exc: BaseException) -> str | None:
     return str(exc) if isinstance(exc, (csv.Error, UnicodeDecodeError)) else None
+
+
+# mypy checks that these are row sources (``interface.RowSource``)
+ROW_SOURCES: tuple[type[RowSource], ...] = (CsvRows, JsonlRows)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from reportdsl.errors import ReportDataError, fail
 
@@ -111,7 +112,20 @@ def read_failure(shown: str, rows_read: int, detail: str) -> ReportDataError:
     return fail(ReportDataError, f"reading source '{shown}' failed after {rows_read} rows: {detail}")
 
 
-def counted_chunks(stream, fetch, explain):
+class Counted(Protocol):
+    """A source that counts the rows it delivers (see ``counted_chunks``)."""
+
+    shown: str
+    rows_read: int
+
+    def close(self) -> None: ...
+
+
+T = TypeVar("T")
+
+
+def counted_chunks(stream: Counted, fetch: Callable[[], list[T]],
+                   explain: Callable[[BaseException], str | None]) -> Iterator[list[T]]:
     """Lists of rows from ``fetch()`` until it gives none, counted in
     ``stream.rows_read``; an error ``explain(exc)`` has words for becomes
     ``read_failure``; ``stream`` is closed at the end, however it ends."""

@@ -12,14 +12,16 @@ imported only then. pandas' missing values (NaN, NaT, None) become null.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, ClassVar
 
 from reportdsl.errors import ReportDataError, fail
+from reportdsl.sources.interface import NO_PUSHDOWN, NO_SCALES, Conversion, Pushdown, RowSource
 
 CHUNK_ROWS = 4096
 
 
-def is_dataframe(obj) -> str | None:
+def is_dataframe(obj: object) -> str | None:
     """"pandas" or "polars" when ``obj`` is one of their DataFrames."""
     module = type(obj).__module__ or ""
     if module.startswith("pandas") and hasattr(obj, "itertuples"):
@@ -29,18 +31,31 @@ def is_dataframe(obj) -> str | None:
     return None
 
 
-class IterableRows:
-    conversion = "python"
+class PythonRows:
+    """What the Python sources share: typed values, exactly the columns read, in the
+    given order; nothing to push down; the types are the plan's (``source_types`` is
+    empty: values are taken as they come)."""
+
+    pushdown: ClassVar[Pushdown] = NO_PUSHDOWN
+    conversion: Conversion = "python"
     exact = True
     ordered = False
-    shown = "the given rows"
+    text_columns: frozenset[str] = frozenset()
+    decimal_scales = NO_SCALES
 
-    def __init__(self, rows: Iterable, columns: list[str]):
+    def __init__(self, shown: str, columns: list[str]):
+        self.shown = shown
         self.names = list(columns)
         self.rows_read = 0
+        self.source_types: dict[str, str] = {}
+
+
+class IterableRows(PythonRows):
+    def __init__(self, rows: Iterable[Any], columns: list[str]):
+        super().__init__("the given rows", columns)
         self._iter = iter(rows)
 
-    def chunks(self):
+    def chunks(self) -> Iterator[list[tuple[Any, ...]]]:
         names = self.names
         it = self._iter
         while True:
@@ -64,24 +79,18 @@ class IterableRows:
             close()
 
 
-class DataFrameRows:
-    conversion = "python"
-    exact = True
-    ordered = False
-
-    def __init__(self, frame, kind: str, columns: list[str]):
+class DataFrameRows(PythonRows):
+    def __init__(self, frame: Any, kind: str, columns: list[str]):
+        super().__init__(f"the given {kind} DataFrame", columns)
         self.frame = frame
         self.kind = kind
-        self.shown = f"the given {kind} DataFrame"
-        self.names = list(columns)
-        self.rows_read = 0
         present = [str(c) for c in frame.columns]
         missing = [c for c in self.names if c not in present]
         if missing:
             raise fail(ReportDataError, f"{self.shown} has no column '{missing[0]}' "
                                         f"(its columns: {', '.join(present)})")
 
-    def chunks(self):
+    def chunks(self) -> Iterator[list[tuple[Any, ...]]]:
         if self.kind == "polars":
             selected = self.frame.select(self.names) if self.names else self.frame.select([])
             height = self.frame.height
@@ -110,3 +119,7 @@ class DataFrameRows:
 
     def close(self) -> None:
         pass
+
+
+# mypy checks that these are row sources (``interface.RowSource``)
+ROW_SOURCES: tuple[type[RowSource], ...] = (IterableRows, DataFrameRows)

@@ -23,21 +23,12 @@ import csv
 import json
 import os
 import sqlite3
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
 from reportdsl.errors import ReportDataError, fail
 from reportdsl.sources.locations import Location, resolve
-
-if TYPE_CHECKING:  # the check path must not pay for importing pydantic models
-    from reportdsl.plan.models import ColumnInfo, SourceSpec
-
-
-class Column(NamedTuple):
-    """A column as described: what ``ColumnInfo`` holds, without pydantic."""
-
-    name: str
-    type: str
 from reportdsl.sources.sql.text import (
     replace_parameters,
     strip_statement_end,
@@ -50,12 +41,25 @@ from reportdsl.sources.text_values import (
     infer_type,
 )
 
+if TYPE_CHECKING:  # the check path must not pay for importing pydantic models
+    from reportdsl.plan.models import ColumnInfo, SourceSpec
+
+
+class Column(NamedTuple):
+    """A column as described: what ``ColumnInfo`` holds, without pydantic."""
+
+    name: str
+    type: str
+
+
 
 def describe(spec: SourceSpec, base_dir: str, param_types: dict[str, str] | None = None) -> list[ColumnInfo]:
     """The columns (name, report type) of the source ``spec`` names."""
     from reportdsl.plan.models import ColumnInfo
 
-    return [ColumnInfo(name=c.name, type=c.type) for c in describe_columns(spec, base_dir, param_types)]
+    # validated: a Column's type is any str, a ColumnInfo's one of the report's types
+    return [ColumnInfo.model_validate({"name": c.name, "type": c.type})
+            for c in describe_columns(spec, base_dir, param_types)]
 
 
 def describe_columns(spec, base_dir: str, param_types: dict[str, str] | None = None) -> list[Column]:
@@ -65,7 +69,7 @@ def describe_columns(spec, base_dir: str, param_types: dict[str, str] | None = N
     return describe_location(resolve(spec, base_dir), spec, param_types or {})
 
 
-def describe_location(loc: Location, spec: SourceSpec, param_types: dict[str, str]) -> list[Column]:
+def describe_location(loc: Location, spec: SourceSpec, param_types: Mapping[str, str]) -> list[Column]:
     if loc.kind == "csv":
         return _with_declared(describe_csv(loc.target, loc.shown), spec.types, loc.shown)
     if loc.kind == "jsonl":
@@ -81,7 +85,7 @@ def describe_location(loc: Location, spec: SourceSpec, param_types: dict[str, st
     return describe_sqlalchemy(loc, spec.table, spec.query, param_types)
 
 
-def _with_declared(columns: list[Column], declared: dict[str, str], shown: str) -> list[Column]:
+def _with_declared(columns: list[Column], declared: Mapping[str, str], shown: str) -> list[Column]:
     names = {c.name for c in columns}
     for name in declared:
         if name not in names:
@@ -103,6 +107,8 @@ def _describe_sqlite_file(loc: Location, spec: SourceSpec) -> list[Column]:
 def sqlite_declared_types(loc: Location, spec: SourceSpec) -> list[tuple[str, str]]:
     """(column, declared type as written) of a SQLite table or query."""
     path = loc.sqlite_path
+    if path is None:
+        raise ValueError(f"source '{loc.shown}' is not a plain SQLite file")
     if not os.path.exists(path):
         raise fail(ReportDataError, f"cannot open source '{loc.shown}': no such file {path}")
     try:
@@ -124,10 +130,12 @@ def sqlite_declared_types(loc: Location, spec: SourceSpec) -> list[tuple[str, st
                     f"source '{loc.shown}' has no table '{spec.table}'"
                     + (f" (its tables: {', '.join(tables)})" if tables else " (it has no tables)"),
                 )
-        else:
+        elif spec.query:
             body = replace_parameters(strip_statement_end(spec.query), lambda name: "NULL")
             con.execute(f"CREATE TEMP VIEW _reportdsl_describe AS {body}")
             info = con.execute("PRAGMA temp.table_info(_reportdsl_describe)").fetchall()
+        else:
+            raise fail(ReportDataError, f"source '{loc.shown}' names neither a table nor a query")
         return [(row[1], row[2] or "") for row in info]
     except sqlite3.Error as exc:
         what = "table" if spec.table else "query"
@@ -203,7 +211,7 @@ def describe_csv(path: str, shown: str) -> list[Column]:
                     samples[j].append(cell)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise fail(ReportDataError, f"cannot read source '{shown}': {exc}") from None
-    return [Column(n, infer_type(s)) for n, s in zip(names, samples)]
+    return [Column(n, infer_type(s)) for n, s in zip(names, samples, strict=True)]
 
 
 def json_value_type(value) -> str:
@@ -271,10 +279,13 @@ def parse_json_record(line: str, lineno: int, shown: str) -> dict:
     return record
 
 
-def decode_json_record(line: str, loads=json.JSONDecoder(parse_float=Decimal).decode) -> dict | str:
+_LOADS = json.JSONDecoder(parse_float=Decimal).decode
+
+
+def decode_json_record(line: str) -> dict | str:
     """The JSON object on ``line``, or (a str) why it is not one."""
     try:
-        record = loads(line)
+        record = _LOADS(line)
     except json.JSONDecodeError as exc:  # its own "line 1 column …" counts the newline too
         column = min(exc.pos, len(line.rstrip("\r\n"))) + 1
         return f"is not valid JSON: {exc.msg} at column {column}"

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 __all__ = ["parse"]
 
 
-def parse(text: str, filename: str = "<string>") -> "Report":
+def parse(text: str, filename: str = "<string>") -> Report:
     from reportdsl.syntax import ast_cache
 
     tree = ast_cache.load(text)

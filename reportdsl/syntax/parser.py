@@ -11,9 +11,9 @@ holds are mapped back to their places in the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-from typing import Callable
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedInput, VisitError
@@ -55,9 +55,22 @@ def parse(text: str, filename: str = "<string>") -> ast.Report:
 
 
 def _unary_minus_literal(operand: ast.Expr, span: ast.Span) -> ast.Expr | None:
-    if isinstance(operand, ast.Literal) and operand.type in ("int", "decimal"):
+    if isinstance(operand, ast.Literal) and isinstance(operand.value, (int, Decimal)) \
+            and operand.type in ("int", "decimal"):
         return ast.Literal(-operand.value, operand.type, span)
     return None
+
+
+def _position(pos: int | None) -> int:
+    """A parser offset; the lexer gives every token one (Lark types it optional)."""
+    if pos is None:
+        raise ValueError("a token without a position")
+    return pos
+
+
+def _hole_offsets(offsets: tuple[int, ...]) -> Callable[[int], int]:
+    """Offsets in a ``{…}`` hole's text mapped to file offsets (the end stays the end)."""
+    return lambda p: offsets[min(p, len(offsets) - 1)]
 
 
 @v_args(meta=True)
@@ -74,7 +87,7 @@ class AstBuilder(Transformer):
         return (self.at(meta.start_pos), self.at(meta.end_pos))
 
     def tspan(self, token: Token) -> ast.Span:
-        return (self.at(token.start_pos), self.at(token.end_pos))
+        return (self.at(_position(token.start_pos)), self.at(_position(token.end_pos)))
 
     def ident(self, token: Token) -> ast.Ident:
         return ast.Ident(str(token), self.tspan(token))
@@ -84,7 +97,7 @@ class AstBuilder(Transformer):
         return ast.Literal(self.decode(token), "string", self.tspan(token))
 
     def decode(self, token: Token) -> str:
-        return decode(str(token), self.at(token.start_pos)).chars
+        return decode(str(token), self.at(_position(token.start_pos))).chars
 
     def length(self, token: Token) -> ast.Length:
         text = str(token)
@@ -92,7 +105,7 @@ class AstBuilder(Transformer):
         return ast.Length(Decimal(text[:-2]), unit, self.tspan(token))
 
     def template(self, token: Token) -> ast.TextTemplate:
-        decoded = decode(str(token), self.at(token.start_pos))
+        decoded = decode(str(token), self.at(_position(token.start_pos)))
         parts: list[str | ast.Formatted] = []
         for part in split_template(decoded).parts:
             if isinstance(part, str):
@@ -105,7 +118,7 @@ class AstBuilder(Transformer):
                 tree = lark_parser().parse(part.text, start="interpolation")
             except UnexpectedInput as err:
                 raise describe_syntax_error(err, self.source, offset_map=hole_offsets) from None
-            inner = AstBuilder(self.source, lambda p, o=hole_offsets: o[min(p, len(o) - 1)])
+            inner = AstBuilder(self.source, _hole_offsets(hole_offsets))
             parts.append(inner.transform(tree))
         return ast.TextTemplate(tuple(parts), self.tspan(token))
 
@@ -205,7 +218,7 @@ class AstBuilder(Transformer):
         expr = value.expr
         if value.format is None and isinstance(expr, ast.Literal) and expr.type == "string":
             token = Token("STRING", self.source.text[expr.span[0] : expr.span[1]])
-            token.start_pos = expr.span[0]
+            token.start_pos, token.end_pos = expr.span
             value = AstBuilder(self.source).template(token)
         return ast.Cell(self.ident(name), value, self.span(meta))
 

@@ -134,7 +134,7 @@ def describe_syntax_error(
             message = f"unknown keyword '{token}' (did you mean '{close[0]}'?)"
         elif keywords:
             message = f"unknown keyword '{token}': expected {_alternatives(expected)}"
-    notes = ()
+    notes: tuple[str, ...] = ()
     if opened:
         kind, pos = opened[-1]
         line, col = source.line_col(pos)

@@ -62,7 +62,7 @@ def aggregates(rows: list[dict]) -> dict:
 
 def expected(where=lambda r: True, levels=("g1", "g2")):
     """(report totals, nested groups in print order) like the JSON result."""
-    rows = [dict(zip(COLUMNS, r)) for r in ROWS]
+    rows = [dict(zip(COLUMNS, r, strict=True)) for r in ROWS]
     # print order: group keys (null last), then sort by id; FIRST/LAST follow it
     rows = sorted((r for r in rows if where(r)),
                   key=lambda r: tuple(key_order(r[c]) for c in levels) + (r["id"],))
@@ -121,7 +121,7 @@ def assert_totals_equal(got: dict, want: dict, where: str) -> None:
 
 def assert_groups_equal(got: list, want: list, where: str = "") -> None:
     assert [g["key"] for g in got] == [g["key"] for g in want], f"{where}: group order"
-    for g, w in zip(got, want):
+    for g, w in zip(got, want, strict=True):
         label = f"{where}/{w['group']}={w['key']!r}"
         assert g["row_count"] == w["row_count"], label
         assert_totals_equal(g["totals"], w["totals"], label)

@@ -49,7 +49,8 @@ def test_env_url(db, monkeypatch):
 
 
 @pytest.mark.parametrize("spec, message", [
-    (dict(location="sqlite:///data/none.db", table="sales"), "cannot open source 'sqlite:///data/none.db': no such file"),
+    (dict(location="sqlite:///data/none.db", table="sales"),
+     "cannot open source 'sqlite:///data/none.db': no such file"),
     (dict(location="sqlite:///data/s.db", table="nope"), "has no table 'nope' \\(its tables: sales\\)"),
     (dict(location="sqlite:///data/s.db", query="SELEC 1"), "cannot read the query of source"),
     (dict(location="nonsense", table="t"), "is not a database URL"),
@@ -67,7 +68,8 @@ def test_describe_sqlite_does_not_import_sqlalchemy(db):
         "import sys, time; t = time.perf_counter()\n"
         "from reportdsl.sources import describe\n"
         "from reportdsl.plan.models import SourceSpec\n"
-        f"describe(SourceSpec(kind='sql', location='sqlite:///data/s.db', table='sales', span=(0, 0)), {str(db)!r}, {{}})\n"
+        "describe(SourceSpec(kind='sql', location='sqlite:///data/s.db', table='sales', span=(0, 0)), "
+        f"{str(db)!r}, {{}})\n"
         "print('sqlalchemy' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -37,12 +37,13 @@ def test_csv_inference_over_the_first_rows(tmp_path):
 
 def test_csv_run_types_and_empty_is_null(tmp_path, compile_report, run_result):
     (tmp_path / "s.csv").write_text(CSV, encoding="utf-8")
-    report = compile_report("""
-report r {
-  source csv "s.csv" { code: int }
-  group region { footer { text "{SUM(qty)} {COUNT(qty)} {SUM(price)} {MIN(day)} {MAX(when)} {COUNT(flag)} {SUM(code)}" } }
-  summary { text "{COUNT()} {COUNT(region)} {COUNT(note)}" }
-}""")
+    footer = "{SUM(qty)} {COUNT(qty)} {SUM(price)} {MIN(day)} {MAX(when)} {COUNT(flag)} {SUM(code)}"
+    report = compile_report(f"""
+report r {{
+  source csv "s.csv" {{ code: int }}
+  group region {{ footer {{ text "{footer}" }} }}
+  summary {{ text "{{COUNT()}} {{COUNT(region)}} {{COUNT(note)}}" }}
+}}""")
     result = run_result(report).to_dict()
     groups = {g["key"]: g["totals"] for g in result["groups"]}
     assert list(groups) == ["North", "South", None]  # null key last

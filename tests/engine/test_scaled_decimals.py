@@ -109,7 +109,7 @@ def test_scaled_and_decimal_paths_agree(tmp_path_factory, compile_report, rows):
 
 def test_the_tricky_values_all_at_once(tmp_path, compile_report):
     rows = [(g, q, p, w, z) for g in ("a", "b") for q, p, w, z in zip(
-        [None, 0, 1, -2, 3, 7] * 4, P_VALUES, W_VALUES * 3, Z_VALUES * 4)]
+        [None, 0, 1, -2, 3, 7] * 4, P_VALUES, W_VALUES * 3, Z_VALUES * 4, strict=False)]
     make_db(tmp_path / "t.db", rows)
     with_scaling, without, report = compare(compile_report, SCALED)
     assert with_scaling == without
@@ -166,7 +166,7 @@ def test_products_for_min_and_max_stay_decimal(tmp_path, compile_report):
 def test_engine_sort_headers_and_over_scopes_agree(tmp_path, compile_report):
     # a key SQL cannot order (the engine sorts), values in headers (deferred) and over report
     rows = [(g, q, p, w, z) for g, q, p, w, z in zip("abcab" * 6, [1, 2, None, -3, 5, 7] * 5, P_VALUES + P_VALUES[:8],
-                                                        W_VALUES * 4, Z_VALUES * 5)]
+                                                        W_VALUES * 4, Z_VALUES * 5, strict=False)]
     make_db(tmp_path / "t.db", rows)
     text = """
 report r {

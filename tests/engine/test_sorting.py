@@ -43,7 +43,8 @@ def test_external_sort_spills_and_merges(tmp_path, compile_report, run_result):
     rng = random.Random(3)
     rows = [{"g": rng.choice("abcdefghij"), "s": rng.randint(0, 50), "x": rng.randint(-5, 5), "id": i}
             for i in range(30_000)]
-    report = compile_report('report r {\n  sort by s, id\n  group g { footer { text "{SUM(x)} {FIRST(id)} {LAST(id)}" } }\n'
+    report = compile_report('report r {\n  sort by s, id\n'
+                            '  group g { footer { text "{SUM(x)} {FIRST(id)} {LAST(id)}" } }\n'
                             '  detail { column id "Id" = id }\n}')
     sink = RecordingSink()
     stats = run(report.plan, sink, source=rows, memory_budget=200_000)

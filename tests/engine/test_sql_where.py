@@ -184,13 +184,14 @@ def test_a_row_the_engine_fails_on_is_not_left_out(tmp_path, compile_report, mon
             if skip:
                 errors = pushed[-1][1][5]
                 assert [row for row, _ in errors] == [row for row, _ in failing]
-                assert all(m.startswith(want) for (_, m), (_, want) in zip(errors, failing))
+                assert all(m.startswith(want) for (_, m), (_, want) in zip(errors, failing, strict=True))
             else:
                 assert f"row 2: {failing[0][1]}" in pushed[1]
 
 
 def test_row_numbers_count_the_rows_the_database_delivers(tmp_path, compile_report, monkeypatch):
-    make_table(tmp_path / "u.db", "CREATE TABLE u (id INTEGER PRIMARY KEY, q INTEGER)", [(1, 9), (2, 8), (3, "x"), (4, 1)])
+    make_table(tmp_path / "u.db", "CREATE TABLE u (id INTEGER PRIMARY KEY, q INTEGER)",
+               [(1, 9), (2, 8), (3, "x"), (4, 1)])
     report = compile_report('report r {\n  source sql "sqlite:///u.db" table u\n  where q <= 5\n'
                             '  summary { text "{COUNT()}" }\n}')
     for pushed, _, plain, _ in pushed_and_not(report, monkeypatch):

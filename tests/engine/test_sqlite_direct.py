@@ -69,9 +69,10 @@ report r {{
 
 
 def test_query_with_parameters_and_detail(db, compile_report, monkeypatch):
+    query = "SELECT id, g1, q, p, d FROM t WHERE d >= :since AND q > :low -- ':x' is no parameter"
     report = compile_report("""
 report r {
-  source sql "sqlite:///t.db" query "SELECT id, g1, q, p, d FROM t WHERE d >= :since AND q > :low -- ':x' is no parameter"
+  source sql "sqlite:///t.db" query "QUERY"
   param since: date = "2024-01-01"
   param low: int = 0
   param scale: decimal = "1.5"
@@ -80,7 +81,7 @@ report r {
   detail { column id "Id" = id
            column v "V" = p * scale
            column run "Run" = SUM(p) }
-}""")
+}""".replace("QUERY", query))
     for params in ({}, {"since": dt.date(2024, 2, 1), "low": 3}, {"since": "2023-12-01", "scale": "0.1"}):
         direct, through_sqlalchemy = both_paths(report, monkeypatch, params=params)
         assert direct == through_sqlalchemy
@@ -120,7 +121,8 @@ def test_failure_mid_stream_reads_the_same(tmp_path, compile_report, monkeypatch
                     [(i, -(2 ** 63) if i == 10_000 else i) for i in range(1, 20_001)])
     con.commit()
     con.close()
-    report = compile_report('report r {\n  source sql "sqlite:///t.db" query "SELECT id, abs(x) AS x FROM t ORDER BY id"\n'
+    report = compile_report('report r {\n'
+                            '  source sql "sqlite:///t.db" query "SELECT id, abs(x) AS x FROM t ORDER BY id"\n'
                             '  summary { text "{SUM(x)}" }\n}')
     messages = []
     for direct in (True, False):

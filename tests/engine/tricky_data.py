@@ -59,7 +59,7 @@ def load(engine, name: str, schema: str | None = None, rows=None):
     t = table(md, name, schema)
     md.create_all(engine)
     with engine.begin() as conn:
-        conn.execute(t.insert(), [dict(zip(COLUMNS, r)) for r in (ROWS if rows is None else rows)])
+        conn.execute(t.insert(), [dict(zip(COLUMNS, r, strict=True)) for r in (ROWS if rows is None else rows)])
     return t
 
 

@@ -16,6 +16,7 @@ events are bound sink methods. Per row: phase 1 computes everything that can fai
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import CodeType
 
 from reportdsl.engine.aggregates import AggregateLayout
 from reportdsl.engine.codegen.expressions import (
@@ -30,38 +31,30 @@ from reportdsl.engine.codegen.rows import (
     LineContext,
     RowCode,
     RowLayout,
+    arg_expr,
+    as_span,
     used_names,
 )
 from reportdsl.engine.codegen.scaled import analyse
 from reportdsl.engine.running import running_init_lines, running_lines
-from reportdsl.engine.sorting import key_part_code
-from reportdsl.plan.models import Plan
+from reportdsl.plan.models import Expr, Plan, Ref
 
 
 @dataclass
 class GeneratedRunner:
     source: str
     filename: str
-    constants: dict
-    where: dict
-    spans: list
-    code: object  # the compiled code object
+    constants: dict[str, object]
+    where: dict[int, LineContext]  # line -> what it computes
+    spans: list[tuple[int, int]]
+    code: CodeType
 
 
 @dataclass(frozen=True)
 class BandValue:
     id: str
-    expr: object
+    expr: Expr
     waits: tuple[int, ...]  # depths to wait for, innermost first; () = evaluate now
-
-
-def _dedupe(ids):
-    seen, out = set(), []
-    for i in ids:
-        if i not in seen:
-            seen.add(i)
-            out.append(i)
-    return out
 
 
 class RunnerWriter:
@@ -76,7 +69,7 @@ class RunnerWriter:
         self.aggs = AggregateLayout(plan)
         for arg in self.aggs.args:  # a plain column or field needs no copy per row
             e = arg.expr
-            if getattr(e, "kind", None) == "ref" and e.ref in ("column", "field"):
+            if isinstance(e, Ref) and e.ref in ("column", "field"):
                 arg.alias = (self.rows.column_var if e.ref == "column" else self.rows.field_var).get(e.name)
         self.scaled = self._scaled_decimals()
         self.rows.scaled = self.scaled.columns
@@ -87,7 +80,7 @@ class RunnerWriter:
         self.values = {v.id: v for v in plan.values}
         self.nl = len(plan.groups)
         self.buf = CodeBuffer()
-        self.deferred: dict[str, object] = {}  # value id -> expr, evaluated from a snapshot
+        self.deferred: dict[str, Expr] = {}  # value id -> expr, evaluated from a snapshot
         self.waited_depths: set[int] = set()
 
     # ---- analysis -----------------------------------------------------------------
@@ -99,10 +92,10 @@ class RunnerWriter:
             row_exprs.append(plan.where)
         return analyse(plan, self.layout, self.aggs, row_exprs)
 
-    def band_values(self, ids, final_depth: int | None) -> list[BandValue]:
+    def band_values(self, ids: list[str], final_depth: int | None) -> list[BandValue]:
         """Values at a band point where aggregates of ``final_depth`` are final."""
         out = []
-        for vid in _dedupe(ids):
+        for vid in dict.fromkeys(ids):  # each once, in order
             v = self.values[vid]
             depths = set()
             for aid in aggregate_ids(v.expr):
@@ -128,7 +121,7 @@ class RunnerWriter:
         b.emit(indent, f"{var} = {{}}")
         w = ExprWriter(self.ctx, names)
         for bv in values:
-            ctx = LineContext("expr", what, span=tuple(bv.expr.span))
+            ctx = LineContext("expr", what, span=as_span(bv.expr.span))
             if not bv.waits:
                 b.emit(indent, f"{var}[{bv.id!r}] = {w.write(bv.expr)}", ctx)
                 continue
@@ -147,10 +140,8 @@ class RunnerWriter:
 
     def write(self) -> GeneratedRunner:
         plan = self.plan
-        start_ids = []
-        for band in (plan.title_band, plan.page_header, plan.page_footer):
-            if band is not None:
-                start_ids += band.values
+        start_ids = [v for band in (plan.title_band, plan.page_header, plan.page_footer) if band is not None
+                     for v in band.values]
         start_values = self.band_values(start_ids, None)
         self.header = [self.band_values(g.header.values if g.header else [], None) for g in plan.groups]
         self.footer = [
@@ -183,14 +174,14 @@ class RunnerWriter:
                             aggregate=lambda aid: f"E[{aid!r}]")
             code = ExprWriter(self.ctx, names).write(expr)
             b.emit(0, f"DEFERRED[{vid!r}] = lambda E: {code}",
-                   LineContext("expr", "a value computed at a group's end", span=tuple(expr.span)))
+                   LineContext("expr", "a value computed at a group's end", span=as_span(expr.span)))
 
     # ---- the row stage ----------------------------------------------------------------
 
     def _row_needs(self):
         plan = self.plan
         exprs = [g.key for g in plan.groups] + [k.expr for k in plan.sort]
-        exprs += [a.expr for a in self.aggs.args]
+        exprs += [arg_expr(a) for a in self.aggs.args]
         if plan.where is not None:
             exprs.append(plan.where)
         if plan.detail is not None:
@@ -204,30 +195,8 @@ class RunnerWriter:
         return cols + [f"f{i}" for i in fields] + keys
 
     def _write_prepare(self) -> None:
-        b = self.buf
         _, fields = self._row_needs()
-        b.emit(0, "def prepare(chunks, rt, add):")
-        b.emit(1, "_row_failed = rt.row_failed; _chunk_done = rt.chunk_done")
-        b.emit(1, "rown = 0")
-        b.emit(1, "for chunk in chunks:")
-        b.emit(2, "out = []; append = out.append")
-        b.emit(2, "for row in chunk:")
-        b.emit(3, "rown += 1")
-        b.emit(3, "try:")
-        self.rows.unpack(b, 4)
-        self.rows.fields_and_where(b, 4, fields)
-        self.rows.group_keys(b, 4)
-        self.rows.sort_keys(b, 4)
-        parts = [key_part_code(self.rows.key_var[i], g.key_type, g.desc) for i, g in enumerate(self.plan.groups)]
-        parts += [key_part_code(f"s{i}", k.expr.type, k.desc) for i, k in enumerate(self.plan.sort)]
-        b.emit(3, "except Exception as _e:")
-        b.emit(4, "_row_failed(_e, rown, row); continue")
-        payload = ", ".join(self._payload_vars())
-        keys = "".join(p + ", " for p in parts)
-        b.emit(3, f"append(({keys}rown, ({payload}{',' if payload and ',' not in payload else ''})))")
-        b.emit(2, "add(out)")
-        b.emit(2, "_chunk_done(rown)")
-        b.emit(1, "return rown")
+        self.rows.write_prepare(self.buf, fields, self._payload_vars())
 
     def _write_main(self) -> None:
         b, nl, aggs = self.buf, self.nl, self.aggs
@@ -289,8 +258,9 @@ class RunnerWriter:
         for arg in aggs.args:
             if arg.alias:
                 continue
-            b.emit(ind, f"{arg.var} = {w.write(arg.expr)}",
-                   LineContext("expr", "an aggregate's argument", span=tuple(arg.expr.span)))
+            expr = arg_expr(arg)
+            b.emit(ind, f"{arg.var} = {w.write(expr)}",
+                   LineContext("expr", "an aggregate's argument", span=as_span(expr.span)))
         # The break level is needed in phase 1 only by max_groups, row_number and
         # running aggregates; otherwise phase 2 finds it only on rows that break.
         self.early_break = bool(nl and (plan.max_groups is not None or self.uses_row_number or aggs.running))
@@ -312,7 +282,7 @@ class RunnerWriter:
             for i, col in enumerate(plan.detail.columns):
                 v = self.values[col.value]
                 b.emit(ind, f"d{i} = {w.write(v.expr)}",
-                       LineContext("expr", f"detail column '{col.name}'", span=tuple(v.expr.span)))
+                       LineContext("expr", f"detail column '{col.name}'", span=as_span(v.expr.span)))
         if len(b.lines) == first_line:
             b.emit(ind, "pass")  # the try block needs a statement
 

@@ -4,8 +4,9 @@ In: the plan and a ``RowLayout`` (where each used column sits in the source's ro
 tuples and how its raw values convert). Out: Python statements (``CodeBuffer``)
 that unpack a row into column locals ``c0…``, convert them to the plan's column
 types, compute the fields ``f0…`` the report reads, apply ``where`` (``continue``
-when not true; only what it reads is converted and computed before it), and compute group keys ``n0…`` (a key that is a plain column is
-read from the column's local: ``key_var``) and sort keys ``s0…``.
+when not true; only what it reads is converted and computed before it), and compute
+group keys ``n0…`` (a key that is a plain column is read from the column's local:
+``key_var``) and sort keys ``s0…``.
 
 Every statement that can fail is on its own line, and ``CodeBuffer.where`` maps the
 line to what it computes, so a failing row names the expression's position without
@@ -14,10 +15,14 @@ any bookkeeping on the hot path.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from reportdsl.engine.aggregates import Arg
 from reportdsl.engine.codegen.expressions import CodeContext, ExprWriter, NameMap, refs
-from reportdsl.plan.models import Plan, Ref
+from reportdsl.engine.sorting import key_part_code
+from reportdsl.errors import Span
+from reportdsl.plan.models import AggRef, BinaryOp, Expr, FuncCall, Lit, Plan, Ref, UnaryOp
 
 
 @dataclass(frozen=True)
@@ -33,11 +38,24 @@ class RowLayout:
     scales: tuple[int | None, ...] = ()  # declared DECIMAL scale, for floats from SQLite
 
 
+def as_span(span: Sequence[int]) -> Span:
+    """A plan span as the (start, end) pair errors take."""
+    return (span[0], span[1])
+
+
+def arg_expr(arg: Arg) -> Expr:
+    """An aggregate argument's expression (computed per row), as the plan types it."""
+    e = arg.expr
+    if not isinstance(e, (Lit, Ref, UnaryOp, BinaryOp, FuncCall, AggRef)):
+        raise TypeError(f"an aggregate argument is a {type(e).__name__}, not an expression")
+    return e
+
+
 @dataclass
 class LineContext:
-    kind: str  # "expr" or "column"
+    kind: str  # "expr", "column" or "row"
     what: str  # "field 'revenue'", "where", "column 'quantity'"…
-    span: tuple | None = None
+    span: Span | None = None
     column: str | None = None
     type: str | None = None
 
@@ -61,11 +79,13 @@ TEXT_PARSE = {
     "int": "int", "decimal": "_parse_decimal", "float": "float", "date": "_parse_date",
     "datetime": "_parse_datetime", "bool": "_parse_bool",
 }
+# Column types whose values a Python source may deliver wrong (then converted).
+_TYPED = ("int", "decimal", "float", "string", "bool", "date", "datetime")
 # Guards for typed values: convert only when the value is not already right.
 PY_CLASS = {"int": "int", "decimal": "_Dec", "float": "float", "string": "str", "bool": "bool"}
 
 
-def used_names(plan: Plan, expressions) -> tuple[list[str], list[int]]:
+def used_names(plan: Plan, expressions: Iterable[Expr]) -> tuple[list[str], list[int]]:
     """The source columns and (indexes of) fields that ``expressions`` need, fields
     followed through other fields."""
     field_index = {f.name: i for i, f in enumerate(plan.fields)}
@@ -122,7 +142,7 @@ class RowCode:
             buf.emit(indent, f"{targets}, = {row}" if len(lay.names) == 1 else f"{targets} = {row}",
                      LineContext("row", "the row's fields"))
         else:
-            for name, pos in zip(lay.names, lay.positions):
+            for name, pos in zip(lay.names, lay.positions, strict=True):
                 buf.emit(indent, f"{self.column_var[name]} = {row}[{pos}]", LineContext("row", "the row's fields"))
         self._convert_columns(buf, indent, late=False)
 
@@ -131,7 +151,7 @@ class RowCode:
         lay = self.layout
         trusted = lay.trusted or (False,) * len(lay.names)
         scales = lay.scales or (None,) * len(lay.names)
-        for name, type_, sure, scale in zip(lay.names, lay.types, trusted, scales):
+        for name, type_, sure, scale in zip(lay.names, lay.types, trusted, scales, strict=True):
             if not sure and (name in self.late_columns) == late:
                 self._convert(buf, indent, name, type_, scale)
 
@@ -157,14 +177,15 @@ class RowCode:
         ctx = LineContext("column", f"column '{name}'", column=name, type=type_)
         if self.layout.conversion == "text":
             if type_ in ("decimal", "date"):  # cached: prices and dates repeat
-                self._cached(buf, indent, v, DECIMALS_FROM_TEXT if type_ == "decimal" else DATES_FROM_CSV, f"if {v}", ctx)
+                cache = DECIMALS_FROM_TEXT if type_ == "decimal" else DATES_FROM_CSV
+                self._cached(buf, indent, v, cache, f"if {v}", ctx)
                 buf.emit(indent, f"else: {v} = None")
             elif type_ in TEXT_PARSE:
                 buf.emit(indent, f"{v} = {TEXT_PARSE[type_]}({v}) if {v} else None", ctx)
             else:
                 buf.emit(indent, f"if not {v}: {v} = None")
             return
-        if self.layout.conversion != "python" or type_ not in ("int", "decimal", "float", "string", "bool", "date", "datetime"):
+        if self.layout.conversion != "python" or type_ not in _TYPED:
             return
         if type_ == "decimal":
             if name in self.scaled:  # every raw value (float, int, text, null) through one cache
@@ -202,18 +223,18 @@ class RowCode:
         for i in where_fields:
             f = plan.fields[i]
             buf.emit(indent, f"{self.field_var[f.name]} = {w.write(f.expr)}",
-                     LineContext("expr", f"field '{f.name}'", span=tuple(f.expr.span)))
+                     LineContext("expr", f"field '{f.name}'", span=as_span(f.expr.span)))
             done.add(i)
         if plan.where is not None:
             buf.emit(indent, f"if not ({w.condition(plan.where)}): continue",
-                     LineContext("expr", "where", span=tuple(plan.where.span)))
+                     LineContext("expr", "where", span=as_span(plan.where.span)))
             self._convert_columns(buf, indent, late=True)
         for i in fields:
             if i in done:
                 continue
             f = plan.fields[i]
             buf.emit(indent, f"{self.field_var[f.name]} = {w.write(f.expr)}",
-                     LineContext("expr", f"field '{f.name}'", span=tuple(f.expr.span)))
+                     LineContext("expr", f"field '{f.name}'", span=as_span(f.expr.span)))
 
     def group_keys(self, buf: CodeBuffer, indent: int) -> None:
         w = ExprWriter(self.ctx, self.names())
@@ -221,10 +242,37 @@ class RowCode:
             if self.key_var[level] != f"n{level}":
                 continue
             buf.emit(indent, f"n{level} = {w.write(g.key)}",
-                     LineContext("expr", f"the key of group '{g.name}'", span=tuple(g.key.span)))
+                     LineContext("expr", f"the key of group '{g.name}'", span=as_span(g.key.span)))
 
     def sort_keys(self, buf: CodeBuffer, indent: int) -> None:
         w = ExprWriter(self.ctx, self.names())
         for i, k in enumerate(self.plan.sort):
             buf.emit(indent, f"s{i} = {w.write(k.expr)}",
-                     LineContext("expr", "a sort key", span=tuple(k.expr.span)))
+                     LineContext("expr", "a sort key", span=as_span(k.expr.span)))
+
+    def write_prepare(self, buf: CodeBuffer, fields: list[int], payload_vars: list[str]) -> None:
+        """``prepare(chunks, rt, add)``, the first pass of the sorted mode: each row that
+        passes ``where`` becomes a record ``(*key parts, row number, (payload))`` (see
+        ``sorting``), handed to ``add`` a chunk at a time."""
+        buf.emit(0, "def prepare(chunks, rt, add):")
+        buf.emit(1, "_row_failed = rt.row_failed; _chunk_done = rt.chunk_done")
+        buf.emit(1, "rown = 0")
+        buf.emit(1, "for chunk in chunks:")
+        buf.emit(2, "out = []; append = out.append")
+        buf.emit(2, "for row in chunk:")
+        buf.emit(3, "rown += 1")
+        buf.emit(3, "try:")
+        self.unpack(buf, 4)
+        self.fields_and_where(buf, 4, fields)
+        self.group_keys(buf, 4)
+        self.sort_keys(buf, 4)
+        parts = [key_part_code(self.key_var[i], g.key_type, g.desc) for i, g in enumerate(self.plan.groups)]
+        parts += [key_part_code(f"s{i}", k.expr.type, k.desc) for i, k in enumerate(self.plan.sort)]
+        buf.emit(3, "except Exception as _e:")
+        buf.emit(4, "_row_failed(_e, rown, row); continue")
+        payload = ", ".join(payload_vars)
+        keys = "".join(p + ", " for p in parts)
+        buf.emit(3, f"append(({keys}rown, ({payload}{',' if payload and ',' not in payload else ''})))")
+        buf.emit(2, "add(out)")
+        buf.emit(2, "_chunk_done(rown)")
+        buf.emit(1, "return rown")

@@ -28,9 +28,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from reportdsl.engine.aggregates import AggregateLayout, Arg
 from reportdsl.engine.codegen.expressions import children
+from reportdsl.engine.codegen.rows import RowLayout, arg_expr
 from reportdsl.engine.conversions import ConversionCache, decimal_converter
-from reportdsl.plan.models import BinaryOp, Lit, Plan, Ref, UnaryOp
+from reportdsl.plan.models import BinaryOp, Expr, Lit, Plan, Ref, UnaryOp
 
 _VALUE_PRIMS = {"min", "max", "first", "last"}  # primitives that return a row's value
 
@@ -67,36 +69,27 @@ class ScaledDecimals:
     arg_scales: dict[int, int] = field(default_factory=dict)  # Arg.index -> scale to unscale by
 
 
-def analyse(plan: Plan, layout, aggs, row_exprs: list) -> ScaledDecimals:
-    """Which columns/fields to scale. ``row_exprs`` are the row-stage expressions other
-    than aggregate arguments (where, group and sort keys, detail values)."""
-    if not ENABLED or layout.conversion != "python" or not layout.scales:
-        return ScaledDecimals()
-    col_type = dict(zip(layout.names, layout.types))
-    cols = {n: s for n, t, s in zip(layout.names, layout.types, layout.scales) if t == "decimal" and s is not None}
-    if not cols:
-        return ScaledDecimals()
-    field_expr = {f.name: f.expr for f in plan.fields}
-    fields = set(field_expr)
+class _Scaling:
+    """The analysis state: the columns still carried scaled, the fields that may be."""
 
-    def scale_of(e):
+    def __init__(self, plan: Plan, layout: RowLayout, cols: dict[str, int]):
+        self.cols = cols  # column -> scale; shrinks as expressions need real values
+        self.col_type = dict(zip(layout.names, layout.types, strict=True))
+        self.field_expr = {f.name: f.expr for f in plan.fields}
+        self.fields = set(self.field_expr)
+
+    def scale_of(self, e: Expr) -> int | None:
         """The scale of ``e`` computed on scaled values, or None if it cannot be."""
-        if isinstance(e, Ref) and e.ref == "column":
-            if e.name in cols:
-                return cols[e.name]
-            return 0 if col_type.get(e.name) == "int" else None
-        if isinstance(e, Ref) and e.ref == "field":
-            if e.name in fields:
-                return scale_of(field_expr[e.name])
-            return 0 if e.type == "int" else None
+        if isinstance(e, Ref) and e.ref in ("column", "field"):
+            return self._ref_scale(e)
         if e.type not in ("int", "decimal"):
             return None
         if isinstance(e, Lit):
             return 0 if e.type == "int" and isinstance(e.value, int) and not isinstance(e.value, bool) else None
         if isinstance(e, UnaryOp) and e.op in ("-", "+"):
-            return scale_of(e.operand)
+            return self.scale_of(e.operand)
         if isinstance(e, BinaryOp) and e.op in ("+", "-", "*"):
-            left, right = scale_of(e.left), scale_of(e.right)
+            left, right = self.scale_of(e.left), self.scale_of(e.right)
             if left is None or right is None:
                 return None
             if e.op == "*":
@@ -104,49 +97,79 @@ def analyse(plan: Plan, layout, aggs, row_exprs: list) -> ScaledDecimals:
             return left if left == right else None
         return None
 
-    def drop(e) -> bool:
+    def _ref_scale(self, e: Ref) -> int | None:
+        if e.ref == "column":
+            if e.name in self.cols:
+                return self.cols[e.name]
+            return 0 if self.col_type.get(e.name) == "int" else None
+        if e.name in self.fields:
+            return self.scale_of(self.field_expr[e.name])
+        return 0 if e.type == "int" else None
+
+    def drop(self, e: Expr) -> bool:
         """Everything ``e`` reads must be real values: un-scale it."""
         changed = False
         if isinstance(e, Ref):
-            if e.ref == "column" and e.name in cols:
-                del cols[e.name]
+            if e.ref == "column" and e.name in self.cols:
+                del self.cols[e.name]
                 changed = True
-            elif e.ref == "field" and e.name in fields:
-                fields.discard(e.name)
-                drop(field_expr[e.name])
+            elif e.ref == "field" and e.name in self.fields:
+                self.fields.discard(e.name)
+                self.drop(self.field_expr[e.name])
                 changed = True
         for child in children(e):
-            changed |= drop(child)
+            changed |= self.drop(child)
         return changed
 
+    def settle(self, plain: list[Expr], scaled_args: list[Arg]) -> None:
+        """Un-scale until nothing changes: what ``plain`` expressions read, and the
+        arguments that cannot be computed on scaled values."""
+        changed = True
+        while changed and self.cols:
+            changed = False
+            for e in plain:
+                changed |= self.drop(e)
+            for arg in scaled_args:
+                e = arg_expr(arg)
+                prims = set().union(*arg.prims_at.values())
+                bare = isinstance(e, Ref) and e.ref == "column"
+                if self.scale_of(e) is None or (prims & _VALUE_PRIMS and not bare and e.type == "decimal"):
+                    changed |= self.drop(e)
+
+
+def analyse(plan: Plan, layout: RowLayout, aggs: AggregateLayout, row_exprs: list[Expr]) -> ScaledDecimals:
+    """Which columns/fields to scale. ``row_exprs`` are the row-stage expressions other
+    than aggregate arguments (where, group and sort keys, detail values)."""
+    if not ENABLED or layout.conversion != "python" or not layout.scales:
+        return ScaledDecimals()
+    cols = {n: s for n, t, s in zip(layout.names, layout.types, layout.scales, strict=True)
+            if t == "decimal" and s is not None}
+    if not cols:
+        return ScaledDecimals()
+    scaling = _Scaling(plan, layout, cols)
     # arguments of running (detail) aggregates are read per row as real values
     plain_args = [a for a in aggs.args if any(aggs.arg_of(r) is a for r in aggs.running)]
     scaled_args = [a for a in aggs.args if a not in plain_args]
-    changed = True
-    while changed and cols:
-        changed = False
-        for e in row_exprs + [a.expr for a in plain_args]:
-            changed |= drop(e)
-        for arg in scaled_args:
-            prims = set().union(*arg.prims_at.values())
-            bare = isinstance(arg.expr, Ref) and arg.expr.ref == "column"
-            if scale_of(arg.expr) is None or (prims & _VALUE_PRIMS and not bare and arg.expr.type == "decimal"):
-                changed |= drop(arg.expr)
+    scaling.settle(row_exprs + [arg_expr(a) for a in plain_args], scaled_args)
     result = ScaledDecimals(columns=dict(cols))
     if not cols:
         return result
     for f in plan.fields:  # in order: a field reads only earlier ones
-        if f.name in fields and f.expr.type == "decimal" and _reads_scaled(f.expr, cols, result.fields):
-            scale = scale_of(f.expr)
+        if f.name in scaling.fields and f.expr.type == "decimal" and _reads_scaled(f.expr, cols, result.fields):
+            scale = scaling.scale_of(f.expr)
             if scale is not None:  # else it is computed nowhere
                 result.fields[f.name] = scale
     for arg in scaled_args:
-        if arg.expr.type == "decimal" and _reads_scaled(arg.expr, cols, result.fields):
-            result.arg_scales[arg.index] = scale_of(arg.expr)
+        e = arg_expr(arg)
+        if e.type == "decimal" and _reads_scaled(e, cols, result.fields):
+            scale = scaling.scale_of(e)
+            if scale is None:  # settle() un-scaled what such an argument reads
+                raise ValueError(f"aggregate argument {arg.index} reads scaled values it cannot use")
+            result.arg_scales[arg.index] = scale
     return result
 
 
-def _reads_scaled(e, cols: dict, fields: dict) -> bool:
+def _reads_scaled(e: Expr, cols: dict[str, int], fields: dict[str, int]) -> bool:
     if isinstance(e, Ref) and ((e.ref == "column" and e.name in cols) or (e.ref == "field" and e.name in fields)):
         return True
     return any(_reads_scaled(c, cols, fields) for c in children(e))

@@ -13,7 +13,8 @@ O(its deferred values).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from reportdsl.engine.stream.events import Deferred
 

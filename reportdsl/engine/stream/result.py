@@ -15,8 +15,9 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from reportdsl.engine.stream.events import Deferred, ReportEnd
 from reportdsl.plan.models import Plan

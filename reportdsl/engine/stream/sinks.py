@@ -7,7 +7,8 @@ holds, in order (the renderer and the JSON result consume one run);
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from reportdsl.engine.stream.events import ReportEnd, Sink
 

@@ -9,6 +9,7 @@ its parameters, so the database describes the result without producing a row.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
 from decimal import Decimal
 
 from reportdsl.errors import ReportDataError, fail
@@ -52,7 +53,8 @@ def make_engine(loc: Location):
         raise fail(ReportDataError, f"cannot open source '{loc.shown}': {exc}") from None
 
 
-def describe_sqlalchemy(loc: Location, table: str | None, query: str | None, param_types: dict[str, str]) -> list[Column]:
+def describe_sqlalchemy(loc: Location, table: str | None, query: str | None,
+                        param_types: Mapping[str, str]) -> list[Column]:
     from sqlalchemy.exc import SQLAlchemyError
 
     engine = make_engine(loc)
@@ -64,7 +66,9 @@ def describe_sqlalchemy(loc: Location, table: str | None, query: str | None, par
                 return _describe_query(conn, "SELECT * FROM " + ".".join(quote(p) for p in table.split(".")), {})
             if table:
                 return _describe_table(conn, loc, table)
-            return _describe_query(conn, query, param_types)
+            if query:
+                return _describe_query(conn, query, param_types)
+            raise fail(ReportDataError, f"source '{loc.shown}' names neither a table nor a query")
     except ReportDataError:
         raise
     except SQLAlchemyError as exc:
@@ -113,19 +117,19 @@ def value_type_of_sqlalchemy_type(t) -> str:
     return value_type_of_sql_type(str(t) if not isinstance(t, sa.types.NullType) else "")
 
 
-def _describe_query(conn, query: str, param_types: dict[str, str]) -> list[Column]:
+def _describe_query(conn, query: str, param_types: Mapping[str, str]) -> list[Column]:
     import sqlalchemy as sa
 
     sql = f"SELECT * FROM ({strip_statement_end(query)}) AS _reportdsl_q WHERE 1=0"
     params = {
-        name: PLACEHOLDER_VALUES.get(param_types.get(name, "string"), None)
+        name: PLACEHOLDER_VALUES.get(param_types.get(name, "string"))
         for name, _ in query_parameters(query)
     }
     result = conn.execute(sa.text(for_sqlalchemy_text(sql)), params)
     try:
         description = result.cursor.description or ()
         names = [type_name_of_type_code(conn.dialect, d[1]) for d in description]
-        return [Column(d[0], value_type_of_sql_type(n)) for d, n in zip(description, names)]
+        return [Column(d[0], value_type_of_sql_type(n)) for d, n in zip(description, names, strict=True)]
     finally:
         result.close()
 

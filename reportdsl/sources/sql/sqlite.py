@@ -24,11 +24,15 @@ One thing only this path does: it lets SQLite sort with helper threads
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from reportdsl.errors import ReportDataError, fail
-from reportdsl.sources.locations import Location, counted_chunks
+from reportdsl.sources.interface import RowSource
+from reportdsl.sources.locations import Location
 from reportdsl.sources.schema import add_sqlalchemy_functions
 from reportdsl.sources.sql.stream import (
     SQLITE_CHUNK_ROWS,
@@ -39,6 +43,9 @@ from reportdsl.sources.sql.stream import (
     with_retries,
 )
 from reportdsl.sources.sql.text import query_parameters, replace_parameters
+
+if TYPE_CHECKING:
+    from reportdsl.plan.models import Plan
 
 
 def connect(path: str) -> sqlite3.Connection:
@@ -58,17 +65,20 @@ def quote_identifier(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def positional(sql: str, binds: dict) -> tuple[str, list]:
+def positional(sql: str, binds: dict[str, Any]) -> tuple[str, list[Any]]:
     """``sql`` with each ``:name`` made ``?`` and the values in that order."""
     args = [bind_value(binds[name], "sqlite") for name, _ in query_parameters(sql)]
     return replace_parameters(sql, lambda name: "?"), args
 
 
 class SqliteRows(SelectRows):
-    def __init__(self, loc: Location, table: str | None, query: str | None, params: dict,
-                 columns: list[str], plan, want_order: bool):
+    def __init__(self, loc: Location, table: str | None, query: str | None, params: dict[str, Any],
+                 columns: list[str], plan: Plan | None, want_order: bool):
         super().__init__(loc.shown, table, query, params, columns, plan, want_order)
+        if loc.sqlite_path is None:
+            raise ValueError(f"source '{loc.shown}' is not a plain SQLite file")
         self.path = loc.sqlite_path
+        self._conn: sqlite3.Connection | None = None
 
     def open(self) -> None:
         if not os.path.exists(self.path):
@@ -79,11 +89,11 @@ class SqliteRows(SelectRows):
             "sqlite", quote_identifier)
         sql, args = positional(sql, binds)
 
-        def attempt():
+        def attempt() -> None:
             # connecting retries inside; a transient failure starting the query reconnects
             self._drop_connection()
-            self._conn = with_retries(lambda: connect(self.path), self.shown, connecting=True)
-            self._cursor = self._conn.execute(sql, args)
+            self._conn = conn = with_retries(lambda: connect(self.path), self.shown, connecting=True)
+            self._cursor = conn.execute(sql, args)
 
         try:
             with_retries(attempt, self.shown, connecting=False)
@@ -91,18 +101,20 @@ class SqliteRows(SelectRows):
             self.close()
             raise
 
-    def chunks(self):
-        fetch = self._cursor.fetchmany
-        return counted_chunks(self, lambda: fetch(SQLITE_CHUNK_ROWS), explain_db_error)
+    def chunks(self) -> Iterator[list[Any]]:
+        return self._fetch_chunks(SQLITE_CHUNK_ROWS, explain_db_error)
 
     def _drop_connection(self) -> None:
         for thing in (self._cursor, self._conn):
             if thing is not None:
-                try:
+                with contextlib.suppress(Exception):  # closing after a failure must not hide it
                     thing.close()
-                except Exception:  # noqa: BLE001 - closing after a failure must not hide it
-                    pass
-        self._cursor = self._conn = None
+        self._cursor = None
+        self._conn = None
 
     def close(self) -> None:
         self._drop_connection()
+
+
+# mypy checks that this is a row source (``interface.RowSource``)
+ROW_SOURCES: tuple[type[RowSource], ...] = (SqliteRows,)

@@ -18,13 +18,17 @@ chunks (lists of tuples, one value per column read, in that order).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from reportdsl.errors import ReportDataError, fail
+from reportdsl.sources.interface import SQL_PUSHDOWN, Conversion, Pushdown, RowSource
 from reportdsl.sources.locations import Location, counted_chunks
 from reportdsl.sources.sql.order import order_by
 from reportdsl.sources.sql.schema import make_engine, short_db_error
@@ -34,6 +38,13 @@ from reportdsl.sources.sql.text import (
     strip_statement_end,
 )
 from reportdsl.sources.sql.where import fits_int64, where_clause
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from reportdsl.plan.models import Plan
+
+T = TypeVar("T")
 
 CHUNK_ROWS = 4096
 # SQLite runs in-process: small chunks are used while still in the CPU cache, and a
@@ -73,7 +84,7 @@ def is_transient(exc: BaseException, connecting: bool) -> bool:
 _sleep = time.sleep  # tests replace it
 
 
-def with_retries(action, shown: str, connecting: bool):
+def with_retries(action: Callable[[], T], shown: str, connecting: bool) -> T:
     """Run ``action()``; on transient errors wait 0.25 s, 0.5 s, 1 s… and try again."""
     delay = RETRY_FIRST_DELAY
     for attempt in range(1, RETRY_ATTEMPTS + 1):
@@ -90,6 +101,7 @@ def with_retries(action, shown: str, connecting: bool):
                 raise fail(ReportDataError, f"{what} source '{shown}'{tries}: {short_db_error(exc)}") from None
             _sleep(delay)
             delay *= 2
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def explain_db_error(exc: BaseException) -> str | None:
@@ -108,7 +120,7 @@ def is_db_error(exc: BaseException) -> bool:
                for c in type(exc).__mro__)
 
 
-def bind_value(value, dialect: str):
+def bind_value(value: object, dialect: str) -> object:
     """Parameter values as the driver takes them (sqlite3 has no Decimal or date type)."""
     if dialect != "sqlite":
         return value
@@ -121,15 +133,16 @@ def bind_value(value, dialect: str):
     return value
 
 
-def select_statement(shown: str, table: str | None, query: str | None, params: dict, columns: list[str],
-                     plan, want_order: bool, dialect: str, quote) -> tuple[str, dict, bool]:
+def select_statement(shown: str, table: str | None, query: str | None, params: dict[str, Any], columns: list[str],
+                     plan: Plan | None, want_order: bool, dialect: str,
+                     quote: Callable[[str], str]) -> tuple[str, dict[str, Any], bool]:
     """(``SELECT cols FROM table|(query) AS _src [WHERE ...] [ORDER BY ...]`` with ``:name``
     parameters, the values to bind by name, whether the rows come in report order)."""
     cols = ", ".join(quote(c) for c in columns) or "1"
-    binds: dict = {}
+    binds: dict[str, Any] = {}
     if table:
         source = ".".join(quote(part) for part in table.split("."))
-    else:
+    elif query:
         body = strip_statement_end(query)
         for name, _ in query_parameters(body):
             if name not in params:
@@ -137,6 +150,8 @@ def select_statement(shown: str, table: str | None, query: str | None, params: d
                                             f"but the report declares no parameter '{name}'")
             binds[name] = params[name]
         source = f"({body}\n) AS _src"  # on its own line: the query may end in a -- comment
+    else:
+        raise fail(ReportDataError, f"source '{shown}' names neither a table nor a query")
     sql = f"SELECT {cols} FROM {source}"
     where = where_clause(plan, dialect, quote, set(columns)) if plan is not None else None
     if where is not None:
@@ -145,7 +160,7 @@ def select_statement(shown: str, table: str | None, query: str | None, params: d
             sql += f" WHERE {where.condition}"
             _bind_clause(binds, where.binds, named, params)
     ordered = False
-    if want_order:
+    if want_order and plan is not None:
         ob = order_by(plan, dialect, quote, set(columns))
         if ob is not None:
             ordered = True
@@ -155,22 +170,35 @@ def select_statement(shown: str, table: str | None, query: str | None, params: d
     return sql, binds, ordered
 
 
-def _bind_clause(binds: dict, own: dict, named: list[str], params: dict) -> None:
+def _bind_clause(binds: dict[str, Any], own: dict[str, Any], named: list[str], params: dict[str, Any]) -> None:
     """A pushed clause's values: its own literals, and the report parameters it names."""
     binds.update(own)
     for name in named:
         binds.setdefault(name, params.get(name))
 
 
+class Cursor(Protocol):
+    """The part of a DBAPI cursor the SQL sources use."""
+
+    def execute(self, sql: str, args: Any, /) -> object: ...
+
+    def fetchmany(self, size: int, /) -> list[Any]: ...
+
+    def close(self) -> None: ...
+
+
 class SelectRows:
     """What a SELECT over a table or query is, before a driver reads it: shared by
-    ``SqlRows`` and ``sqlite_stream.SqliteRows``."""
+    ``SqlRows`` and ``sqlite_stream.SqliteRows``. The report's ``where`` and order go
+    into the statement where SQL gives the engine's answer; ``ordered`` says, once
+    open, whether the order did."""
 
+    pushdown: ClassVar[Pushdown] = SQL_PUSHDOWN
     exact = True  # rows are exactly the selected columns, in order
-    conversion = "python"  # typed values from the driver; SQLite's need coercing
+    conversion: Conversion = "python"  # typed values from the driver; SQLite's need coercing
 
-    def __init__(self, shown: str, table: str | None, query: str | None, params: dict,
-                 columns: list[str], plan, want_order: bool):
+    def __init__(self, shown: str, table: str | None, query: str | None, params: dict[str, Any],
+                 columns: list[str], plan: Plan | None, want_order: bool):
         self.shown = shown
         self.table = table
         self.query = query
@@ -181,16 +209,34 @@ class SelectRows:
         self.want_order = want_order
         self.ordered = False
         self.rows_read = 0
-        self._conn = None
-        self._cursor = None
+        self.source_types: dict[str, str] = {}
+        self.text_columns: set[str] = set()  # SQLite TEXT affinity: every value is text
+        self.decimal_scales: dict[str, int] = {}  # SQLite DECIMAL(p, s) columns
+        self._cursor: Cursor | None = None
+
+    def open(self) -> None:
+        """Connect and start the query: rows can then be read with ``chunks()``."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _fetch_chunks(self, size: int, explain: Callable[[BaseException], str | None]) -> Iterator[list[Any]]:
+        cursor = self._cursor
+        if cursor is None:
+            raise ValueError(f"source '{self.shown}' is not open")
+        fetch = cursor.fetchmany
+        return counted_chunks(self, lambda: fetch(size), explain)
 
 
 class SqlRows(SelectRows):
-    def __init__(self, target, shown: str, table: str | None, query: str | None, params: dict,
-                 columns: list[str], plan, want_order: bool):
+    def __init__(self, target: Location | sa.engine.Engine | sa.engine.Connection, shown: str,
+                 table: str | None, query: str | None, params: dict[str, Any],
+                 columns: list[str], plan: Plan | None, want_order: bool):
         super().__init__(shown, table, query, params, columns, plan, want_order)
-        self.target = target  # Location, Engine or Connection
-        self._owned_engine = None
+        self.target = target
+        self._owned_engine: sa.engine.Engine | None = None
+        self._conn: sa.engine.Connection | None = None
         self._own_conn = False
 
     # ---- opening -----------------------------------------------------------------
@@ -199,6 +245,7 @@ class SqlRows(SelectRows):
         import sqlalchemy as sa
 
         target = self.target
+        engine: sa.engine.Engine | None
         if isinstance(target, Location):
             if target.sqlite_path is not None and not os.path.exists(target.sqlite_path):
                 raise fail(ReportDataError, f"cannot open source '{self.shown}': no such file {target.sqlite_path}")
@@ -215,12 +262,12 @@ class SqlRows(SelectRows):
             self.close()
             raise
 
-    def _start(self, engine) -> None:
+    def _start(self, engine: sa.engine.Engine | None) -> None:
         if engine is None:  # the caller's Connection: only starting the query is retried
             with_retries(self._execute, self.shown, connecting=False)
             return
 
-        def attempt():
+        def attempt() -> None:
             # connecting retries inside; a transient failure starting the query reconnects
             self._drop_connection()
             self._conn = with_retries(engine.connect, self.shown, connecting=True)
@@ -229,7 +276,7 @@ class SqlRows(SelectRows):
 
         with_retries(attempt, self.shown, connecting=False)
 
-    def _statement(self, dialect) -> tuple[str, dict]:
+    def _statement(self, dialect: sa.engine.Dialect) -> tuple[str, dict[str, Any]]:
         sql, binds, self.ordered = select_statement(
             self.shown, self.table, self.query, self.params, self.columns, self.plan, self.want_order,
             dialect.name, dialect.identifier_preparer.quote)
@@ -238,7 +285,7 @@ class SqlRows(SelectRows):
     def _execute(self) -> None:
         import sqlalchemy as sa
 
-        conn = self._conn
+        conn = self._connection()
         dialect = conn.dialect
         sql, binds = self._statement(dialect)
         compiled = sa.text(for_sqlalchemy_text(sql)).compile(dialect=dialect)
@@ -246,30 +293,31 @@ class SqlRows(SelectRows):
         positions = getattr(compiled, "positiontup", None)
         args = [values[n] for n in positions] if positions else values
         raw = conn.connection.dbapi_connection
-        self._cursor = _server_side_cursor(raw, dialect)
-        self._cursor.execute(compiled.string, args)
+        self._cursor = cursor = _server_side_cursor(raw, dialect)
+        cursor.execute(compiled.string, args)
+
+    def _connection(self) -> sa.engine.Connection:
+        if self._conn is None:
+            raise ValueError(f"source '{self.shown}' is not connected")
+        return self._conn
 
     # ---- reading ------------------------------------------------------------------
 
-    def chunks(self):
+    def chunks(self) -> Iterator[list[Any]]:
         size = SQLITE_CHUNK_ROWS if self._conn is not None and self._conn.dialect.name == "sqlite" else CHUNK_ROWS
-        fetch = self._cursor.fetchmany
-        return counted_chunks(self, lambda: fetch(size), explain_db_error)
+        return self._fetch_chunks(size, explain_db_error)
 
     # ---- closing ------------------------------------------------------------------
 
     def _drop_connection(self) -> None:
+        # closing after a failure must not hide it
         if self._cursor is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self._cursor.close()
-            except Exception:  # noqa: BLE001 - closing after a failure must not hide it
-                pass
             self._cursor = None
         if self._conn is not None and self._own_conn:
-            try:
+            with contextlib.suppress(Exception):
                 self._conn.close()
-            except Exception:  # noqa: BLE001
-                pass
             self._conn = None
 
     def close(self) -> None:
@@ -280,19 +328,17 @@ class SqlRows(SelectRows):
             self._owned_engine = None
 
 
-def _server_side_cursor(raw, dialect):
+def _server_side_cursor(raw: Any, dialect: sa.engine.Dialect) -> Cursor:
     """A cursor that streams: named (PostgreSQL) or unbuffered (MySQL/MariaDB)."""
     name = dialect.name
     driver = getattr(dialect, "driver", "")
     if name == "postgresql" and driver in ("psycopg", "psycopg2", "psycopg_async"):
         cur = raw.cursor(name="reportdsl_rows")
-        try:
+        with contextlib.suppress(AttributeError):
             cur.itersize = CHUNK_ROWS
-        except AttributeError:
-            pass
         return cur
     if name in ("mysql", "mariadb") and driver == "pymysql":
-        import pymysql.cursors
+        import pymysql.cursors  # type: ignore[import-untyped]  # PyMySQL ships no types
 
         return raw.cursor(pymysql.cursors.SSCursor)
     if name in ("mysql", "mariadb") and driver in ("mysqldb", "mysqlconnector"):
@@ -302,3 +348,7 @@ def _server_side_cursor(raw, dialect):
         except Exception:  # noqa: BLE001
             return raw.cursor()
     return raw.cursor()
+
+
+# mypy checks that this is a row source (``interface.RowSource``)
+ROW_SOURCES: tuple[type[RowSource], ...] = (SqlRows,)
