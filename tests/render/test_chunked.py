@@ -65,6 +65,14 @@ def _pdf_texts(pdf: bytes) -> list[str]:
     return pdf_pages(pdf)
 
 
+def _compiled(folder: Path, name: str, text: str) -> reportdsl.Report:
+    """``text`` as ``folder/name.report``, over a copy of the bundled sales data."""
+    (folder / "data").mkdir(exist_ok=True)
+    shutil.copyfile(EXAMPLES / "data" / "sales.db", folder / "data" / "sales.db")
+    (folder / f"{name}.report").write_text(text, encoding="utf-8")
+    return reportdsl.compile_file(folder / f"{name}.report")
+
+
 def _pieced_texts(report: reportdsl.Report, folder: Path, **options) -> list[str]:
     """The page texts of a build that really was laid out in several pieces."""
     path = folder / f"pieced-{len(list(folder.iterdir()))}.pdf"
@@ -145,16 +153,37 @@ def test_new_page_groups_cross_pieces(tmp_path):
 
 
 def test_a_kept_group_longer_than_a_page(tmp_path):
-    """A kept group taller than a page breaks across pages and cannot be cut inside:
-    pieces grow until a page starts cleanly."""
+    """A kept group taller than a page breaks across pages and is one unit: pieces are
+    cut between such groups, never inside one."""
     text = LEDGER.replace("group customer = customer_name {", "group region {").replace("{customer},", "{region},")
-    folder = tmp_path
-    (folder / "data").mkdir()
-    shutil.copyfile(EXAMPLES / "data" / "sales.db", folder / "data" / "sales.db")
-    (folder / "kept.report").write_text(text, encoding="utf-8")
-    report = reportdsl.compile_file(folder / "kept.report")
+    report = _compiled(tmp_path, "kept", text)
     single = _pdf_texts(report.render("pdf", chunk_rows=100_000))
     assert _pieced_texts(report, tmp_path, jobs=2, chunk_rows=300) == single
+
+
+def test_a_piece_with_no_clean_page_grows(tmp_path, monkeypatch):
+    """A piece shorter than a page has no page that starts cleanly, so no cut
+    (``choose_cut`` gives None): the piece is laid out again, longer, from the same
+    unit, until a cut is found. The pages are still the single document's."""
+    from reportdsl.render.pieces.scheduler import PieceScheduler
+
+    text = LISTING.replace("table sales", 'query "SELECT * FROM sales WHERE id <= 200"')
+    report = _compiled(tmp_path, "listing", text)
+    single = _pdf_texts(report.render("pdf", chunk_rows=100_000))
+    laid_out: dict[int, list[int]] = {}  # a piece's first unit: the ends it was laid out with, in order
+    write_piece = PieceScheduler._write_piece
+
+    def watched(self, start, end, name="piece"):
+        if name == "piece":
+            laid_out.setdefault(start, []).append(end)
+            assert sum(map(len, laid_out.values())) < 100, "pieces do not grow"
+        return write_piece(self, start, end, name)
+
+    monkeypatch.setattr(PieceScheduler, "_write_piece", watched)
+    # 20-line pieces: a page holds about 50 rows.
+    assert _pieced_texts(report, tmp_path, jobs=2, chunk_rows=20) == single
+    assert laid_out[0][0] == 20 and max(laid_out[0]) > 50  # the first piece grew past a page
+    assert sum(1 for ends in laid_out.values() if max(ends) > ends[0]) > 1  # and later ones too
 
 
 def test_a_template_printing_rd_total_pages_gets_the_true_total(tmp_path, ledger_single):
@@ -309,10 +338,7 @@ report listing {
 
 
 def test_pieces_laid_out_ahead_on_predicted_cuts_give_the_single_documents_pages(tmp_path):
-    (tmp_path / "data").mkdir()
-    shutil.copyfile(EXAMPLES / "data" / "sales.db", tmp_path / "data" / "sales.db")
-    (tmp_path / "listing.report").write_text(LISTING, encoding="utf-8")
-    report = reportdsl.compile_file(tmp_path / "listing.report")
+    report = _compiled(tmp_path, "listing", LISTING)
     single = _pdf_texts(report.render("pdf", chunk_rows=100_000))
     result = report.build(tmp_path / "pieced.pdf", jobs=2, chunk_rows=300)
     pieced = _pdf_texts((tmp_path / "pieced.pdf").read_bytes())
@@ -323,3 +349,39 @@ def test_pieces_laid_out_ahead_on_predicted_cuts_give_the_single_documents_pages
     typesetting = result.stats["typesetting"]
     assert typesetting["wasted"] == 0  # no cut was predicted wrong, no total
     assert typesetting["laid_out_ahead"] >= typesetting["pieces"] // 2
+
+
+# ---- the early merge ----------------------------------------------------------------------
+
+def test_pdf_pieces_are_merged_while_later_pieces_are_laid_out(tmp_path, monkeypatch):
+    """Each final piece's pages are appended to the PDF by the merge thread as they
+    arrive, before the last piece is laid out; none is left for the end. (The
+    template prints no page total here, so every piece is final once exported.)"""
+    import threading
+
+    from reportdsl.render.pieces import scheduler as scheduler_module
+
+    appends: list[tuple[bool, bool]] = []  # (on the main thread, the last piece laid out)
+
+    class WatchedMerge(scheduler_module.EarlyMerge):
+        def __init__(self, is_final):
+            super().__init__(is_final)
+            scheduler = is_final.__self__  # the PieceScheduler's own test
+            append = self._joiner.append
+
+            def watched(data: bytes, keep: int) -> None:
+                last_laid_out = any(piece.end >= scheduler.index.units for piece in scheduler._final)
+                appends.append((threading.current_thread() is threading.main_thread(), last_laid_out))
+                append(data, keep)
+
+            self._joiner.append = watched
+
+    monkeypatch.setattr(scheduler_module, "EarlyMerge", WatchedMerge)
+    report = _compiled(tmp_path, "ledger", LEDGER.replace("Page {page} of {pages}", "Page {page}"))
+    single = _pdf_texts(report.render("pdf", chunk_rows=100_000))
+    result = report.build(tmp_path / "pieced.pdf", jobs=2, chunk_rows=300)
+    assert _pdf_texts((tmp_path / "pieced.pdf").read_bytes()) == single
+    pieces = result.stats["typesetting"]["pieces"]
+    assert pieces > 2 and len(appends) == pieces
+    assert not any(on_main for on_main, _ in appends)  # all by the merge thread, none by finish()
+    assert not appends[0][1]  # the first piece's pages went in before the last piece was laid out

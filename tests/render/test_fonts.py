@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+import typst
 
 from reportdsl.render import render_report
 from reportdsl.render.typeset.fonts import CJK_FAMILY, covered, font_paths
@@ -65,7 +66,27 @@ def test_bundled_font_is_installed():
     assert len(folders) == 2, "the noto-cjk-sans-jp-* packages are dependencies (pyproject.toml)"
     assert {p.name for folder in folders for p in Path(folder).glob("*.otf")} == {
         "NotoSansCJKjp-Regular.otf", "NotoSansCJKjp-Bold.otf"}
-    assert CJK_FAMILY == "Noto Sans CJK JP"
+
+
+def _compile_in_family(family: str, folders: list[str]) -> tuple[bytes, list[str]]:
+    """Text set in ``family`` alone (no fallback), with only ``folders``' fonts and
+    Typst's embedded ones: no system font can stand in."""
+    source = f'#set text(font: "{family}", fallback: false)\n東京 서울 上海\n\n#strong[東京精機]\n'
+    pdf, warnings = typst.compile_with_warnings(
+        source.encode(), font_paths=folders, ignore_system_fonts=True, pdf_tags=False)
+    return pdf, [str(w.message) for w in warnings]
+
+
+def test_the_cjk_family_is_the_bundled_fonts_family():
+    """``CJK_FAMILY`` names the family the bundled files add: Typst finds it among
+    ``font_paths()`` and draws CJK text with it, regular and bold; without those
+    folders it does not know the family."""
+    pdf, warnings = _compile_in_family(CJK_FAMILY, list(font_paths()))
+    assert warnings == []  # no "unknown font family"
+    assert _font_names(pdf) == {"NotoSansCJKjp-Regular", "NotoSansCJKjp-Bold"}
+    assert "東京 서울 上海" in pdf_pages(pdf)[0]
+    _, warnings = _compile_in_family(CJK_FAMILY, [])
+    assert warnings == [f"unknown font family: {CJK_FAMILY.lower()}"]
 
 
 def test_japanese_korean_and_chinese_names_print(tmp_path):

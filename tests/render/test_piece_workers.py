@@ -1,14 +1,17 @@
 """The worker protocol and the early merge, piece by piece.
 
 A worker answers a piece's layout first; a piece that awaits an order is exported
-only when told, and dropped (no pages) when cancelled. ``EarlyMerge`` gives the same
-PDF as merging at the end, whether it appended everything early, stopped at a piece
-that was not final, or had to start over because a piece was laid out again.
+only when told, and dropped (no pages) when cancelled. ``EarlyMerge`` appends each
+final piece on its own thread as it arrives, and gives the same PDF as merging at the
+end, whether it appended everything early, stopped at a piece that was not final, or
+had to start over because a piece was laid out again.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +20,7 @@ import pytest
 import typst
 
 from reportdsl.render.pieces.early_merge import EarlyMerge
-from reportdsl.render.pieces.merge import merge_pdfs
+from reportdsl.render.pieces.merge import PdfJoiner, merge_pdfs
 from reportdsl.render.pieces.piece_worker import PieceOutcome, PieceTask
 from reportdsl.render.pieces.worker_pool import WorkerPool
 
@@ -101,32 +104,83 @@ def _merged(pieces) -> list[str]:
     return pdf_pages(merge_pdfs([(piece.result().pages[0], piece.keep) for piece in pieces]))
 
 
-def _run(pieces) -> list[str]:
+@dataclass
+class _Append:
+    text: str  # the first kept page's text
+    keep: int
+    early: bool  # by the merge thread (not by finish(), on the main thread)
+
+
+@pytest.fixture
+def appends(monkeypatch) -> list[list[_Append]]:
+    """What each ``PdfJoiner`` made by ``EarlyMerge`` was given, and by which thread."""
+    joiners: list[list[_Append]] = []
+
+    class Recording(PdfJoiner):
+        def __init__(self) -> None:
+            super().__init__()
+            self.appended: list[_Append] = []
+            joiners.append(self.appended)
+
+        def append(self, data: bytes, keep: int) -> None:
+            early = threading.current_thread() is not threading.main_thread()
+            self.appended.append(_Append(pdf_pages(data)[0], keep, early))
+            super().append(data, keep)
+
+    monkeypatch.setattr("reportdsl.render.pieces.early_merge.PdfJoiner", Recording)
+    return joiners
+
+
+def _wait_for(condition, seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def _run(pieces, appends=None) -> list[str]:
+    """Offer and deliver the pieces one by one; with ``appends``, wait after each final
+    one until the merge thread has appended it (as long as all before it were final)."""
     merge = EarlyMerge(lambda piece: piece.final)
-    for piece in pieces:
+    for number, piece in enumerate(pieces, start=1):
         merge.offer(piece)
         piece.arrive()
+        if appends is not None and all(p.final for p in pieces[:number]):
+            assert _wait_for(lambda n=number: len(appends[0]) == n), f"piece {number} was not appended early"
     return pdf_pages(merge.finish(pieces))
 
 
-def test_early_merge_appends_final_pieces_as_they_come(pdfs):
+def test_early_merge_appends_final_pieces_as_they_come(pdfs, appends):
     pieces = [_Piece(pdf, keep=1 if i < 3 else 2) for i, pdf in enumerate(pdfs)]
-    assert _run(pieces) == _merged(pieces) == ["piece 0 page 1", "piece 1 page 1", "piece 2 page 1",
-                                                "piece 3 page 1", "piece 3 page 2"]
+    assert _run(pieces, appends) == _merged(pieces) == ["piece 0 page 1", "piece 1 page 1", "piece 2 page 1",
+                                                         "piece 3 page 1", "piece 3 page 2"]
+    (early,) = appends  # one joiner: nothing started over
+    assert [(a.text, a.keep, a.early) for a in early] == [
+        ("piece 0 page 1", 1, True), ("piece 1 page 1", 1, True), ("piece 2 page 1", 1, True),
+        ("piece 3 page 1", 2, True)]
 
 
-def test_early_merge_stops_at_a_piece_that_is_not_final(pdfs):
+def test_early_merge_stops_at_a_piece_that_is_not_final(pdfs, appends):
     pieces = [_Piece(pdf, keep=1) for pdf in pdfs]
     pieces[1].final = False
-    assert _run(pieces) == _merged(pieces)
+    assert _run(pieces, appends) == _merged(pieces)
+    (joined,) = appends
+    # Piece 0 early; from piece 1 (its total may still change) on, by finish().
+    assert [(a.text, a.early) for a in joined] == [("piece 0 page 1", True), ("piece 1 page 1", False),
+                                                   ("piece 2 page 1", False), ("piece 3 page 1", False)]
 
 
-def test_early_merge_starts_over_when_a_piece_was_laid_out_again(pdfs):
+def test_early_merge_starts_over_when_a_piece_was_laid_out_again(pdfs, appends):
     pieces = [_Piece(pdf, keep=1) for pdf in pdfs[:3]]
     merge = EarlyMerge(lambda piece: True)
     for piece in pieces:
         merge.offer(piece)
         piece.arrive()
     merge.stop()
+    assert [a.early for a in appends[0]] == [True, True, True]
     pieces[0].replaced = PieceOutcome(task=None, pages=[pdfs[3]])  # laid out again, after the append
     assert pdf_pages(merge.finish(pieces)) == ["piece 3 page 1", "piece 1 page 1", "piece 2 page 1"]
+    assert [(a.text, a.early) for a in appends[1]] == [  # a new joiner, all three again
+        ("piece 3 page 1", False), ("piece 1 page 1", False), ("piece 2 page 1", False)]
