@@ -24,8 +24,8 @@ first page's number. A piece of the body repeats the head.
 
 A *line* is one call on one physical line. Its arguments are Typst string literals,
 which escape every line break (``typst_text.typst_string``), or deferred lookups
-``rd-d("KEY")``, so no line break occurs inside a line and no line reads ``]``. The
-calls, in the order the sink writes them:
+``rd-d("KEY")``, so no line break occurs inside a line, and a line starts with ``#``
+(none reads ``]``). The calls:
 
 - ``#rd-band-NAME(…)``: one band instance (title, group header or footer, summary,
   no data);

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 
 import typst
 
+from reportdsl.render.document.body import show_line
 from reportdsl.render.document.typst_text import typst_string
 from reportdsl.render.typeset.fonts import covered
 
@@ -63,7 +64,7 @@ def missing_glyphs(document, characters: Iterable[str], font_paths: Sequence[str
     probe.write_text(
         "#let rd-deferred = (:)\n"
         + document.preamble.read_text(encoding="utf-8")
-        + "\n#show: rd-document.with()\n"
+        + "\n" + show_line(())  # the body's head, without page bands
         + "#set page(width: auto, height: auto, margin: 0pt, header: none, footer: none)\n"
         + pages,
         encoding="utf-8",
