@@ -101,7 +101,7 @@ def test_a_text_that_is_no_int_is_refused_both_ways(text):
     ("0.10", "decimal", Decimal("0.10")), (0.1, "decimal", Decimal("0.1")), (3, "float", 3.0),
     ("YES", "bool", True), ("Off", "bool", False), (True, "bool", True),
     ("2024-02-29", "date", dt.date(2024, 2, 29)), (dt.date(2024, 1, 2), "datetime", dt.datetime(2024, 1, 2)),
-    ("2024-01-02T03:04:05Z", "datetime", dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)),
+    ("2024-01-02T03:04:05Z", "datetime", dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)),
     (" keep  ", "string", " keep  "), (7, "string", "7"), (None, "int", None),
 ])
 def test_parse_constant(value, type_name, expected):

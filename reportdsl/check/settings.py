@@ -43,18 +43,20 @@ def _check_locale_currency(outline: Outline, ctx: CheckContext) -> None:
     from babel import Locale, UnknownLocaleError
     from babel.numbers import list_currencies
 
-    if (locale := outline.settings.get("locale")) is not None:
+    settings = outline.settings
+    if (locale := settings.get("locale")) is not None and isinstance(locale.value, str):
         try:
             Locale.parse(locale.value)
         except (ValueError, UnknownLocaleError):
             ctx.error(f"unknown locale '{locale.value}' (write language_COUNTRY, e.g. \"de_DE\")", locale.value_span)
-    if (currency := outline.settings.get("currency")) is not None:
-        if currency.value not in list_currencies():
-            hint = did_you_mean(currency.value, sorted(list_currencies()))
-            ctx.error(f"unknown currency code '{currency.value}' (ISO 4217){hint}", currency.value_span)
-    if (mode := outline.settings.get("on_error")) is not None and mode.value not in ("fail", "skip"):
+    currency = settings.get("currency")
+    if currency is not None and isinstance(currency.value, str) and currency.value not in list_currencies():
+        hint = did_you_mean(currency.value, sorted(list_currencies()))
+        ctx.error(f"unknown currency code '{currency.value}' (ISO 4217){hint}", currency.value_span)
+    if (mode := settings.get("on_error")) is not None and mode.value not in ("fail", "skip"):
         ctx.error(f"on_error is 'fail' or 'skip', not '{mode.value}'", mode.value_span)
-    if (limit := outline.settings.get("max_groups")) is not None and limit.value < 1:
+    limit = settings.get("max_groups")
+    if limit is not None and isinstance(limit.value, int) and limit.value < 1:
         ctx.error("max_groups must be at least 1", limit.value_span)
 
 
@@ -113,9 +115,9 @@ def _check_source(outline: Outline, ctx: CheckContext) -> None:
 def _check_element(element: ast.Element, outline: Outline, ctx: CheckContext) -> None:
     if isinstance(element, ast.Text):
         for style in element.styles:
-            if style.kind == "color" and not COLOR.fullmatch(style.value):
+            if style.kind == "color" and isinstance(style.value, str) and not COLOR.fullmatch(style.value):
                 ctx.error(f"a colour is written \"#RRGGBB\", e.g. \"#336699\", not \"{style.value}\"", style.span)
-            elif style.kind == "size":
+            elif style.kind == "size" and isinstance(style.value, ast.Length):
                 _check_length(style.value, ctx, "a text size")
     elif isinstance(element, ast.Column) and element.width is not None:
         _check_length(element.width, ctx, "a column width", allow_fr=True)

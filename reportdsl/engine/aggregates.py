@@ -288,6 +288,8 @@ class AggregateLayout:
         if a.func == "count" and a.arg is None:
             return f"rc{depth}"
         arg = self.arg_of(a)
+        if arg is None:  # Aggregate.arg allows it, but only COUNT() has no argument
+            raise ValueError(f"aggregate {a.id} ({a.func}) has no argument")
         scale = self.arg_scales.get(arg.index)
 
         def st(prim: str) -> str:
@@ -303,7 +305,6 @@ class AggregateLayout:
             if prim in ("min", "max") and self.bounded(arg):
                 return "_ABOVE" if prim == "min" else "_BELOW"
             return "None"
-
 
         count = f"(rc{depth} - {st('nul')})"
         if a.func == "count":

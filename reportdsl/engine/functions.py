@@ -337,7 +337,7 @@ def build_time() -> _dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
         try:
-            return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).replace(tzinfo=None)
+            return _dt.datetime.fromtimestamp(int(epoch), _dt.UTC).replace(tzinfo=None)
         except (ValueError, OverflowError):
             pass
     return _dt.datetime.now().replace(microsecond=0)

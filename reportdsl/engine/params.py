@@ -11,7 +11,7 @@ parameter, an unknown name or a value that does not fit the type is a
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from reportdsl.errors import ReportDataError, SourceText, fail
 from reportdsl.language.constants import parse_constant

@@ -51,7 +51,8 @@ def reference_markdown() -> str:
         sql = ", ".join(sorted(f.sql)) if f.sql else "—"
         lines.append(f"| {_signature(f)} | {_RESULTS.get(f.result, f.result)} | {f.nulls} | {f.doc} | "
                      f"{sql.replace('*', 'every dialect')} |")
-    lines += ["", "## Aggregates", "", "Every aggregate skips nulls; of no value, `COUNT` is 0 and the others are null.",
+    lines += ["", "## Aggregates", "",
+              "Every aggregate skips nulls; of no value, `COUNT` is 0 and the others are null.",
               "", "| aggregate | argument | result | what it gives | SQL |", "|---|---|---|---|---|"]
     for a in AGGREGATES:
         call = f"`{a.shown}()` / `{a.shown}(e)`" if a.min_args == 0 else f"`{a.shown}(e)`"

@@ -13,6 +13,7 @@ build). tests/test_frontend_fixtures.py validates every fixture's plan instead
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from reportdsl.check.places import formatted_values
@@ -40,11 +41,14 @@ def build_plan(checked: CheckedReport) -> m.Plan:
     layout = BandLayout(compiler, columns)
 
     fields = [
-        m.FieldSpec.model_construct(name=f.name.name, expr=compiler.expr(f.expr), type=compiler.type_of(f.expr), span=f.span)
+        m.FieldSpec.model_construct(
+            name=f.name.name, expr=compiler.expr(f.expr), type=compiler.type_of(f.expr), span=f.span
+        )
         for f in outline.fields
     ]
     where = compiler.expr(outline.where.expr) if outline.where else None
-    sort = [m.SortKey.model_construct(expr=compiler.expr(k.expr), desc=k.desc) for k in outline.sort.keys] if outline.sort else []
+    sort_keys = outline.sort.keys if outline.sort else ()
+    sort = [m.SortKey.model_construct(expr=compiler.expr(k.expr), desc=k.desc) for k in sort_keys]
 
     detail = None
     if "detail" in outline.bands:
@@ -80,7 +84,9 @@ def build_plan(checked: CheckedReport) -> m.Plan:
     end = Point("end", "report")
     summary = layout.band(outline.bands.get("summary"), end)
     no_data = layout.band(outline.bands.get("no_data"), end)
-    report_bands = [outline.bands[k] for k in ("title", "summary", "page_header", "page_footer", "no_data") if k in outline.bands]
+    report_bands = [
+        outline.bands[k] for k in ("title", "summary", "page_header", "page_footer", "no_data") if k in outline.bands
+    ]
     report_totals = layout.totals(report_bands, end)
 
     settings = outline.settings
@@ -115,7 +121,7 @@ def build_plan(checked: CheckedReport) -> m.Plan:
     )
 
 
-def _setting(settings: dict[str, ast.Setting], key: str):
+def _setting(settings: dict[str, ast.Setting], key: str) -> object:
     return settings[key].value if key in settings else None
 
 
@@ -152,7 +158,12 @@ def _group_key(group: ast.Group, compiler: ExpressionCompiler, checked: CheckedR
         return compiler.expr(group.key)
     name = group.name.name
     is_field = any(f.name.name == name for f in checked.outline.fields)
-    return m.Ref.model_construct(name=name, ref="field" if is_field else "column", type=_group_key_type(group, compiler, checked), span=group.name.span)
+    return m.Ref.model_construct(
+        name=name,
+        ref="field" if is_field else "column",
+        type=_group_key_type(group, compiler, checked),
+        span=group.name.span,
+    )
 
 
 def _group_key_type(group: ast.Group, compiler: ExpressionCompiler, checked: CheckedReport) -> str:
@@ -199,7 +210,8 @@ class BandLayout:
         if isinstance(element, ast.Space):
             return m.SpaceElement.model_construct(length=str(element.length))
         if isinstance(element, ast.Image):
-            return m.ImageElement.model_construct(path=element.path, width=str(element.width) if element.width else None)
+            width = str(element.width) if element.width else None
+            return m.ImageElement.model_construct(path=element.path, width=width)
         raise AssertionError(f"{type(element).__name__} outside detail")  # check_outline forbids it
 
     def cell(self, cell: ast.Cell, point: Point) -> m.RowCell:
@@ -240,7 +252,7 @@ class BandLayout:
             ]
         )
 
-    def totals(self, bands, point: Point) -> dict[str, str]:
+    def totals(self, bands: Iterable[ast.Band], point: Point) -> dict[str, str]:
         """Every aggregate call written in these bands, keyed as CONTRACT.md §3 says."""
         out: dict[str, str] = {}
         text = self.compiler.checked.source.text
@@ -258,4 +270,10 @@ class BandLayout:
 def _format(fmt: ast.Format | None) -> m.Format | None:
     if fmt is None:
         return None
-    return m.Format.model_construct(name=fmt.name.name, args=[a.value for a in fmt.args])
+    return m.Format.model_construct(name=fmt.name.name, args=[_format_arg(a) for a in fmt.args])
+
+
+def _format_arg(arg: ast.Expr) -> object:
+    if not isinstance(arg, ast.Literal):
+        raise AssertionError("a format argument that is not a literal")  # check_types.check_format forbids it
+    return arg.value

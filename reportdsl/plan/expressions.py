@@ -53,7 +53,8 @@ class ExpressionCompiler:
             res = self.checked.resolved[node.span]
             return m.Ref.model_construct(name=node.name, ref=res.ref, type=t, span=node.span)
         if isinstance(node, ast.Unary):
-            return m.UnaryOp.model_construct(op=node.op, operand=self.expr(node.operand, scope, running), type=t, span=node.span)
+            operand = self.expr(node.operand, scope, running)
+            return m.UnaryOp.model_construct(op=node.op, operand=operand, type=t, span=node.span)
         if isinstance(node, ast.Binary):
             return m.BinaryOp.model_construct(
                 op=node.op,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar, Union
+from typing import ClassVar
 
 Span = tuple[int, int]
 
@@ -79,7 +79,7 @@ class Call:
         return self.name.name.lower()
 
 
-Expr = Union[Literal, Name, Unary, Binary, Call]
+Expr = Literal | Name | Unary | Binary | Call
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +102,7 @@ class Formatted:
 class TextTemplate:
     """A string with ``{EXPR [| FORMAT]}`` holes; ``parts`` alternate freely."""
 
-    parts: tuple[Union[str, Formatted], ...]
+    parts: tuple[str | Formatted, ...]
     span: Span
 
 
@@ -112,7 +112,7 @@ class TextTemplate:
 @dataclass(frozen=True, slots=True)
 class Style:
     kind: str  # bold italic size color align
-    value: object  # None, Length, str
+    value: Length | str | None  # None for bold and italic
     span: Span
 
 
@@ -136,7 +136,7 @@ class Column:
 @dataclass(frozen=True, slots=True)
 class Cell:
     column: Ident
-    value: Union[Formatted, TextTemplate]  # a string literal is a text template
+    value: Formatted | TextTemplate  # a string literal is a text template
     span: Span
 
 
@@ -164,7 +164,7 @@ class Image:
     span: Span
 
 
-Element = Union[Text, Column, Row, Line, Space, Image]
+Element = Text | Column | Row | Line | Space | Image
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +261,7 @@ class Group:
     span: Span
 
 
-Statement = Union[Setting, PageSetup, Param, Source, Field, Where, Sort, Group, Band]
+Statement = Setting | PageSetup | Param | Source | Field | Where | Sort | Group | Band
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,7 +97,9 @@ def test_formats_en_us(us, value, format, expected):
     assert us.format(value, format) == expected
 
 
-@pytest.mark.parametrize("format", [fmt(n) for n in ("number", "currency", "percent", "date", "datetime", "upper", "lower")])
+@pytest.mark.parametrize(
+    "format", [fmt(n) for n in ("number", "currency", "percent", "date", "datetime", "upper", "lower")]
+)
 def test_null_formats_as_empty(us, format):
     assert us.format(None, format) == ""
 
@@ -196,7 +198,8 @@ def test_number_format_rejects_scientific_patterns():
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.integers(-10**12, 10**12), st.booleans(),
-                          st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-10**9, max_value=10**9),
+                          st.decimals(allow_nan=False, allow_infinity=False, places=3,
+                                      min_value=-10**9, max_value=10**9),
                           st.floats(allow_nan=False, allow_infinity=False, width=32)), min_size=1, max_size=30))
 @example([1, 1.0, Decimal("1.00"), True, 1, False, 0, -0.0, Decimal("-0.000"), 0.1, Decimal("0.1")])
 def test_cached_number_texts_are_what_a_fresh_formatter_gives(values):

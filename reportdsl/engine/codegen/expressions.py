@@ -15,9 +15,9 @@ literals, parameters, ``now()``) are hoisted into the generated module's globals
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
 
 from reportdsl.engine import functions as fn
 from reportdsl.language import FUNCTION_BY_NAME, FunctionDecl
@@ -179,7 +179,7 @@ class ExprWriter:
         if e.op in ("and", "or"):
             return self._logic(e)
         lt, rt = e.left.type, e.right.type
-        native = None
+        native: str | None = None
         if e.op in ("+", "-", "*") and lt in NUMERIC and rt in NUMERIC and {lt, rt} != {"decimal", "float"}:
             native = e.op
         elif e.op == "+" and lt == "string" and rt == "string":

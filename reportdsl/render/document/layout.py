@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from reportdsl.errors import ReportDataError
 from reportdsl.plan.models import (
@@ -102,7 +102,7 @@ class ImageView:
     kind: str = "image"
 
 
-ElementView = Union[TextView, RowView, LineView, SpaceView, ImageView]
+ElementView = TextView | RowView | LineView | SpaceView | ImageView
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ class DocumentLayout:
         try:
             self.columns = [_column_view(i, c) for i, c in enumerate(detail_columns)]
         except LayoutTokenError as exc:
-            raise report_error(ReportLayoutError, plan, f"detail column: {exc}")
+            raise report_error(ReportLayoutError, plan, f"detail column: {exc}") from exc
         self.column_formats = [c.format for c in detail_columns]
         self.column_formatters = [self.formatter.formatter(c.format) for c in detail_columns]
         self._column_index = {c.name: i for i, c in enumerate(detail_columns)}
@@ -221,7 +221,7 @@ class DocumentLayout:
             elements = [self._element(e, args) for e in band.elements]
         except LayoutTokenError as exc:
             where = role.replace("_", " ") + (f" of group '{group}'" if group else "")
-            raise report_error(ReportLayoutError, self.plan, f"{where}: {exc}")
+            raise report_error(ReportLayoutError, self.plan, f"{where}: {exc}") from exc
         view = BandView(
             role=role,
             function=TypstCode(function),
@@ -302,7 +302,7 @@ class DocumentLayout:
                 "margin": typst_length(plan.page.margin),
             }
         except LayoutTokenError as exc:
-            raise report_error(ReportLayoutError, plan, f"page: {exc}")
+            raise report_error(ReportLayoutError, plan, f"page: {exc}") from exc
         return {
             "report": {
                 "name": plan.name,

@@ -31,7 +31,7 @@ _SIMPLE = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 def _escape_char(match: re.Match[str]) -> str:
     ch = match.group()
-    return _SIMPLE.get(ch) or "\\u{%x}" % ord(ch)
+    return _SIMPLE.get(ch) or f"\\u{{{ord(ch):x}}}"
 
 
 def typst_string(text: str) -> str:
@@ -84,7 +84,7 @@ def typst_length(text: str, *, fractions: bool = False) -> TypstCode:
     try:
         number = Decimal(match.group(1))
     except InvalidOperation:
-        raise LayoutTokenError(f"'{text}' is not a length")
+        raise LayoutTokenError(f"'{text}' is not a length") from None
     digits = format(number.normalize(), "f")
     return TypstCode(f"{digits}{match.group(2)}")
 

@@ -39,8 +39,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any
 
 import babel.dates
 import babel.numbers
@@ -61,7 +62,7 @@ def parse_locale(name: str) -> Locale:
     try:
         locale = Locale.parse(name.replace("-", "_"))
     except (UnknownLocaleError, ValueError, TypeError):
-        raise ReportFormatError(f"unknown locale '{name}' (expected a CLDR locale such as en_US)")
+        raise ReportFormatError(f"unknown locale '{name}' (expected a CLDR locale such as en_US)") from None
     preload(str(locale))  # its CLDR data, from the last build's copy (locale_cache.py)
     return locale
 
@@ -189,7 +190,7 @@ class ValueFormatter:
         try:
             parsed = None if pattern in _DATE_STYLES else babel.dates.parse_pattern(pattern)
         except (ValueError, TypeError, KeyError) as exc:
-            raise ReportFormatError(f"invalid date pattern '{pattern}': {exc}")
+            raise ReportFormatError(f"invalid date pattern '{pattern}': {exc}") from exc
         cache: dict[Any, str] = {}  # report dates repeat a lot; Babel is slow per call
         numeric = _numeric_date_pattern(parsed) if dates_only and parsed is not None else None
 
@@ -203,16 +204,14 @@ class ValueFormatter:
             try:
                 if dates_only:
                     day = when.date() if isinstance(when, dt.datetime) else when
-                    if numeric is not None:
-                        text = numeric(day)
-                    else:
-                        text = babel.dates.format_date(day, pattern, locale=locale)
+                    text = (numeric(day) if numeric is not None
+                            else babel.dates.format_date(day, pattern, locale=locale))
                 else:
                     if not isinstance(when, dt.datetime):
                         when = dt.datetime.combine(when, dt.time())
                     text = babel.dates.format_datetime(when, pattern, locale=locale)
             except (ValueError, KeyError, AttributeError) as exc:
-                raise ReportFormatError(f"cannot format {value!r} with '{pattern}': {exc}")
+                raise ReportFormatError(f"cannot format {value!r} with '{pattern}': {exc}") from exc
             if len(cache) > 50_000:
                 cache.clear()
             cache[value] = text
@@ -249,7 +248,7 @@ def _numeric_date_pattern(parsed: Any) -> Callable[[dt.date], str] | None:
         fields = {}
         for name in names:
             value = day.year if name[0] == "y" else (day.month if name[0] in "ML" else day.day)
-            text = "%0*d" % (len(name), value)
+            text = f"{value:0{len(name)}d}"
             fields[name] = text[-2:] if name == "yy" else text
         return template % fields
 

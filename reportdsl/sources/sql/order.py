@@ -18,8 +18,8 @@ clear error if a database disagrees.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from reportdsl.language import FUNCTION_BY_NAME
 from reportdsl.plan.models import BinaryOp, FuncCall, Lit, Plan, Ref, UnaryOp
@@ -84,7 +84,6 @@ class _Translator:
                 return f"({self.sql(e.left)} {e.op} {self.sql(e.right)})"
             raise _NoSQL
         if isinstance(e, FuncCall):
-            args = e.args
             return self._call(e)
         raise _NoSQL
 

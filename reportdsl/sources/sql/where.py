@@ -34,9 +34,9 @@ source delivers (docs/language-notes.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
 
 from reportdsl.language import FUNCTION_BY_NAME
 from reportdsl.plan.models import BinaryOp, FuncCall, Lit, Plan, Ref, UnaryOp
@@ -191,8 +191,8 @@ class _WhereTranslator:
         for column, type_ in sorted(self.read.items()):
             if type_ not in must_reach:
                 raise _NoSQL
-            if must_reach[type_] is not None:
-                checks.append(must_reach[type_].format(c=self.quote(column)))
+            if (check := must_reach[type_]) is not None:
+                checks.append(check.format(c=self.quote(column)))
         return "".join(" OR " + c for c in checks)
 
 
