@@ -10,16 +10,13 @@ argument averages to a decimal). Every aggregate skips nulls; of no value, COUNT
 and the others are null.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from reportdsl.language.functions import Arg
 from reportdsl.language.types import NUMERIC, ORDERED
 
 
-@dataclass(frozen=True)
-class AggregateDecl:
+class AggregateDecl(NamedTuple):
     name: str
     min_args: int
     max_args: int

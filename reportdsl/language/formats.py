@@ -5,15 +5,12 @@ In: nothing. Out: ``FORMAT_BY_NAME``: name → ``FormatDecl``: the arguments it 
 messages. How each one prints is reportdsl.render.formatting (Babel's CLDR data).
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from reportdsl.language.types import DATES, NUMERIC
 
 
-@dataclass(frozen=True)
-class FormatDecl:
+class FormatDecl(NamedTuple):
     name: str
     args: tuple[str, ...]  # the kinds of its optional literal arguments: "int" or "string"
     applies_to: tuple[str, ...] | None  # None: any value

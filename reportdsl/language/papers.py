@@ -5,13 +5,10 @@ plan carries (Typst's, where Typst has the size) and the Typst ``page(...)`` arg
 ``PAPER_BY_PLAN_NAME`` for the renderer, which reads plans.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Paper:
+class Paper(NamedTuple):
     name: str  # as a report writes it
     plan_name: str  # as the plan carries it
     typst_paper: str | None  # Typst's paper name, or None: given by its dimensions
