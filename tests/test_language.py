@@ -150,3 +150,9 @@ def test_walk_and_transform_work_on_plan_expressions(tmp_path):
     assert [type(n).__name__ for n in walk(expr)] == ["BinaryOp", "FuncCall", "Ref", "Lit"]
     doubled = transform(expr, lambda n: n.model_copy(update={"value": 2}) if isinstance(n, m.Lit) else n)
     assert [n.value for n in find_all(doubled, m.Lit)] == [2] and doubled.left is expr.left
+
+
+def test_the_plan_knows_exactly_the_declared_types():
+    from reportdsl.language.types import LOOSE, TYPES
+
+    assert set(get_args(m.ValueType)) == set(TYPES) | set(LOOSE)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from reportdsl.errors import Diagnostic, ReportCheckError, SourceText
 
 Span = tuple[int, int]
-NUMERIC = ("int", "decimal", "float")
 
 
 @dataclass(frozen=True)
