@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from reportdsl.check import check as _check
 from reportdsl.errors import ReportError, SourceText, fail
@@ -65,10 +65,10 @@ def read_report(path: str | os.PathLike) -> str:
 FORMATS = ("pdf", "png", "svg", "typ", "json")
 
 
-def output_format(path: str | os.PathLike, format: str | None) -> str:
+def output_format(path: str | os.PathLike | IO[bytes], format: str | None) -> str:
     """``--format`` if given, else from the extension of ``-o``, else pdf."""
     if format is None:
-        suffix = Path(path).suffix.lower().lstrip(".")
+        suffix = Path(path).suffix.lower().lstrip(".") if isinstance(path, (str, os.PathLike)) else ""
         format = suffix if suffix in FORMATS else "pdf"
     if format not in FORMATS:
         raise fail(ReportError, f"unknown output format '{format}' (pdf, png, svg, typ or json)")
@@ -118,15 +118,17 @@ class Report:
 
     def build(
         self,
-        path: str | os.PathLike,
+        path: str | os.PathLike | IO[bytes],
         params: Mapping[str, Any] | None = None,
         source: Any = None,
         format: str | None = None,
         **options: Any,
     ):
         """Run, render and write ``path`` atomically (png/svg: one file a page, ``{n}``
-        in the name is the page number). Returns the ``RunResult``; its ``warnings``
-        holds what the typesetter reported."""
+        in the name is the page number; a device or FIFO is written through, a folder
+        or symbolic link refused). ``path`` may be an open binary stream instead (one
+        file: pdf, typ, json or a single page). Returns the ``RunResult``; its
+        ``warnings`` holds what the typesetter reported."""
         from reportdsl.render import write_outputs
 
         format = output_format(path, format)

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from rich.status import Status
 
 
+STDOUT = "-"  # `-o -`: the output goes to standard output
+
+
 def _stderr() -> Console:
     from rich.console import Console
 
@@ -138,7 +141,8 @@ def parse(report: str) -> None:
 
 @main.command()
 @click.argument("report", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", help="Output file (default: REPORT-STEM.FORMAT here); {n} = page number.")
+@click.option("-o", "--output",
+              help="Output file (default: REPORT-STEM.FORMAT here); {n} = page number; '-' = standard output.")
 @click.option("--format", "fmt", type=click.Choice(["pdf", "png", "svg", "typ", "json"]),
               help="Default: from -o, else pdf.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A report parameter; repeatable.")
@@ -165,9 +169,12 @@ def build(report: str, output: str | None, fmt: str | None, params: tuple[str, .
     _collect_new_objects_only()
     fmt = api.output_format(output, fmt) if output else (fmt or "pdf")
     output = output or f"{Path(report).stem}.{fmt}"
+    to_stdout = output == STDOUT
     with BuildProgress(enabled=not quiet) as progress:
         typesetting = {} if fmt == "json" else {"on_phase": progress.phase, "jobs": jobs, "chunk_rows": chunk_rows}
-        result = compiled.build(output, params=values, source=source, format=fmt, progress=progress.rows, **typesetting)
+        destination = sys.stdout.buffer if to_stdout else output
+        result = compiled.build(destination, params=values, source=source, format=fmt, progress=progress.rows,
+                                **typesetting)
     warnings = [f"warning: {w}" for w in getattr(result, "warnings", [])]
     if result.skipped_rows:
         warnings.append(f"warning: {result.skipped_rows} rows skipped (on_error skip); see the JSON result's errors")
@@ -175,8 +182,8 @@ def build(report: str, output: str | None, fmt: str | None, params: tuple[str, .
         console = _stderr()
         for warning in warnings:
             console.print(warning, markup=False)
-    if stats:
-        click.echo(json.dumps(result.stats, indent=2, default=str))
+    if stats:  # on stderr when the output itself goes to stdout
+        click.echo(json.dumps(result.stats, indent=2, default=str), err=to_stdout)
 
 
 class BuildProgress:

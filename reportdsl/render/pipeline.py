@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from reportdsl.engine.stream.events import ReportEnd, Sink
 from reportdsl.engine.stream.sinks import TeeSink
@@ -54,7 +54,7 @@ class RenderResult:
     # How the document was laid out: pieces (1: one document), workers, compiles.
     typesetting: dict[str, Any] = field(default_factory=dict)
 
-    def write(self, output: str | Path) -> list[Path]:
+    def write(self, output: str | Path | IO[bytes]) -> list[Path]:
         return write_outputs(self.pages, output, self.format)
 
 
