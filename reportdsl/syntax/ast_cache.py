@@ -8,8 +8,9 @@ never meets an old tree.
 Why: parsing is cheap, but getting ready to parse is not — importing Lark, loading its
 parse tables and compiling its lexer's expressions cost ~60 ms, a tenth of building a
 one-page report; loading a cached tree costs ~1 ms. The trees are pickles in the
-private cache folder (``reportdsl.pickle_cache``: mode 0700, checked); anything amiss
-is a cache miss, never an error. ``REPORTDSL_NO_AST_CACHE=1`` turns it off.
+private cache folder (``reportdsl.pickle_cache``: mode 0700, every file checked for its
+owner and mode before it is read); anything amiss is a cache miss, never an error,
+and the entry is written again. ``REPORTDSL_NO_AST_CACHE=1`` turns it off.
 """
 
 from __future__ import annotations
@@ -41,8 +42,13 @@ def _path(text: str) -> Path | None:
 
 def load(text: str) -> ast.Report | None:
     path = _path(text)
-    tree = pickle_cache.load(path) if path is not None else None  # a miss: parse again
-    return tree if isinstance(tree, ast.Report) else None
+    if path is None:
+        return None
+    tree = pickle_cache.load(path)  # None: a miss, parse again
+    if tree is not None and not isinstance(tree, ast.Report):
+        pickle_cache.discard(path)
+        return None
+    return tree
 
 
 def store(text: str, tree: ast.Report) -> None:

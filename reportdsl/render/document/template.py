@@ -17,21 +17,27 @@ macro calls, ``{% set %}`` blocks — Jinja joins those with ``TypstEnvironment.
 ``|safe`` changes nothing. The environment is sandboxed and ``StrictUndefined``: a
 misspelt variable is an error, not an empty string.
 
-Compiled templates are cached across processes (``TemplateBytecodeCache``): compiling
-the built-in ones costs ~50 ms, a tenth of a one-page build.
+Compiled templates are cached across processes (``TemplateBytecodeCache``, in the
+private folder of ``reportdsl.pickle_cache``): compiling the built-in ones costs
+~50 ms, a tenth of a one-page build.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import io
+import marshal
 import os
+import pickle
+import types
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 from jinja2.sandbox import SandboxedEnvironment
 
+from reportdsl import pickle_cache
 from reportdsl.render.document.layout import DocumentLayout
 from reportdsl.render.document.typst_text import TypstCode, typst_value
 from reportdsl.render.errors import ReportTemplateError, report_error
@@ -78,23 +84,78 @@ _CACHE_SALT = hashlib.sha256(
 ).hexdigest()[:12]
 
 
-class TemplateBytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Jinja's per-user cache folder (``$TMPDIR/_jinja2-cache-UID``, mode 0700, checked);
-    a cache that cannot be written is skipped, never an error.
-    ``REPORTDSL_NO_TEMPLATE_CACHE=1`` turns it off."""
+class TemplateBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates in reportdsl's private cache folder (``pickle_cache``: mode
+    0700, each file checked for owner and mode before it is read), not Jinja's own
+    ``FileSystemBytecodeCache``, which loads any file found under the name.
 
-    def dump_bytecode(self, bucket: Any) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
+    An entry is used only if its header is Jinja's for this Python, its checksum
+    (read without unpickling anything but plain values) is the template text's, and its
+    body is a code object that defines a template (``root``, ``blocks``…) when run; any
+    other entry is removed and the template compiled and written again. A cache that
+    cannot be written is skipped, never an error. ``REPORTDSL_NO_TEMPLATE_CACHE=1``
+    turns it off."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
+        return self.folder / f"reportdsl-{_CACHE_SALT}-{bucket.key}.cache"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path = self._path(bucket)
+        data = pickle_cache.read_bytes(path)
+        if data is None:
+            return
+        code = _checked_code(data, bucket)
+        if code is None:
+            pickle_cache.discard(path)
+            return
+        bucket.code = code
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        pickle_cache.write_bytes(self._path(bucket), bucket.bytecode_to_string())
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Unpickles strings, numbers and containers only: never a class or function."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed here")
+
+
+def _checked_code(data: bytes, bucket: jinja2.bccache.Bucket) -> types.CodeType | None:
+    """The compiled template in a cache file's ``data``, or ``None`` if it is not one
+    for ``bucket``'s template text (Jinja's format: magic, pickled checksum, marshal)."""
+    magic = jinja2.bccache.bc_magic
+    if not data.startswith(magic):
+        return None
+    stream = io.BytesIO(data)
+    stream.seek(len(magic))
+    try:
+        if _PlainUnpickler(stream).load() != bucket.checksum:
+            return None
+        code = marshal.load(stream)
+    except Exception:  # noqa: BLE001 - a damaged file: a miss
+        return None
+    if not isinstance(code, types.CodeType):
+        return None
+    namespace: dict[str, Any] = {"environment": bucket.environment, "__file__": code.co_filename}
+    try:
+        exec(code, namespace)  # what Template.from_code does with it next
+    except Exception:  # noqa: BLE001
+        return None
+    if not (callable(namespace.get("root")) and isinstance(namespace.get("blocks"), dict)
+            and isinstance(namespace.get("debug_info"), str)):
+        return None
+    return code
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     if os.environ.get("REPORTDSL_NO_TEMPLATE_CACHE"):
         return None
-    try:
-        return TemplateBytecodeCache(pattern=f"reportdsl-{_CACHE_SALT}-%s.cache")
-    except (OSError, RuntimeError):  # no safe temporary folder
-        return None
+    folder = pickle_cache.cache_folder()
+    return TemplateBytecodeCache(folder) if folder is not None else None
 
 
 class TemplateRenderer:

@@ -13,7 +13,10 @@ the locale yet. The file is keyed by Babel's version and the size and time of th
 locale's data file. It is written right after Babel has loaded the locale in a
 process that had loaded no other, so it holds Babel's data as read, before any lookup
 (Babel writes resolved aliases back into that dict). Anything amiss is a miss, and
-Babel loads as it always does. ``REPORTDSL_NO_LOCALE_CACHE=1`` turns it off.
+Babel loads as it always does: a file that ``pickle_cache`` does not trust, or whose
+content is not a locale's data (``_looks_like_locale_data``), is removed, so that the
+next process that loads the locale first writes it again.
+``REPORTDSL_NO_LOCALE_CACHE=1`` turns it off.
 """
 
 from __future__ import annotations
@@ -23,6 +26,16 @@ import os
 from pathlib import Path
 
 from reportdsl import pickle_cache
+
+# What every locale's merged data holds (Babel 2.x), each a mapping.
+_REQUIRED = ("number_symbols", "decimal_formats", "currency_formats", "percent_formats", "date_formats",
+             "time_formats", "datetime_formats", "months", "days", "currency_symbols")
+
+
+def _looks_like_locale_data(data: object) -> bool:
+    if not isinstance(data, dict) or not isinstance(data.get("locale_id"), str):
+        return False
+    return all(isinstance(data.get(key), dict) and data[key] for key in _REQUIRED)
 
 
 def preload(name: str) -> None:
@@ -39,10 +52,12 @@ def preload(name: str) -> None:
     if path is None:
         return
     data = pickle_cache.load(path)
-    if isinstance(data, dict) and data:
+    if _looks_like_locale_data(data):
         with localedata._cache_lock:
             cache.setdefault(name, data)
         return
+    if data is not None:
+        pickle_cache.discard(path)  # not this locale's data: written again below or by the next build
     pristine = not cache
     try:
         data = localedata.load(name)
