@@ -64,7 +64,7 @@ from reportdsl.render.document import body as body_format
 from reportdsl.render.document.layout import BandCall, DocumentLayout
 from reportdsl.render.document.row_writer import row_line_function
 from reportdsl.render.document.template import TemplateRenderer
-from reportdsl.render.document.typst_text import NEEDS_ESCAPE, typst_string
+from reportdsl.render.document.typst_text import DATA_NEEDS_CARE, typst_data
 from reportdsl.render.errors import ReportFormatError, ReportRenderError, report_error
 from reportdsl.render.formatting.formats import Formatter, ValueFormatter
 
@@ -209,7 +209,7 @@ class TypstDocumentSink:
             text = formatter(value)
             if not text.isascii():
                 self.characters.update(text)
-            lines.append(f'  "{key}": {typst_string(text)},\n')
+            lines.append(f'  "{key}": {typst_data(text)},\n')
         self._deferred.write("".join(lines))
         self._resolved += len(lines)
 
@@ -319,7 +319,7 @@ class TypstDocumentSink:
         text = formatter(value)
         if not text.isascii():
             self.characters.update(text)
-        return typst_string(text)
+        return typst_data(text)
 
     def _placeholder(self, slot: int, formatter: Formatter) -> str:
         marker = (slot, id(formatter))  # formatters are cached per format: one key per pair
@@ -335,7 +335,7 @@ class TypstDocumentSink:
 
         Columns repeat their values (dates, prices, names): a literal is kept for
         every value whose text depends on the value alone (``equal_text_classes``)."""
-        search = NEEDS_ESCAPE.search
+        search = DATA_NEEDS_CARE.search
         placeholder = self._placeholder
         characters = self.characters
         plain = formatter == self.formatter.default_text  # unformatted: str and int as is
@@ -360,7 +360,7 @@ class TypstDocumentSink:
                 text = formatter(value)
             if not text.isascii():
                 characters.update(text)
-            literal = '"' + text + '"' if search(text) is None else typst_string(text)
+            literal = '"' + text + '"' if search(text) is None else typst_data(text)
             if cls in reused:
                 if len(literals) >= _LITERALS_KEPT:
                     literals.clear()

@@ -8,10 +8,18 @@ literal (``"..."``), which Typst prints as literal text however it reads: ``#rea
 a fragment that *is* source (built here from checked tokens, or by the renderer);
 the template environment passes it through and quotes everything else.
 
-Data is never markup: the renderer writes data only through ``typst_string``; the
-Jinja2 ``finalize`` hook (``reportdsl.render.document.template``) calls ``typst_value`` on every
-``{{ … }}`` so nothing a template interpolates can be markup unless it is
-``TypstCode``.
+Data is never markup: the renderer writes data only through ``typst_data`` (or, for a
+text that needs no care at all, ``DATA_NEEDS_CARE`` finds nothing, the same literal
+written in place); the Jinja2 ``finalize`` hook (``reportdsl.render.document.template``)
+calls ``typst_value`` on every ``{{ … }}`` so nothing a template interpolates can be
+markup unless it is ``TypstCode``.
+
+Nor does data steer the direction of the text around it (Unicode's bidirectional
+algorithm): ``typst_data`` isolates a value that holds a right-to-left letter or a
+directional control — U+2068 FIRST STRONG ISOLATE … U+2069 POP DIRECTIONAL ISOLATE,
+with the value's own isolates balanced inside — so a customer name that starts with
+U+202E RIGHT-TO-LEFT OVERRIDE reverses itself only, never the amount and date printed
+after it, and an Arabic name does not pull a following number to its side.
 """
 
 from __future__ import annotations
@@ -29,6 +37,21 @@ NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f-\x9f\u2028\u2029]')
 _SIMPLE = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+# Explicit directional formatting (embeddings, overrides, isolates, their end) and the
+# marks; and the blocks of right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, NKo,
+# Samaritan, Mandaic…, their presentation forms; RTL blocks of the SMP).
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_RTL_LETTERS = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff"
+NEEDS_ISOLATION = re.compile(f"[{_BIDI_CONTROLS}{_RTL_LETTERS}]")
+# What a data value must not be written as it is for: an escape or an isolate.
+DATA_NEEDS_CARE = re.compile(NEEDS_ESCAPE.pattern[:-1] + _BIDI_CONTROLS + _RTL_LETTERS + "]")
+FSI, PDI = "\u2068", "\u2069"
+_ISOLATE_OPENERS = frozenset("\u2066\u2067\u2068")
+# Paragraph separators (bidi class B) end every isolate: each paragraph of a value
+# is isolated on its own.
+_PARAGRAPH = re.compile(r"([\n\r\x1c-\x1e\x85\u2029])")
+
+
 def _escape_char(match: re.Match[str]) -> str:
     ch = match.group()
     return _SIMPLE.get(ch) or f"\\u{{{ord(ch):x}}}"
@@ -39,6 +62,39 @@ def typst_string(text: str) -> str:
     if NEEDS_ESCAPE.search(text) is None:
         return '"' + text + '"'
     return '"' + NEEDS_ESCAPE.sub(_escape_char, text) + '"'
+
+
+def isolate_direction(text: str) -> str:
+    """``text`` wrapped in FSI … PDI where its direction could leak into what follows
+    (see the module's docstring); text without RTL letters or controls is unchanged.
+    A PDI with no opener inside the value (it would end the wrapper early) is
+    dropped, and openers it leaves open are closed before the wrapper's PDI."""
+    if NEEDS_ISOLATION.search(text) is None:
+        return text
+    pieces = _PARAGRAPH.split(text)
+    for i in range(0, len(pieces), 2):  # odd indexes: the separators
+        if pieces[i]:
+            pieces[i] = _isolated(pieces[i])
+    return "".join(pieces)
+
+
+def _isolated(segment: str) -> str:
+    out: list[str] = []
+    depth = 0
+    for ch in segment:
+        if ch in _ISOLATE_OPENERS:
+            depth += 1
+        elif ch == PDI:
+            if depth == 0:
+                continue
+            depth -= 1
+        out.append(ch)
+    return FSI + "".join(out) + PDI * depth + PDI
+
+
+def typst_data(text: str) -> str:
+    """A data value as a Typst string literal: escaped, and isolated where needed."""
+    return typst_string(isolate_direction(text))
 
 
 class TypstCode(str):
