@@ -28,28 +28,39 @@ def parse(text: str, filename: str = "<string>") -> ast.Report:
     return _parse(text, filename)
 
 
-def check(text: str, filename: str = "<string>", base_dir: str | None = None) -> CheckedReport:
+def check(text: str, filename: str = "<string>", base_dir: str | None = None, *,
+          allow_outside_paths: bool = False) -> CheckedReport:
+    """Parse and check ``text``. Image and template paths must stay inside the
+    report's folder (``base_dir``) unless ``allow_outside_paths``."""
+    from reportdsl.check.settings import outside_paths_allowed
+
     source = SourceText(filename, text)
-    return _check(_parse(text, filename), source, _base_dir(filename, base_dir))
+    tree = _parse(text, filename)
+    with outside_paths_allowed(allow_outside_paths):
+        return _check(tree, source, _base_dir(filename, base_dir))
 
 
-def plan(text: str, filename: str = "<string>", base_dir: str | None = None) -> Plan:
+def plan(text: str, filename: str = "<string>", base_dir: str | None = None, *,
+         allow_outside_paths: bool = False) -> Plan:
     from reportdsl.plan import build_plan
 
-    return build_plan(check(text, filename, base_dir))
+    return build_plan(check(text, filename, base_dir, allow_outside_paths=allow_outside_paths))
 
 
-def compile(text: str, filename: str = "<string>", base_dir: str | None = None) -> Report:
+def compile(text: str, filename: str = "<string>", base_dir: str | None = None, *,
+            allow_outside_paths: bool = False) -> Report:
     """Parse, check and plan ``text``; relative paths resolve against ``base_dir``
-    (default: the folder of ``filename``, or the current folder for ``<string>``)."""
+    (default: the folder of ``filename``, or the current folder for ``<string>``).
+    ``allow_outside_paths``: images and the template may lie outside that folder
+    (``reportdsl.paths``)."""
     from reportdsl.plan import build_plan
 
-    checked = check(text, filename, base_dir)
-    return Report(build_plan(checked), checked.source)
+    checked = check(text, filename, base_dir, allow_outside_paths=allow_outside_paths)
+    return Report(build_plan(checked), checked.source, allow_outside_paths=allow_outside_paths)
 
 
-def compile_file(path: str | os.PathLike) -> Report:
-    return compile(read_report(path), filename=str(path))
+def compile_file(path: str | os.PathLike, *, allow_outside_paths: bool = False) -> Report:
+    return compile(read_report(path), filename=str(path), allow_outside_paths=allow_outside_paths)
 
 
 def read_report(path: str | os.PathLike) -> str:
@@ -86,9 +97,10 @@ def _base_dir(filename: str, base_dir: str | None) -> str:
 class Report:
     """A compiled report: its ``plan`` and the text it came from (for error positions)."""
 
-    def __init__(self, plan: Plan, source: SourceText):
+    def __init__(self, plan: Plan, source: SourceText, *, allow_outside_paths: bool = False):
         self.plan = plan
         self.source = source
+        self.allow_outside_paths = allow_outside_paths
 
     def run(
         self,
@@ -149,6 +161,7 @@ class Report:
         from reportdsl.render import render_report
 
         sink = ResultSink(self.plan)
+        options.setdefault("allow_outside_paths", self.allow_outside_paths)
         rendered = render_report(
             self.plan, format, params=params, source=source, extra_sinks=[sink], on_phase=on_phase,
             source_text=self.source, progress=progress, **options,

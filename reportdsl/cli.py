@@ -97,9 +97,16 @@ def main() -> None:
     """reportdsl: compile .report files into paginated PDF reports."""
 
 
+OUTSIDE_PATHS = click.option(
+    "--allow-outside-paths", is_flag=True,
+    help="Let the report's images and template lie outside its folder (off: a report cannot make a build "
+         "read other files).")
+
+
 @main.command()
 @click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def check(reports: tuple[str, ...]) -> None:
+@OUTSIDE_PATHS
+def check(reports: tuple[str, ...], allow_outside_paths: bool) -> None:
     """Parse and check REPORTS; no data is read."""
     from reportdsl import api
 
@@ -107,7 +114,7 @@ def check(reports: tuple[str, ...]) -> None:
     for path in reports:
         try:
             text = api.read_report(path)
-            api.check(text, filename=path)
+            api.check(text, filename=path, allow_outside_paths=allow_outside_paths)
         except ReportError as err:
             show_error(err)
             failed = True
@@ -120,12 +127,14 @@ def check(reports: tuple[str, ...]) -> None:
 
 @main.command()
 @click.argument("report", type=click.Path(dir_okay=False))
+@OUTSIDE_PATHS
 @report_errors
-def plan(report: str) -> None:
+def plan(report: str, allow_outside_paths: bool) -> None:
     """Print the compiled plan (the aggregation config) as JSON."""
     from reportdsl import api
 
-    click.echo(api.plan(api.read_report(report), filename=report).model_dump_json(indent=2))
+    compiled = api.plan(api.read_report(report), filename=report, allow_outside_paths=allow_outside_paths)
+    click.echo(compiled.model_dump_json(indent=2))
 
 
 @main.command()
@@ -153,9 +162,10 @@ def parse(report: str) -> None:
               help="Typesetting processes for a long report (default: the cores available).")
 @click.option("--chunk-rows", type=click.IntRange(min=100),
               help="Rows a piece of a long report holds (default 4000); a report of up to five pieces is one document.")
+@OUTSIDE_PATHS
 @report_errors
 def build(report: str, output: str | None, fmt: str | None, params: tuple[str, ...], source: str | None,
-          quiet: bool, stats: bool, jobs: int | None, chunk_rows: int | None) -> None:
+          quiet: bool, stats: bool, jobs: int | None, chunk_rows: int | None, allow_outside_paths: bool) -> None:
     """Build REPORT: read its data, compute its aggregates, write the document."""
     from reportdsl import api
 
@@ -165,7 +175,7 @@ def build(report: str, output: str | None, fmt: str | None, params: tuple[str, .
         if not sep or not name:
             raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint="--param")
         values[name.strip()] = value
-    compiled = api.compile_file(report)
+    compiled = api.compile_file(report, allow_outside_paths=allow_outside_paths)
     _collect_new_objects_only()
     fmt = api.output_format(output, fmt) if output else (fmt or "pdf")
     output = output or f"{Path(report).stem}.{fmt}"

@@ -2,15 +2,19 @@
 
 In: an ``Outline``. Out: errors for an unknown locale, currency, paper size,
 parameter type or source shape, a malformed colour or length, a default that does
-not fit its parameter's type, row cells that name no detail column, and images
-that are not there.
+not fit its parameter's type, row cells that name no detail column, and images or a
+template that are not there, or that lie outside the report's folder
+(``reportdsl.paths``) while ``outside_paths_allowed`` is not in force.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
+from reportdsl import paths
 from reportdsl.check.context import CheckContext
 from reportdsl.check.outline import Outline
 from reportdsl.check.suggest import did_you_mean
@@ -20,9 +24,24 @@ from reportdsl.syntax import ast
 
 COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 
+# Whether image and template paths may lead outside the report's folder: the user's
+# opt-in (--allow-outside-paths, allow_outside_paths=True), set around a check by the
+# API (``outside_paths_allowed``); off by default.
+_OUTSIDE_PATHS: ContextVar[bool] = ContextVar("reportdsl_outside_paths", default=False)
+
+
+@contextmanager
+def outside_paths_allowed(allowed: bool) -> Iterator[None]:
+    token = _OUTSIDE_PATHS.set(allowed)
+    try:
+        yield
+    finally:
+        _OUTSIDE_PATHS.reset(token)
+
 
 def check_settings(outline: Outline, ctx: CheckContext) -> None:
     _check_locale_currency(outline, ctx)
+    _check_template(outline, ctx)
     _check_page(outline, ctx)
     _check_params(outline, ctx)
     _check_source(outline, ctx)
@@ -58,6 +77,47 @@ def _check_locale_currency(outline: Outline, ctx: CheckContext) -> None:
     limit = settings.get("max_groups")
     if limit is not None and isinstance(limit.value, int) and limit.value < 1:
         ctx.error("max_groups must be at least 1", limit.value_span)
+
+
+def _check_template(outline: Outline, ctx: CheckContext) -> None:
+    setting = outline.settings.get("template")
+    if setting is None or not isinstance(setting.value, str):
+        return
+    name = setting.value
+    if paths.is_builtin_template_name(name):
+        known = paths.builtin_template_names()
+        if name not in known:
+            ctx.error(f"unknown template '{name}' (built-in templates: {', '.join(known)}; "
+                      "a file is named with its extension, e.g. \"mine.typ.j2\")", setting.value_span)
+        return
+    try:
+        path = paths.confine(ctx.base_dir, name, "template", allow_outside=_OUTSIDE_PATHS.get(),
+                             also=(paths.builtin_template_dir(),))
+        found = path.is_file()
+    except paths.PathRefused as refused:
+        ctx.error(refused.message, setting.value_span)
+        return
+    except OSError as exc:
+        ctx.error(f"template '{paths.shown(name)}' cannot be read: {exc.strerror or exc}", setting.value_span)
+        return
+    if not found:
+        ctx.error(f"template '{paths.shown(name)}' not found (paths are relative to the report's folder)",
+                  setting.value_span)
+
+
+def _check_image(element: ast.Image, ctx: CheckContext) -> None:
+    try:
+        path = paths.confine(ctx.base_dir, element.path, "image", allow_outside=_OUTSIDE_PATHS.get())
+        found = path.is_file()
+    except paths.PathRefused as refused:
+        ctx.error(refused.message, element.span)
+        return
+    except OSError as exc:
+        ctx.error(f"image '{paths.shown(element.path)}' cannot be read: {exc.strerror or exc}", element.span)
+        return
+    if not found:
+        ctx.error(f"image '{paths.shown(element.path)}' not found (paths are relative to the report's folder)",
+                  element.span)
 
 
 def _check_page(outline: Outline, ctx: CheckContext) -> None:
@@ -126,8 +186,7 @@ def _check_element(element: ast.Element, outline: Outline, ctx: CheckContext) ->
     elif isinstance(element, ast.Image):
         if element.width is not None:
             _check_length(element.width, ctx, "an image width")
-        if not (Path(ctx.base_dir) / element.path).is_file():
-            ctx.error(f"image '{element.path}' not found (paths are relative to the report's folder)", element.span)
+        _check_image(element, ctx)
     elif isinstance(element, ast.Row):
         columns = [c.name.name for c in outline.columns]
         if not columns:

@@ -72,20 +72,23 @@ def render_report(
     run: Callable[..., Any] | None = None,
     jobs: int | None = None,
     chunk_rows: int | None = None,
+    allow_outside_paths: bool = False,
     **run_options: Any,
 ) -> RenderResult:
     """Run ``plan`` and render it as ``format`` (pdf, png, svg or typ).
 
     ``run_options`` go to the engine's ``run`` as they are (``source_text=``,
     ``progress=``…). ``jobs``: worker processes for a long document (default: the
-    cores available); ``chunk_rows``: its piece size."""
+    cores available); ``chunk_rows``: its piece size. ``allow_outside_paths``: the
+    plan's images and template may lie outside its ``base_dir`` (``reportdsl.paths``)."""
     if run is None:
         from reportdsl.engine import run as engine_run
 
         run = engine_run
     phase = on_phase or (lambda name: None)
     with _work_folder(workdir) as folder:
-        sink = TypstDocumentSink(plan, folder, template=template, document_date=document_date_setting())
+        sink = TypstDocumentSink(plan, folder, template=template, document_date=document_date_setting(),
+                                 allow_outside_paths=allow_outside_paths)
         timings: dict[str, float] = {}
         started = time.perf_counter()
         phase("reading")

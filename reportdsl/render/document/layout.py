@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from reportdsl.errors import ReportDataError
+from reportdsl.paths import PathRefused, confine, shown
 from reportdsl.plan.models import (
     Band,
     DetailColumn,
@@ -156,6 +157,7 @@ class ImageAsset(NamedTuple):
 class DocumentLayout:
     plan: Plan
     formatter: ValueFormatter
+    allow_outside_paths: bool = field(default=False, kw_only=True)  # reportdsl.paths
     columns: list[ColumnView] = field(init=False)
     column_formatters: list[Formatter] = field(init=False)
     column_formats: list[Format | None] = field(init=False)
@@ -269,9 +271,15 @@ class DocumentLayout:
         raise LayoutTokenError(f"unknown text part {part!r}")
 
     def _image(self, path: str) -> str:
-        source = Path(self.plan.base_dir, path)
-        if not source.is_file():
-            raise report_error(ReportDataError, self.plan, f"image '{path}' not found (looked at {source})")
+        try:
+            source = confine(self.plan.base_dir, path, "image", allow_outside=self.allow_outside_paths)
+            found = source.is_file()
+        except PathRefused as refused:
+            raise report_error(ReportDataError, self.plan, refused.message) from None
+        except OSError as exc:
+            raise report_error(ReportDataError, self.plan, f"image '{shown(path)}' cannot be read: {exc}") from None
+        if not found:
+            raise report_error(ReportDataError, self.plan, f"image '{shown(path)}' not found (looked at {source})")
         for asset in self.images:
             if asset.source == source:
                 return asset.target

@@ -110,16 +110,17 @@ class TypstDocumentSink:
         *,
         template: str | None = None,
         document_date: str = "none",
+        allow_outside_paths: bool = False,
     ) -> None:
         self.plan = plan
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         try:
             self.formatter = ValueFormatter(plan.locale, plan.currency)
-            self.layout = DocumentLayout(plan, self.formatter)
+            self.layout = DocumentLayout(plan, self.formatter, allow_outside_paths=allow_outside_paths)
         except ReportFormatError as exc:  # raised without the report's name
             raise report_error(ReportFormatError, plan, exc.message) from None
-        self.templates = TemplateRenderer(self.layout, template)
+        self.templates = TemplateRenderer(self.layout, template, allow_outside_paths=allow_outside_paths)
         # Render the preamble first: a broken template fails before any row is read.
         self.preamble = self.templates.render_preamble(document_date=document_date)
         self._copy_images()

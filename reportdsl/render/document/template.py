@@ -7,8 +7,10 @@ template's output.
 
 ``template "NAME-OR-PATH"``: a bare name (``report``, no slash, no extension) is a
 built-in template, ``templates/NAME.typ.j2``; anything else is a file path, relative
-to the ``.report`` file's folder. A user template may ``{% extends
-"builtin/report.typ.j2" %}`` and override its blocks (docs/templates.md).
+to the ``.report`` file's folder, which it may not leave (nor may what it extends or
+includes, through a symbolic link) unless the user allows it (``reportdsl.paths``).
+A user template may ``{% extends "builtin/report.typ.j2" %}`` and override its blocks
+(docs/templates.md).
 
 The environment escapes in one place: ``finalize=typst_value`` turns every
 ``{{ … }}`` into a Typst string literal unless the value is ``TypstCode`` (layout
@@ -37,31 +39,39 @@ import jinja2
 import jinja2.bccache
 from jinja2.sandbox import SandboxedEnvironment
 
-from reportdsl import pickle_cache
+from reportdsl import paths, pickle_cache
+from reportdsl.paths import builtin_template_dir, builtin_template_names, is_builtin_template_name
 from reportdsl.render.document.layout import DocumentLayout
 from reportdsl.render.document.typst_text import TypstCode, typst_value
 from reportdsl.render.errors import ReportTemplateError, report_error
-from reportdsl.resources import resource_dir
 
 DEFAULT_TEMPLATE = "report"
 RUNTIME_TEMPLATE = "_runtime.typ.j2"
 BUILTIN_PREFIX = "builtin"
 
 
-def builtin_template_dir() -> Path:
-    return Path(str(resource_dir("templates")))
+class OutsideTemplate(jinja2.TemplateError):
+    """A template that ``{% extends %}``, ``{% include %}`` or ``{% import %}`` names
+    leads outside the folders a report may read (``reportdsl.paths``)."""
 
 
-def builtin_template_names() -> list[str]:
-    return sorted(
-        p.name[: -len(".typ.j2")]
-        for p in builtin_template_dir().glob("*.typ.j2")
-        if not p.name.startswith("_")
-    )
+class ConfinedLoader(jinja2.FileSystemLoader):
+    """A ``FileSystemLoader`` whose templates, symbolic links resolved, lie inside
+    ``roots`` (Jinja itself refuses ``..`` in a name, not a link out of the folder)."""
 
+    def __init__(self, searchpath: str, roots: tuple[str, ...]) -> None:
+        super().__init__(searchpath)
+        self.roots = tuple(os.path.realpath(r) for r in roots)
 
-def _is_builtin_name(name: str) -> bool:
-    return "/" not in name and "\\" not in name and "." not in name
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        filename = os.path.join(os.fspath(self.searchpath[0]), *template.split("/"))
+        real = os.path.realpath(filename)
+        if os.path.exists(real) and not any(paths.inside(real, root) for root in self.roots):
+            raise OutsideTemplate(
+                f"template '{template}' is outside the report's folder (through a symbolic link, to {real}); "
+                f"{paths.OPT_IN}"
+            )
+        return super().get_source(environment, template)
 
 
 def _concat_code(parts: Any) -> TypstCode:
@@ -161,28 +171,39 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 class TemplateRenderer:
     """Finds the report's template and renders the preamble from a layout."""
 
-    def __init__(self, layout: DocumentLayout, template: str | None = None) -> None:
+    def __init__(self, layout: DocumentLayout, template: str | None = None, *,
+                 allow_outside_paths: bool = False) -> None:
         self.layout = layout
         plan = layout.plan
         name = template if template is not None else (plan.template or DEFAULT_TEMPLATE)
         builtin = builtin_template_dir()
         user_dir: Path | None = None
-        if _is_builtin_name(name):
+        if is_builtin_template_name(name):
             if name not in builtin_template_names():
                 known = ", ".join(builtin_template_names())
                 raise self._error(f"unknown template '{name}' (built-in templates: {known})")
             self.template_name = f"{name}.typ.j2"
             self.description = f"built-in template '{name}'"
         else:
-            path = Path(plan.base_dir, name)
-            if not path.is_file():
-                raise self._error(f"template '{name}' not found (looked at {path})")
+            try:
+                path = paths.confine(plan.base_dir, name, "template", allow_outside=allow_outside_paths,
+                                     also=(builtin,))
+                found = path.is_file()
+            except paths.PathRefused as refused:
+                raise self._error(refused.message) from None
+            except OSError as exc:
+                raise self._error(f"template '{paths.shown(name)}' cannot be read: {exc}") from None
+            if not found:
+                raise self._error(f"template '{paths.shown(name)}' not found (looked at {path})")
             user_dir, self.template_name = path.parent, path.name
-            self.description = f"template '{name}'"
+            self.description = f"template '{paths.shown(name)}'"
         self.is_builtin = user_dir is None
         loaders: list[jinja2.BaseLoader] = []
         if user_dir is not None:
-            loaders.append(jinja2.FileSystemLoader(str(user_dir)))
+            if allow_outside_paths:
+                loaders.append(jinja2.FileSystemLoader(str(user_dir)))
+            else:
+                loaders.append(ConfinedLoader(str(user_dir), (plan.base_dir, str(builtin))))
         loaders.append(jinja2.PrefixLoader({BUILTIN_PREFIX: jinja2.FileSystemLoader(str(builtin))}))
         loaders.append(jinja2.FileSystemLoader(str(builtin)))
         self.env = TypstEnvironment(
