@@ -1,0 +1,175 @@
+"""CSV output (CONTRACT.md §6): the detail table as RFC 4180 text.
+
+In: a ``Plan`` with a ``detail`` band and a binary stream, then the engine's events
+(``CsvSink`` is a ``Sink``; only ``detail`` writes). Out: UTF-8 text (with a BOM only
+when asked, ``bom=True``): a header line of the detail columns' labels, then one line
+per detail row, CRLF line ends, fields quoted by Python's ``csv`` module where RFC 4180
+needs it (a comma, a quote, a line break). ``write_csv`` runs a plan into a path or
+stream and returns the ``RunStats``.
+
+Values are raw, as the JSON result holds them, never formatted: null → an empty
+field; ints as digits; a Decimal with its exact digits, never an exponent
+(``1234.50``); a float as ``repr`` (the shortest text that reads back as the same
+float: ``0.30000000000000004``), NaN and infinities as ``NaN``, ``Infinity``,
+``-Infinity``; dates and datetimes in ISO 8601 (``2024-01-31``,
+``2024-01-31T08:00:00``); booleans ``true``/``false``; text as it is (a value starting
+with ``=`` is written as it is: CSV has no cell types, so whether a spreadsheet reads
+it as a formula is the reader's setting).
+
+Group headers, footers, the summary and page bands are not part of the detail table.
+A report without a ``detail`` band has no table: ``CsvSink`` raises a ``ReportError``
+saying so (LANGUAGE.md §14's ``columns`` block does not exist yet).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import io
+import os
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import IO, TYPE_CHECKING, Any
+
+from reportdsl.engine.stream.events import ReportEnd, Sink
+from reportdsl.outputs.target import binary_output
+from reportdsl.plan.models import Plan
+from reportdsl.render.errors import ReportRenderError, report_error
+
+if TYPE_CHECKING:
+    from reportdsl.engine.runner import RunStats
+
+_BUFFER = 1 << 16
+
+
+def decimal_text(value: Decimal) -> str:
+    text = str(value)
+    return format(value, "f") if "E" in text and value.is_finite() else text
+
+
+def float_text(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    return repr(value)
+
+
+_CONVERT: dict[type, Callable[[Any], Any]] = {
+    Decimal: decimal_text,
+    float: float_text,
+    bool: lambda v: "true" if v else "false",
+    dt.datetime: dt.datetime.isoformat,
+    dt.date: dt.date.isoformat,
+}
+
+
+def raw_text(value: Any) -> Any:
+    """A value as the CSV holds it (``None``, ``str`` and ``int`` pass: ``csv`` writes them)."""
+    cls = value.__class__
+    if cls is str or cls is int or value is None:
+        return value
+    convert = _CONVERT.get(cls)
+    if convert is not None:
+        return convert(value)
+    for cls, convert in _CONVERT.items():  # subclasses (a DataFrame's scalars)
+        if isinstance(value, cls):
+            return convert(value)
+    return value
+
+
+class CsvSink:
+    """A ``Sink`` writing the detail rows of ``plan`` as CSV to a binary ``stream``."""
+
+    def __init__(self, plan: Plan, stream: IO[bytes], *, bom: bool = False) -> None:
+        if plan.detail is None or not plan.detail.columns:
+            raise report_error(
+                ReportRenderError, plan,
+                f"report '{plan.name}' has no detail table to write as CSV: it has no `detail` band "
+                "(CSV holds the detail rows only; build xlsx, pdf or json instead)",
+            )
+        self.plan = plan
+        self._text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
+        self._writer = csv.writer(self._text, lineterminator="\r\n")
+        self.rows = 0
+        self._finished = False
+        try:
+            if bom:
+                self._text.write("\ufeff")
+            self._writer.writerow([c.label for c in plan.detail.columns])
+        except OSError as exc:
+            raise _write_error(exc) from None
+        self._writerow = self._writer.writerow
+
+    def report_start(self, params: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+        pass
+
+    def group_start(self, level: int, key: Any, values: Mapping[str, Any]) -> None:
+        pass
+
+    def detail(self, row: tuple) -> None:
+        try:
+            self._writerow(map(raw_text, row))
+        except OSError as exc:
+            raise _write_error(exc) from None
+        self.rows += 1
+
+    def group_end(self, level: int, key: Any, row_count: int, values: Mapping[str, Any]) -> None:
+        pass
+
+    def resolve(self, slot: int, value: Any) -> None:
+        pass
+
+    def report_end(self, end: ReportEnd) -> None:
+        pass
+
+    def finish(self) -> None:
+        """Flush the text to the stream (which stays open)."""
+        if self._finished:
+            return
+        self._finished = True
+        try:
+            self._text.flush()
+        except OSError as exc:
+            raise _write_error(exc) from None
+        self._text.detach()
+
+    def close(self) -> None:
+        """After a failed run: let go of the stream without closing it."""
+        if not self._finished:
+            self._finished = True
+            with contextlib.suppress(OSError, ValueError):
+                self._text.detach()
+
+
+def _write_error(exc: OSError) -> ReportRenderError:
+    return ReportRenderError(f"cannot write the CSV output: {exc.strerror or exc}")
+
+
+def write_csv(
+    plan: Plan,
+    params: Mapping[str, object] | None = None,
+    source: object = None,
+    output: str | os.PathLike | IO[bytes] = "",
+    *,
+    bom: bool = False,
+    source_text: Any = None,
+    progress: Any = None,
+    extra_sinks: Sequence[Sink] = (),
+) -> RunStats:
+    """Run ``plan`` and write its detail table to ``output`` — a path (written aside
+    and moved into place: whole or not at all) or a binary stream. Returns the
+    ``RunStats``. ``extra_sinks`` get the same events (a ``ResultSink``)."""
+    from reportdsl.engine import run
+    from reportdsl.engine.stream.sinks import TeeSink
+
+    with binary_output(output) as stream:
+        sink = CsvSink(plan, stream, bom=bom)
+        try:
+            target: Sink = TeeSink(sink, *extra_sinks) if extra_sinks else sink
+            stats = run(plan, target, params=params, source=source, source_text=source_text, progress=progress)
+            sink.finish()
+        finally:
+            sink.close()
+    return stats

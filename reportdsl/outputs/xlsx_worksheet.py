@@ -1,0 +1,68 @@
+"""The worksheet a report streams into: xlsxwriter's, written a whole row at a time.
+
+In: rows in increasing order, each as its outline level, an optional height (points)
+and its cells' XML (``xlsx_cells``). Out: ``ReportWorksheet``, an xlsxwriter
+``Worksheet`` (``constant_memory`` mode) whose ``write_row_xml`` appends ``<row>``
+elements to the sheet's temporary row file, buffered; xlsxwriter does everything else
+(the package, styles, columns, panes, the autofilter, the outline settings).
+
+Why not ``write_number``/``write_string``: through them each cell costs about 5 µs
+(argument checks, a cell tuple, then ``_write_cell``), each outline level a ``set_row``
+entry that constant_memory mode never frees (about 150 bytes a row), and a text that
+looks like xlsxwriter's rich-string markup (``<r>…</r>``) is written as raw XML. A row
+written here is the XML ``_write_row``/``_write_cell`` would write for the same cells
+(tests/outputs/test_xlsx_worksheet.py compares the two), with numbers in ``repr`` where
+xlsxwriter's ``%.16G`` can change a double's last bit. This relies on xlsxwriter's
+internals (``fh``, ``previous_row``, ``_check_dimensions``, ``outline_row_level``),
+pinned in constraints/ci.txt.
+"""
+
+from __future__ import annotations
+
+from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
+
+_BUFFERED_ROWS = 512
+
+
+class ReportWorksheet(Worksheet):
+    previous_row: int
+    outline_row_level: int
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[str] = []
+        self._next = 0  # the lowest row number write_row_xml accepts
+
+    def write_row_xml(self, row: int, level: int, height: float | None, first: int, last: int, cells: str) -> None:
+        """Row ``row`` (0-based) with its cells' XML, columns ``first``…``last`` (unused
+        when ``cells`` is empty). A row with no cells, level or height writes nothing."""
+        if row < self._next or row < self.previous_row:
+            raise ValueError(f"row {row + 1} comes after rows already written")
+        if not cells and not level and not height:
+            return
+        first_col = first if cells else (self.dim_colmin or 0)
+        if self._check_dimensions(row, first_col) or (cells and self._check_dimensions(row, last)):
+            raise ValueError(f"row {row + 1} is outside the worksheet")
+        self._next = row + 1
+        self.previous_row = row  # a later write_* call flushes nothing of this row
+        attrs = ""
+        if height:
+            pixels = int(height * 4.0 / 3.0 + 0.5)  # as set_row rounds it
+            attrs += f' ht="{pixels * 0.75:.16g}" customHeight="1"'
+        if level:
+            level = min(level, 7)
+            attrs += f' outlineLevel="{level}"'
+            if level > self.outline_row_level:
+                self.outline_row_level = level
+        rows = self._rows
+        rows.append(f'<row r="{row + 1}"{attrs}>{cells}</row>' if cells else f'<row r="{row + 1}"{attrs}/>')
+        if len(rows) >= _BUFFERED_ROWS:
+            self.fh.write("".join(rows))
+            rows.clear()
+
+    def _write_single_row(self, current_row_num: int = 0) -> None:
+        # xlsxwriter flushes its pending row here (and at close): ours go first
+        if self._rows:
+            self.fh.write("".join(self._rows))
+            self._rows.clear()
+        super()._write_single_row(current_row_num)
