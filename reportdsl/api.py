@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from reportdsl.check import check as _check
 from reportdsl.errors import ReportError, SourceText, fail
-from reportdsl.syntax import ast
+from reportdsl.syntax import ast, without_bom
 from reportdsl.syntax import parse as _parse
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def parse(text: str, filename: str = "<string>") -> ast.Report:
-    return _parse(text, filename)
+    return _parse(without_bom(text), filename)
 
 
 def check(text: str, filename: str = "<string>", base_dir: str | None = None, *,
@@ -34,6 +34,7 @@ def check(text: str, filename: str = "<string>", base_dir: str | None = None, *,
     report's folder (``base_dir``) unless ``allow_outside_paths``."""
     from reportdsl.check.settings import outside_paths_allowed
 
+    text = without_bom(text)
     source = SourceText(filename, text)
     tree = _parse(text, filename)
     with outside_paths_allowed(allow_outside_paths):
@@ -64,9 +65,10 @@ def compile_file(path: str | os.PathLike, *, allow_outside_paths: bool = False) 
 
 
 def read_report(path: str | os.PathLike) -> str:
-    """A report file's text, or a ``ReportError`` that says why it cannot be read."""
+    """A report file's text (without a leading byte-order mark), or a ``ReportError``
+    that says why it cannot be read."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise fail(ReportError, f"{path}: no such report file") from None
     except (OSError, UnicodeDecodeError) as err:

@@ -30,7 +30,8 @@ STDOUT = "-"  # `-o -`: the output goes to standard output
 def _stderr() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    # Messages quote the report: nothing in them is markup or an emoji code (":x:").
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False, markup=False)
 
 
 def report_errors(command):
@@ -51,18 +52,21 @@ def report_errors(command):
 
 
 def show_error(err: ReportError) -> None:
+    """Each diagnostic as ``Diagnostic.render`` wrote it, character for character (on a
+    terminal, ``error:`` in bold red: a style, never markup parsed from the text)."""
+    from rich.text import Text
+
     console = _stderr()
     for diagnostic in err.diagnostics:
         text = diagnostic.render()
         head, _, rest = text.partition("\n")
         where, sep, message = head.partition("error: ")
         if console.is_terminal and sep:
-            console.print(f"{where}[bold red]error:[/] ", end="")
-            console.print(message, markup=False)
+            console.print(Text.assemble(where, ("error:", "bold red"), " ", message))
         else:
-            console.print(head, markup=False)
+            console.print(Text(head))
         if rest:
-            console.print(rest, markup=False)
+            console.print(Text(rest))
 
 
 def run() -> None:

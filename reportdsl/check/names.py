@@ -2,16 +2,21 @@
 
 In: an ``Outline`` and the ``CheckContext`` (with the source's columns, when known).
 Out: ``ctx.resolved[span]`` for every name; errors for unknown names (with
-did-you-mean), names used outside the bands they exist in, and clashing definitions.
+did-you-mean), names used outside the bands they exist in, clashing definitions, and
+per-row values (source columns, fields) standing bare where there is no one row:
+outside ``detail`` and outside an aggregate's argument (LANGUAGE.md §16).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from reportdsl.check.context import CheckContext, Resolution
 from reportdsl.check.outline import Outline
 from reportdsl.check.places import Place, places
 from reportdsl.check.suggest import did_you_mean
-from reportdsl.language.walk import walk
+from reportdsl.language import AGGREGATE_BY_NAME, FUNCTION_BY_NAME
+from reportdsl.language.walk import children
 from reportdsl.syntax import ast
 
 PAGE_NAMES = ("page", "pages")
@@ -35,9 +40,45 @@ def resolve_names(outline: Outline, ctx: CheckContext) -> None:
             elif name not in field_names:
                 ctx.columns_used.add(name)
     for expr, place in places(outline):
-        for node in walk(expr):
-            if isinstance(node, ast.Name):
-                _resolve(node, place, field_names, params, group_names, ctx)
+        for node, in_aggregate in _names(expr):
+            _resolve(node, place, field_names, params, group_names, ctx)
+            if not in_aggregate:
+                _check_per_row(node, place, ctx)
+
+
+def _names(expr: ast.Expr) -> Iterator[tuple[ast.Name, bool]]:
+    """Every name in ``expr``, in walk order, and whether it stands inside an
+    aggregate's arguments (where it is read row by row). A call that is meant as one
+    — an unknown function (a misspelt aggregate), a scalar with ``over`` — counts as
+    one: its own error says what is wrong, not a second one about its argument."""
+    stack: list[tuple[object, bool]] = [(expr, False)]
+    while stack:
+        node, in_aggregate = stack.pop()
+        if isinstance(node, ast.Name):
+            yield node, in_aggregate
+        inner = in_aggregate or (isinstance(node, ast.Call) and (
+            node.func in AGGREGATE_BY_NAME or node.func not in FUNCTION_BY_NAME or node.over is not None))
+        stack.extend((child, inner) for child in reversed(tuple(children(node))))
+
+
+def _check_per_row(node: ast.Name, place: Place, ctx: CheckContext) -> None:
+    """A column or field has one value a row: bare, it stands only in ``detail``."""
+    resolution = ctx.resolved.get(node.span)
+    if resolution is None or resolution.ref not in ("column", "field"):
+        return
+    if place.kind != "band" or place.band == "detail":
+        return
+    name = node.name
+    what = "source column" if resolution.ref == "column" else "field"
+    if place.groups:  # a group's header or footer
+        key = f"or group by it (keys shown here: {', '.join(place.groups)})"
+    else:
+        key = "or group by it and show it in the group's header"
+    ctx.error(
+        f"'{name}' is a {what}: it has one value a row, and {place.label} covers many rows; "
+        f"write FIRST({name}) or LAST({name}) (or another aggregate), {key}",
+        node.span,
+    )
 
 
 def _is_column(name: str, ctx: CheckContext) -> bool:

@@ -47,11 +47,20 @@ def parse(text: str, filename: str = "<string>") -> ast.Report:
     try:
         return AstBuilder(source).transform(tree)
     except VisitError as err:
-        if isinstance(err.orig_exc, StringSyntaxError):
-            raise fail(ReportSyntaxError, err.orig_exc.message, source, err.orig_exc.span) from None
-        if isinstance(err.orig_exc, ReportSyntaxError):
-            raise err.orig_exc from None
+        cause = _cause(err)
+        if isinstance(cause, StringSyntaxError):
+            raise fail(ReportSyntaxError, cause.message, source, cause.span) from None
+        if isinstance(cause, ReportSyntaxError):
+            raise cause from None
         raise
+
+
+def _cause(err: BaseException) -> BaseException:
+    """What a builder method raised, inside Lark's ``VisitError`` (one for each
+    transformer it passed through: a ``{…}`` hole is transformed inside a string's)."""
+    while isinstance(err, VisitError):
+        err = err.orig_exc
+    return err
 
 
 def _unary_minus_literal(operand: ast.Expr, span: ast.Span) -> ast.Expr | None:
@@ -96,8 +105,13 @@ class AstBuilder(Transformer):
         (token,) = children
         return ast.Literal(self.decode(token), "string", self.tspan(token))
 
+    def raw_offsets(self, token: Token) -> Callable[[int], int]:
+        """Each character of ``token``'s text → its offset in the file."""
+        start, at = _position(token.start_pos), self.at
+        return lambda k: at(start + k)
+
     def decode(self, token: Token) -> str:
-        return decode(str(token), self.at(_position(token.start_pos))).chars
+        return decode(str(token), self.raw_offsets(token)).chars
 
     def length(self, token: Token) -> ast.Length:
         text = str(token)
@@ -105,7 +119,7 @@ class AstBuilder(Transformer):
         return ast.Length(Decimal(text[:-2]), unit, self.tspan(token))
 
     def template(self, token: Token) -> ast.TextTemplate:
-        decoded = decode(str(token), self.at(_position(token.start_pos)))
+        decoded = decode(str(token), self.raw_offsets(token))
         parts: list[str | ast.Formatted] = []
         for part in split_template(decoded).parts:
             if isinstance(part, str):
@@ -119,7 +133,10 @@ class AstBuilder(Transformer):
             except UnexpectedInput as err:
                 raise describe_syntax_error(err, self.source, offset_map=hole_offsets) from None
             inner = AstBuilder(self.source, _hole_offsets(hole_offsets))
-            parts.append(inner.transform(tree))
+            try:
+                parts.append(inner.transform(tree))
+            except VisitError as err:
+                raise _cause(err) from None
         return ast.TextTemplate(tuple(parts), self.tspan(token))
 
     # -- expressions -------------------------------------------------------------

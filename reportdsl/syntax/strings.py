@@ -9,6 +9,7 @@ right line and column.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "{", "}": "}"}
@@ -40,9 +41,12 @@ class TemplateSource:
     parts: tuple[str | Hole, ...]
 
 
-def decode(raw: str, start: int) -> DecodedString:
+def decode(raw: str, start: int | Callable[[int], int]) -> DecodedString:
+    """Decode a STRING token. ``start``: the file offset of its first character, or a
+    map from each character's index in ``raw`` to its file offset (a string inside a
+    text template's ``{…}``, whose characters came through the outer string's escapes)."""
+    at = start if callable(start) else (lambda k, s=start: s + k)
     quote = 3 if raw.startswith('"""') else 1
-    body_start = start + quote
     body = raw[quote : len(raw) - quote]
     chars: list[str] = []
     offsets: list[int] = []
@@ -54,20 +58,21 @@ def decode(raw: str, start: int) -> DecodedString:
             nxt = body[i + 1] if i + 1 < len(body) else ""
             if nxt not in ESCAPES:
                 shown = nxt if nxt.isprintable() and nxt else repr(nxt)
+                end = at(quote + i + 1) + 1 if nxt else at(quote + i) + 1
                 raise StringSyntaxError(
                     f"unknown escape '\\{shown}' in string (known: \\\" \\\\ \\n \\t \\{{ \\}})",
-                    (body_start + i, body_start + i + 2),
+                    (at(quote + i), end),
                 )
             chars.append(ESCAPES[nxt])
-            offsets.append(body_start + i)
+            offsets.append(at(quote + i))
             escaped.append(True)
             i += 2
             continue
         chars.append(ch)
-        offsets.append(body_start + i)
+        offsets.append(at(quote + i))
         escaped.append(False)
         i += 1
-    offsets.append(body_start + len(body))
+    offsets.append(at(quote + len(body)))
     return DecodedString("".join(chars), tuple(offsets), tuple(escaped))
 
 
