@@ -5,12 +5,28 @@ quoting function. Out: ``OrderBy`` (the clause text and the bound values it uses
 or ``None`` when some key has no faithful SQL form — the engine then sorts.
 
 Faithful means the database orders exactly as the engine would:
+- a key that reads no column (a literal, a parameter, ``now()``, a field made of
+  them) is the same on every row: it orders nothing and is left out. It never
+  reaches the clause, where a bare integer would be a column position (§15), and a
+  bound parameter is refused (DuckDB) or pasted in as such an integer (MariaDB's
+  driver). Parameters are never bound in ``ORDER BY``: a key that mixes one with
+  columns is sorted by the engine;
 - null last in both directions: ``NULLS LAST`` where the database has it (SQLite
   ≥ 3.30, PostgreSQL, DuckDB), ``(x IS NULL), x`` on MySQL/MariaDB, which have not;
-- text by code point, like Python: ``COLLATE "C"`` on PostgreSQL, ``BINARY`` on
-  MySQL/MariaDB (SQLite's and DuckDB's default collation already is);
-- only expressions whose SQL meaning matches the engine's (columns, fields made of
-  them, + - * on numbers, coalesce, abs, year/month/day).
+- text by code point, like Python: ``COLLATE "C"`` over the value as ``text`` on
+  PostgreSQL (an enum's declared order, citext's case folding and the database's
+  collation all set aside), the UTF-8 bytes (``BINARY CONVERT(x USING utf8mb4)``) on
+  MySQL/MariaDB (a latin1 column's bytes are cp1252's), ``COLLATE BINARY`` on
+  SQLite (a column may declare NOCASE), ``COLLATE C`` over the value as ``VARCHAR``
+  on DuckDB (a column may declare a collation, an enum orders by its declaration);
+- only expressions whose SQL value matches the engine's (columns, fields made of
+  them, coalesce of one kind, year/month/day); no datetime column on SQLite, which
+  keeps them as text the engine reads in several forms (``T`` or a space between
+  date and time, offsets) that neither its text order nor ``strftime`` follow.
+  Arithmetic (``+ - *``, negation, ``abs``) only where it is exact: the engine's
+  integers have no bounds (§15), and 64-bit SQL integers overflow (an error, or a
+  float on SQLite) — on PostgreSQL its operands are ``NUMERIC``, elsewhere the
+  engine sorts.
 The runner still checks the order of group keys as they arrive and stops with a
 clear error if a database disagrees.
 """
@@ -25,8 +41,15 @@ from reportdsl.language import FUNCTION_BY_NAME
 from reportdsl.plan.models import BinaryOp, FuncCall, Lit, Plan, Ref, UnaryOp
 
 _NUMERIC = {"int", "decimal", "float"}
+_EXACT = {"int", "decimal"}
 _NULLS_LAST = {"postgresql", "duckdb"}
 _MYSQL = {"mysql", "mariadb"}
+# Dialects whose exact numbers have no bound a report could reach: the arithmetic of a
+# key is computed there on operands cast to this type.
+_UNBOUNDED_NUMBER = {"postgresql": "NUMERIC"}
+# Functions that may overflow on an integer argument (abs of the smallest 64-bit integer).
+_ARITHMETIC_FUNCTIONS = {"abs"}
+_KNOWN_TYPES = {"string", "int", "decimal", "float", "date", "datetime", "bool"}
 
 
 class _NoSQL(Exception):
@@ -52,40 +75,57 @@ class _Translator:
         self.fields = {f.name: f for f in plan.fields}
         self.binds: dict = {}
 
-    def bind(self, value) -> str:
-        name = f"_rdsl_o{len(self.binds)}"
-        self.binds[name] = value
-        return f":{name}"
+    def reads_rows(self, e) -> bool:
+        """Whether ``e`` may differ from row to row (it reads a column, a row number or
+        anything not known to be constant); a field is read through."""
+        if isinstance(e, Lit):
+            return False
+        if isinstance(e, Ref):
+            if e.ref == "field":
+                return self.reads_rows(self.fields[e.name].expr)
+            return e.ref not in ("param", "title")
+        if isinstance(e, UnaryOp):
+            return self.reads_rows(e.operand)
+        if isinstance(e, BinaryOp):
+            return self.reads_rows(e.left) or self.reads_rows(e.right)
+        if isinstance(e, FuncCall) and e.func in FUNCTION_BY_NAME:
+            return any(self.reads_rows(a) for a in e.args)  # the registry has no random()
+        return True
 
     def sql(self, e) -> str:
         if isinstance(e, Ref):
             if e.ref == "column":
-                if e.name not in self.available:
-                    raise _NoSQL
+                if e.name not in self.available or (self.dialect == "sqlite" and e.type == "datetime"):
+                    raise _NoSQL  # SQLite's datetimes are text in several forms ("T" or " ", offsets)
                 return self.quote(e.name)
             if e.ref == "field":
                 return f"({self.sql(self.fields[e.name].expr)})"
-            if e.ref == "param":
-                return f":{e.name}"
-            raise _NoSQL
+            raise _NoSQL  # a parameter is never bound in ORDER BY (see the module docstring)
         if isinstance(e, Lit):
             if isinstance(e.value, bool) or e.value is None:
                 raise _NoSQL
-            if isinstance(e.value, int) and e.type == "int":
+            if isinstance(e.value, int) and e.type == "int" and -(2 ** 63) < e.value < 2 ** 63:
+                # inside an expression (a bare one never gets here: it reads no row)
                 return str(e.value)
             raise _NoSQL
         if isinstance(e, UnaryOp) and e.op == "-" and e.operand.type in _NUMERIC:
-            return f"(-{self.sql(e.operand)})"
+            if e.operand.type == "float":
+                return f"(-{self.sql(e.operand)})"
+            return f"(-{self.exact(e.operand)})"
         if isinstance(e, BinaryOp) and e.op in ("+", "-", "*"):
-            exact = e.type == "int" or (
-                # SQLite keeps DECIMAL values as floats: its arithmetic on them is not exact
-                self.dialect != "sqlite" and {e.left.type, e.right.type} <= {"int", "decimal"})
-            if e.left.type in _NUMERIC and e.right.type in _NUMERIC and exact:
-                return f"({self.sql(e.left)} {e.op} {self.sql(e.right)})"
-            raise _NoSQL
+            if e.left.type in _EXACT and e.right.type in _EXACT:
+                return f"({self.exact(e.left)} {e.op} {self.exact(e.right)})"
+            raise _NoSQL  # floats: the engine's float arithmetic and the database's may round apart
         if isinstance(e, FuncCall):
             return self._call(e)
         raise _NoSQL
+
+    def exact(self, e) -> str:
+        """``e`` as an operand of arithmetic that cannot overflow, or ``_NoSQL``."""
+        kind = _UNBOUNDED_NUMBER.get(self.dialect)
+        if kind is None:
+            raise _NoSQL
+        return f"CAST({self.sql(e)} AS {kind})"
 
     def _call(self, e: FuncCall) -> str:
         """A scalar function as its declaration spells it in this dialect, where the
@@ -100,20 +140,30 @@ class _Translator:
         if any(rule.types is not None and t not in rule.types for t, rule in zip(
                 types, (decl.arg(i) for i in range(len(types))), strict=True)):
             raise _NoSQL
-        written = [self.sql(a) for a in e.args]
+        if decl.name in _ARITHMETIC_FUNCTIONS:
+            written = [self.exact(a) if a.type in _EXACT else self.sql(a) for a in e.args]
+        else:
+            written = [self.sql(a) for a in e.args]
         return template.format(*written, args=", ".join(written))
 
-    def term(self, e, type_: str, desc: bool) -> list[str]:
+    def terms(self, e, type_: str, desc: bool) -> list[str]:
+        """The ORDER BY terms of one key; none for a key that reads no row."""
+        if not self.reads_rows(e):
+            return []
         x = self.sql(e)
-        if type_ not in ("string", "int", "decimal", "float", "date", "datetime", "bool") and self.dialect != "sqlite":
+        if type_ not in _KNOWN_TYPES and self.dialect != "sqlite":
             raise _NoSQL  # unknown type: no collation clause is known to be right
         if type_ == "string":
             if self.dialect == "postgresql":
-                x = f'{x} COLLATE "C"'
+                x = f'CAST({x} AS TEXT) COLLATE "C"'
             elif self.dialect in _MYSQL:
-                x = f"BINARY {x}"
-            elif self.dialect not in ("sqlite", "duckdb"):
+                x = f"BINARY CONVERT({x} USING utf8mb4)"
+            elif self.dialect == "duckdb":
+                x = f"CAST({x} AS VARCHAR) COLLATE C"
+            elif self.dialect != "sqlite":
                 raise _NoSQL
+        if self.dialect == "sqlite" and type_ not in _KNOWN_TYPES - {"string"}:
+            x = f"{x} COLLATE BINARY"  # text (also in an untyped column) as Python orders it
         direction = " DESC" if desc else ""
         if self.dialect in _NULLS_LAST or (self.dialect == "sqlite" and sqlite_has_nulls_last()):
             return [f"{x}{direction} NULLS LAST"]
@@ -125,11 +175,9 @@ class _Translator:
 def order_by(plan: Plan, dialect: str, quote: Callable[[str], str], available: set[str]) -> OrderBy | None:
     """The ORDER BY that delivers rows in report order, or None if it cannot be said in SQL."""
     keys = [(g.key, g.key_type, g.desc) for g in plan.groups] + [(k.expr, k.expr.type, k.desc) for k in plan.sort]
-    if not keys:
-        return OrderBy("")
     t = _Translator(plan, dialect, quote, available)
     try:
-        terms = [part for e, type_, desc in keys for part in t.term(e, type_, desc)]
+        terms = [part for e, type_, desc in keys for part in t.terms(e, type_, desc)]
     except (_NoSQL, KeyError, IndexError):
         return None
-    return OrderBy("ORDER BY " + ", ".join(terms), t.binds)
+    return OrderBy("ORDER BY " + ", ".join(terms) if terms else "", t.binds)

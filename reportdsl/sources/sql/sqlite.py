@@ -9,7 +9,8 @@ Why a second path: importing SQLAlchemy costs ~0.1 s, more than a one-page build
 spare, and its connection layer adds per-run work the engine's 1M-row budget cannot
 afford. Everything else is shared with ``SqlRows`` so the two behave alike:
 
-- the same statement (``sql_stream.select_statement``), WHERE and ORDER BY; identifiers are
+- the same statement (``sql_stream.select_statement``), WHERE and ORDER BY, or the
+  query as written where it orders its rows itself; identifiers are
   quoted with backticks, which SQLite takes as identifiers only — a double-quoted
   name that matches no column would silently become a string literal;
 - the same parameters: ``:name`` found by ``sql_text`` and bound positionally, values
@@ -39,7 +40,6 @@ from reportdsl.sources.sql.stream import (
     SelectRows,
     bind_value,
     explain_db_error,
-    select_statement,
     with_retries,
 )
 from reportdsl.sources.sql.text import query_parameters, replace_parameters
@@ -84,16 +84,14 @@ class SqliteRows(SelectRows):
         if not os.path.exists(self.path):
             raise fail(ReportDataError, f"cannot open source '{self.shown}': no such file {self.path}")
         # built before connecting: an undeclared parameter is the report's error, not the database's
-        sql, binds, self.ordered = select_statement(
-            self.shown, self.table, self.query, self.params, self.columns, self.plan, self.want_order,
-            "sqlite", quote_identifier)
-        sql, args = positional(sql, binds)
+        sql, args = positional(*self.statement("sqlite", quote_identifier))
 
         def attempt() -> None:
             # connecting retries inside; a transient failure starting the query reconnects
             self._drop_connection()
             self._conn = conn = with_retries(lambda: connect(self.path), self.shown, connecting=True)
-            self._cursor = conn.execute(sql, args)
+            self._cursor = cursor = conn.execute(sql, args)
+            self.read_names(cursor)
 
         try:
             with_retries(attempt, self.shown, connecting=False)

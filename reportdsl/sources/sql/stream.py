@@ -7,7 +7,10 @@ chunks (lists of tuples, one value per column read, in that order).
 
 - The statement is ``SELECT cols FROM table|(query) AS _src [WHERE ...] [ORDER BY ...]``
   (``sql_where``, ``sql_order``); parameters are bound (``:name``), never pasted
-  into the text.
+  into the text. A query with an ``ORDER BY`` of its own runs as written instead:
+  its order is the source order (§15), which a database does not keep for a
+  subquery under an outer ``ORDER BY`` (nor MariaDB under a plain SELECT); its rows
+  hold its own columns, found by name in the cursor's description.
 - SQLAlchemy connects and compiles; rows are read from the driver's cursor with
   ``fetchmany`` (a server-side cursor on PostgreSQL and MySQL/MariaDB, so a result
   is never loaded whole) because SQLAlchemy's Row objects would cost more than
@@ -25,7 +28,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 from reportdsl.errors import ReportDataError, fail
 from reportdsl.sources.interface import SQL_PUSHDOWN, Conversion, Pushdown, RowSource
@@ -34,6 +37,7 @@ from reportdsl.sources.sql.order import order_by
 from reportdsl.sources.sql.schema import make_engine, short_db_error
 from reportdsl.sources.sql.text import (
     for_sqlalchemy_text,
+    has_own_order,
     query_parameters,
     strip_statement_end,
 )
@@ -133,11 +137,23 @@ def bind_value(value: object, dialect: str) -> object:
     return value
 
 
+class Statement(NamedTuple):
+    """What ``select_statement`` makes of a source."""
+
+    sql: str  # with ``:name`` parameters
+    binds: dict[str, Any]  # the values to bind, by name
+    ordered: bool  # the rows come in report order
+    as_written: bool  # the query itself: its rows hold its own columns (``SelectRows.read_names``)
+
+
 def select_statement(shown: str, table: str | None, query: str | None, params: dict[str, Any], columns: list[str],
                      plan: Plan | None, want_order: bool, dialect: str,
-                     quote: Callable[[str], str]) -> tuple[str, dict[str, Any], bool]:
-    """(``SELECT cols FROM table|(query) AS _src [WHERE ...] [ORDER BY ...]`` with ``:name``
-    parameters, the values to bind by name, whether the rows come in report order)."""
+                     quote: Callable[[str], str]) -> Statement:
+    """``SELECT cols FROM table|(query) AS _src [WHERE ...] [ORDER BY ...]``, or, for a
+    query with an order of its own (``has_own_order``), the query as written: that order
+    is the source order (§15), which no database keeps for a subquery once the outer
+    statement sorts (and MariaDB not even then), so nothing is pushed and the engine's
+    stable sort keeps it."""
     cols = ", ".join(quote(c) for c in columns) or "1"
     binds: dict[str, Any] = {}
     if table:
@@ -149,6 +165,8 @@ def select_statement(shown: str, table: str | None, query: str | None, params: d
                 raise fail(ReportDataError, f"the query of source '{shown}' uses :{name}, "
                                             f"but the report declares no parameter '{name}'")
             binds[name] = params[name]
+        if has_own_order(body, dialect):
+            return Statement(body, binds, False, True)
         source = f"({body}\n) AS _src"  # on its own line: the query may end in a -- comment
     else:
         raise fail(ReportDataError, f"source '{shown}' names neither a table nor a query")
@@ -167,7 +185,7 @@ def select_statement(shown: str, table: str | None, query: str | None, params: d
             if ob.clause:
                 sql += " " + ob.clause
                 _bind_clause(binds, ob.binds, [name for name, _ in query_parameters(ob.clause)], params)
-    return sql, binds, ordered
+    return Statement(sql, binds, ordered, False)
 
 
 def _bind_clause(binds: dict[str, Any], own: dict[str, Any], named: list[str], params: dict[str, Any]) -> None:
@@ -186,12 +204,16 @@ class Cursor(Protocol):
 
     def close(self) -> None: ...
 
+    @property
+    def description(self) -> Any: ...
+
 
 class SelectRows:
     """What a SELECT over a table or query is, before a driver reads it: shared by
     ``SqlRows`` and ``sqlite_stream.SqliteRows``. The report's ``where`` and order go
     into the statement where SQL gives the engine's answer; ``ordered`` says, once
-    open, whether the order did."""
+    open, whether the order did. A query with an order of its own runs as written:
+    its rows hold its own columns (``names``, from the cursor), not just those read."""
 
     pushdown: ClassVar[Pushdown] = SQL_PUSHDOWN
     exact = True  # rows are exactly the selected columns, in order
@@ -213,6 +235,25 @@ class SelectRows:
         self.text_columns: set[str] = set()  # SQLite TEXT affinity: every value is text
         self.decimal_scales: dict[str, int] = {}  # SQLite DECIMAL(p, s) columns
         self._cursor: Cursor | None = None
+
+    def statement(self, dialect: str, quote: Callable[[str], str]) -> tuple[str, dict[str, Any]]:
+        """The statement to run and its values; sets ``ordered`` and ``exact``."""
+        st = select_statement(self.shown, self.table, self.query, self.params, self.columns, self.plan,
+                              self.want_order, dialect, quote)
+        self.ordered = st.ordered
+        self.exact = not st.as_written
+        return st.sql, st.binds
+
+    def read_names(self, cursor: Cursor) -> None:
+        """For a query run as written: the columns its rows hold, which must include
+        every column read."""
+        if self.exact:
+            return
+        self.names = [str(d[0]) for d in cursor.description or ()]
+        missing = [c for c in self.columns if c not in self.names]
+        if missing:
+            raise fail(ReportDataError, f"the query of source '{self.shown}' has no column '{missing[0]}' "
+                                        f"(its columns: {', '.join(self.names)})")
 
     def open(self) -> None:
         """Connect and start the query: rows can then be read with ``chunks()``."""
@@ -276,18 +317,12 @@ class SqlRows(SelectRows):
 
         with_retries(attempt, self.shown, connecting=False)
 
-    def _statement(self, dialect: sa.engine.Dialect) -> tuple[str, dict[str, Any]]:
-        sql, binds, self.ordered = select_statement(
-            self.shown, self.table, self.query, self.params, self.columns, self.plan, self.want_order,
-            dialect.name, dialect.identifier_preparer.quote)
-        return sql, binds
-
     def _execute(self) -> None:
         import sqlalchemy as sa
 
         conn = self._connection()
         dialect = conn.dialect
-        sql, binds = self._statement(dialect)
+        sql, binds = self.statement(dialect.name, dialect.identifier_preparer.quote)
         compiled = sa.text(for_sqlalchemy_text(sql)).compile(dialect=dialect)
         values = compiled.construct_params({k: bind_value(v, dialect.name) for k, v in binds.items()})
         positions = getattr(compiled, "positiontup", None)
@@ -295,6 +330,7 @@ class SqlRows(SelectRows):
         raw = conn.connection.dbapi_connection
         self._cursor = cursor = _server_side_cursor(raw, dialect)
         cursor.execute(compiled.string, args)
+        self.read_names(cursor)
 
     def _connection(self) -> sa.engine.Connection:
         if self._conn is None:

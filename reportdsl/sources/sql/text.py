@@ -3,8 +3,9 @@
 In: a query as written in a report, or a database type name (``DECIMAL(10,2)``,
 ``int4``, ``VARCHAR``). Out: the parameter occurrences (outside string literals,
 quoted identifiers and comments; ``::`` casts are not parameters), a query rewritten
-for SQLAlchemy's ``text()`` or with every parameter replaced, and the report
-``ValueType`` a type name maps to.
+for SQLAlchemy's ``text()`` or with every parameter replaced, whether the query has
+an order of its own (``has_own_order``), and the report ``ValueType`` a type name
+maps to.
 """
 
 from __future__ import annotations
@@ -67,6 +68,41 @@ def for_sqlalchemy_text(sql: str) -> str:
 def strip_statement_end(sql: str) -> str:
     """The query without trailing white space and ``;``: it is wrapped as a subquery."""
     return sql.strip().rstrip(";").rstrip()
+
+
+# A query that never says ORDER (as a word) has no ORDER BY: sqlglot, slow to import
+# (~0.1 s), is not needed to say so.
+_ORDER_WORD = re.compile(r"\border\b", re.IGNORECASE)
+# sqlglot's name of each SQLAlchemy dialect it reads (others: its generic SQL)
+_SQLGLOT_DIALECTS = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite",
+                     "duckdb": "duckdb"}
+
+
+def has_own_order(query: str, dialect: str) -> bool:
+    """Whether the query orders its own result: an ``ORDER BY`` of the statement itself
+    (also after a set operation, or around a parenthesized query), not one inside a
+    subquery, a ``WITH`` query, a window or an aggregate call. The text is read with
+    sqlglot in the database's dialect (its strings, quoted names and comments); a query
+    sqlglot cannot read is taken to have an order, so its rows are read as it delivers
+    them — which is right for any query."""
+    if not _ORDER_WORD.search(query):
+        return False
+    try:
+        import sqlglot
+        from sqlglot import exp
+
+        statements = [s for s in sqlglot.parse(replace_parameters(query, lambda name: "NULL"),
+                                               read=_SQLGLOT_DIALECTS.get(dialect)) if s is not None]
+    except Exception:  # noqa: BLE001 - any failure to read it: assume the order matters
+        return True
+    if len(statements) != 1:
+        return True
+    node = statements[0]
+    while isinstance(node, (exp.Subquery, exp.Paren)):
+        if node.args.get("order") is not None:
+            return True
+        node = node.this
+    return not isinstance(node, exp.Query) or node.args.get("order") is not None
 
 
 def value_type_of_sql_type(name: str | None) -> str:
