@@ -100,7 +100,7 @@ def _describe_table(conn, loc: Location, table: str) -> list[Column]:
 def value_type_of_sqlalchemy_type(t) -> str:
     import sqlalchemy as sa
 
-    if isinstance(t, sa.Boolean):
+    if isinstance(t, sa.Boolean) or is_mysql_boolean(t):
         return "bool"
     if isinstance(t, sa.Integer):
         return "int"
@@ -117,6 +117,12 @@ def value_type_of_sqlalchemy_type(t) -> str:
     return value_type_of_sql_type(str(t) if not isinstance(t, sa.types.NullType) else "")
 
 
+def is_mysql_boolean(t) -> bool:
+    """Whether a reflected type is MySQL/MariaDB's ``BOOLEAN``: ``TINYINT(1)``, which is
+    what that declaration makes (§15: such a column reads as bool)."""
+    return type(t).__name__ == "TINYINT" and getattr(t, "display_width", None) == 1
+
+
 def _describe_query(conn, query: str, param_types: Mapping[str, str]) -> list[Column]:
     import sqlalchemy as sa
 
@@ -128,7 +134,8 @@ def _describe_query(conn, query: str, param_types: Mapping[str, str]) -> list[Co
     result = conn.execute(sa.text(for_sqlalchemy_text(sql)), params)
     try:
         description = result.cursor.description or ()
-        names = [type_name_of_type_code(conn.dialect, d[1]) for d in description]
+        names = [_MYSQL_BOOLEAN if _is_mysql_boolean_column(conn.dialect, d)
+                 else type_name_of_type_code(conn.dialect, d[1]) for d in description]
         return [Column(d[0], value_type_of_sql_type(n)) for d, n in zip(description, names, strict=True)]
     finally:
         result.close()
@@ -153,6 +160,16 @@ def type_name_of_type_code(dialect, code) -> str | None:
     if code is not None and not isinstance(code, int):
         return str(code)  # DuckDB: type objects that print as their SQL name
     return None
+
+
+_MYSQL_BOOLEAN = "BOOLEAN"
+_MYSQL_TINY = 1  # FIELD_TYPE.TINY
+
+
+def _is_mysql_boolean_column(dialect, d) -> bool:
+    """A ``cursor.description`` entry of a MySQL/MariaDB ``TINYINT(1)`` (``BOOLEAN``)
+    column: type TINY, display length 1."""
+    return dialect.name in ("mysql", "mariadb") and d[1] == _MYSQL_TINY and len(d) > 3 and d[3] == 1
 
 
 # pymysql's FIELD_TYPE codes (its constants alias some codes, so no reverse lookup).
