@@ -254,6 +254,7 @@ def test_a_compiled_template_whose_checksum_is_a_pickled_object_runs_nothing(tmp
     marker = tmp_path / "ran"
     import jinja2.bccache
 
+    assert template_entries(tmp_root)
     for entry in template_entries(tmp_root):
         entry.write_bytes(jinja2.bccache.bc_magic + pickle.dumps(Planted(marker), 2))
         os.chmod(entry, 0o600)
@@ -272,6 +273,7 @@ def test_compiled_templates_live_in_the_private_folder(tmp_root, tmp_path):
 @pytest.mark.skipif(not ROOT, reason="making a file another user owns needs root")
 def test_a_compiled_template_another_user_wrote_is_not_loaded(tmp_root, tmp_path):
     good = _preamble(tmp_path)
+    assert template_entries(tmp_root)
     for entry in template_entries(tmp_root):
         magic, checksum = _body(entry)
         body = marshal.dumps(compile("raise SystemExit(3)", "x", "exec"))
