@@ -10,7 +10,7 @@ import pytest
 
 import reportdsl
 
-from .test_truth_sql_order import KINDS, SqlTable, agree
+from .test_truth_sql_order import KINDS, SqlTable, agree, report_text
 
 ROWS = [(True, 1), (False, 2), (None, 3), (True, 4), (False, 5), (None, 6), (True, 7)]
 BODIES = [
@@ -52,13 +52,17 @@ def test_the_schema_says_bool(sql_table, tmp_path, form):
 
 
 @pytest.mark.parametrize("form", ["table", "query"])
-def test_mariadb_tinyint_1_is_bool_and_other_tinyints_are_not(sql_table, tmp_path, form):
+@pytest.mark.parametrize(("flag", "number"), [("TINYINT(1)", "TINYINT(4)"), ("BIT(1)", "BIT(8)"),
+                                              ("BIT", "TINYINT UNSIGNED")])
+def test_mariadb_flags_are_bool_and_other_small_types_are_not(sql_table, compile_report, form, flag, number):
+    """TINYINT(1) and BIT(1) are bool; BIT(8) an int (the driver's bytes read as the number)."""
     if sql_table.kind != "mariadb":
-        pytest.skip("TINYINT(n) is MySQL/MariaDB's")
-    url, table, sql_name = sql_table.make({"b": "bool", "n": "int"}, [(True, 1), (False, 2)],
-                                          {"b": "TINYINT(1)", "n": "TINYINT(4)"})
+        pytest.skip("TINYINT(n) and BIT(n) are MySQL/MariaDB's")
+    rows = [(True, 1), (False, 100), (None, None), (True, 0), (False, 3)]
+    url, table, sql_name = sql_table.make({"b": "bool", "n": "int"}, rows, {"b": flag, "n": number})
     source = (f'source sql "{url}" table {table}' if form == "table"
               else f'source sql "{url}" query "SELECT b, n FROM {sql_name}"')
-    report = reportdsl.compile(f"report r {{\n  {source}\n}}\n", filename=str(tmp_path / "r.report"),
-                               base_dir=str(tmp_path))
+    report = compile_report(report_text(source, ""))
     assert {c.name: c.type for c in report.plan.columns} == {"b": "bool", "n": "int"}
+    agree(compile_report, source, [{"b": b, "n": n} for b, n in rows],
+          'where b or n > 1\n  sort by n desc\n  group b { footer { text "{MIN(b)} {FIRST(n)} {SUM(n)} {MAX(n)}" } }')

@@ -102,6 +102,8 @@ def value_type_of_sqlalchemy_type(t) -> str:
 
     if isinstance(t, sa.Boolean) or is_mysql_boolean(t):
         return "bool"
+    if type(t).__name__ == "BIT":  # MySQL's: BIT(1) a flag, BIT(n) a number (read as such)
+        return "bool" if (getattr(t, "length", None) or 1) == 1 else "int"
     if isinstance(t, sa.Integer):
         return "int"
     if isinstance(t, sa.Float):
@@ -134,7 +136,7 @@ def _describe_query(conn, query: str, param_types: Mapping[str, str]) -> list[Co
     result = conn.execute(sa.text(for_sqlalchemy_text(sql)), params)
     try:
         description = result.cursor.description or ()
-        names = [_MYSQL_BOOLEAN if _is_mysql_boolean_column(conn.dialect, d)
+        names = [_mysql_type_name(d) if conn.dialect.name in ("mysql", "mariadb")
                  else type_name_of_type_code(conn.dialect, d[1]) for d in description]
         return [Column(d[0], value_type_of_sql_type(n)) for d, n in zip(description, names, strict=True)]
     finally:
@@ -162,14 +164,20 @@ def type_name_of_type_code(dialect, code) -> str | None:
     return None
 
 
-_MYSQL_BOOLEAN = "BOOLEAN"
-_MYSQL_TINY = 1  # FIELD_TYPE.TINY
+MYSQL_TINY = 1  # FIELD_TYPE.TINY
+MYSQL_BIT = 16  # FIELD_TYPE.BIT: the driver gives bytes (``SqlRows`` reads them as integers)
 
 
-def _is_mysql_boolean_column(dialect, d) -> bool:
-    """A ``cursor.description`` entry of a MySQL/MariaDB ``TINYINT(1)`` (``BOOLEAN``)
-    column: type TINY, display length 1."""
-    return dialect.name in ("mysql", "mariadb") and d[1] == _MYSQL_TINY and len(d) > 3 and d[3] == 1
+def _mysql_type_name(d) -> str | None:
+    """The type of a MySQL/MariaDB ``cursor.description`` entry: ``TINYINT(1)`` (what
+    ``BOOLEAN`` declares: type TINY, display length 1) and ``BIT(1)`` are bool, a
+    wider ``BIT(n)`` an integer."""
+    code, length = d[1], d[3] if len(d) > 3 else None
+    if code in (MYSQL_TINY, MYSQL_BIT) and length == 1:
+        return "BOOLEAN"
+    if code == MYSQL_BIT:
+        return "BIGINT"
+    return MYSQL_TYPE_CODES.get(code) if isinstance(code, int) else None
 
 
 # pymysql's FIELD_TYPE codes (its constants alias some codes, so no reverse lookup).

@@ -34,7 +34,7 @@ from reportdsl.errors import ReportDataError, fail
 from reportdsl.sources.interface import SQL_PUSHDOWN, Conversion, Pushdown, RowSource
 from reportdsl.sources.locations import Location, counted_chunks
 from reportdsl.sources.sql.order import order_by
-from reportdsl.sources.sql.schema import make_engine, short_db_error
+from reportdsl.sources.sql.schema import MYSQL_BIT, make_engine, short_db_error
 from reportdsl.sources.sql.text import (
     for_sqlalchemy_text,
     has_own_order,
@@ -262,12 +262,29 @@ class SelectRows:
     def close(self) -> None:
         raise NotImplementedError
 
-    def _fetch_chunks(self, size: int, explain: Callable[[BaseException], str | None]) -> Iterator[list[Any]]:
+    def _fetch_chunks(self, size: int, explain: Callable[[BaseException], str | None],
+                      bits: tuple[int, ...] = ()) -> Iterator[list[Any]]:
+        """The cursor's rows in chunks; the values at ``bits`` (MySQL BIT columns, which
+        the driver gives as bytes) as the integers they hold."""
         cursor = self._cursor
         if cursor is None:
             raise ValueError(f"source '{self.shown}' is not open")
         fetch = cursor.fetchmany
-        return counted_chunks(self, lambda: fetch(size), explain)
+        if not bits:
+            return counted_chunks(self, lambda: fetch(size), explain)
+
+        def fetch_bits() -> list[Any]:
+            rows = list(fetch(size))
+            for i, row in enumerate(rows):
+                if any(isinstance(row[b], bytes) for b in bits):
+                    row = list(row)
+                    for b in bits:
+                        if isinstance(row[b], bytes):
+                            row[b] = int.from_bytes(row[b], "big")
+                    rows[i] = row
+            return rows
+
+        return counted_chunks(self, fetch_bits, explain)
 
 
 class SqlRows(SelectRows):
@@ -279,6 +296,7 @@ class SqlRows(SelectRows):
         self._owned_engine: sa.engine.Engine | None = None
         self._conn: sa.engine.Connection | None = None
         self._own_conn = False
+        self._bits: tuple[int, ...] = ()  # positions of MySQL BIT columns in a row
 
     # ---- opening -----------------------------------------------------------------
 
@@ -331,6 +349,8 @@ class SqlRows(SelectRows):
         self._cursor = cursor = _server_side_cursor(raw, dialect)
         cursor.execute(compiled.string, args)
         self.read_names(cursor)
+        if dialect.name in ("mysql", "mariadb"):  # BIT(1) is a bool, BIT(n) an int: not bytes
+            self._bits = tuple(i for i, d in enumerate(cursor.description or ()) if d[1] == MYSQL_BIT)
 
     def _connection(self) -> sa.engine.Connection:
         if self._conn is None:
@@ -341,7 +361,7 @@ class SqlRows(SelectRows):
 
     def chunks(self) -> Iterator[list[Any]]:
         size = SQLITE_CHUNK_ROWS if self._conn is not None and self._conn.dialect.name == "sqlite" else CHUNK_ROWS
-        return self._fetch_chunks(size, explain_db_error)
+        return self._fetch_chunks(size, explain_db_error, self._bits)
 
     # ---- closing ------------------------------------------------------------------
 
