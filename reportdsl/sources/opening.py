@@ -140,8 +140,8 @@ def _open_sql(plan: Plan, loc: Location, spec: SourceSpec | None, params: dict[s
         rows = SqliteRows(loc, table, query, params, columns, plan, want_order)
     else:
         rows = SqlRows(loc, loc.shown, table, query, params, columns, plan, want_order)
+    rows.text_columns = text_columns  # before opening: the ORDER BY reads it
     rows.open()
-    rows.text_columns = text_columns
     rows.decimal_scales = scales if loc.sqlite_path else {}
     rows.source_types = types
     return rows

@@ -338,3 +338,23 @@ def test_postgresql_orders_integer_arithmetic_exactly(sql_table, compile_report)
                                         'group k = m + m - n { footer { text "{COUNT()}" } }\n'
                                         '  sort by -abs(m) * 3'))
     assert run(report.plan, RecordingSink()).ordered_by == "database"
+
+
+@pytest.mark.parametrize("body", [
+    'sort by b, n\n  detail { column n = n }',
+    'group b desc { footer { text "{COUNT()} {MIN(n)}" } }',
+    'sort by s, n\n  detail { column n = n }',
+    'group s { footer { text "{COUNT()} {MIN(n)}" } }\n  sort by n desc\n  detail { column n = n }',
+])
+def test_sqlite_values_of_another_kind_than_their_column(sql_table, compile_report, body):
+    """SQLite keeps the text 'true' in a BOOLEAN column and stores a number in a column
+    declared STRING (numeric affinity) as a number; it sorts numbers before text, while
+    the engine reads them as the column's type."""
+    if sql_table.kind != "sqlite":
+        pytest.skip("SQLite's storage classes")
+    rows = [("true", 10, 1), (0, "9", 2), ("false", "b", 3), (1, 9, 4), (" TRUE ", "10", 5), (None, "a", 6),
+            (0, None, 7)]
+    url, table, _ = sql_table.make({"b": "bool", "s": "text", "n": "int"}, rows, {"s": "STRING"})
+    reference = [{"b": None if b is None else str(b).strip().lower() in ("1", "true"),
+                  "s": None if s is None else str(s), "n": n} for b, s, n in rows]
+    agree(compile_report, f'source sql "{url}" table {table}', reference, body)

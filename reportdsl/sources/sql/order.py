@@ -20,9 +20,9 @@ Faithful means the database orders exactly as the engine would:
   SQLite (a column may declare NOCASE), ``COLLATE C`` over the value as ``VARCHAR``
   on DuckDB (a column may declare a collation, an enum orders by its declaration);
 - only expressions whose SQL value matches the engine's (columns, fields made of
-  them, coalesce of one kind, year/month/day); no datetime column on SQLite, which
-  keeps them as text the engine reads in several forms (``T`` or a space between
-  date and time, offsets) that neither its text order nor ``strftime`` follow.
+  them, coalesce of one kind, year/month/day). SQLite keeps any value in any column
+  (``_Translator._sqlite_column``): text keys are read as text, bool and datetime
+  columns are sorted by the engine.
   Arithmetic (``+ - *``, negation, ``abs``) only where it is exact: the engine's
   integers have no bounds (§15), and 64-bit SQL integers overflow (an error, or a
   float on SQLite) — on PostgreSQL its operands are ``NUMERIC``, elsewhere the
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from reportdsl.language import FUNCTION_BY_NAME
@@ -67,8 +68,10 @@ def sqlite_has_nulls_last() -> bool:
 
 
 class _Translator:
-    def __init__(self, plan: Plan, dialect: str, quote: Callable[[str], str], available: set[str]):
+    def __init__(self, plan: Plan, dialect: str, quote: Callable[[str], str], available: set[str],
+                 text_columns: AbstractSet[str]):
         self.plan = plan
+        self.text_columns = text_columns
         self.dialect = dialect
         self.quote = quote
         self.available = available
@@ -95,8 +98,10 @@ class _Translator:
     def sql(self, e) -> str:
         if isinstance(e, Ref):
             if e.ref == "column":
-                if e.name not in self.available or (self.dialect == "sqlite" and e.type == "datetime"):
-                    raise _NoSQL  # SQLite's datetimes are text in several forms ("T" or " ", offsets)
+                if e.name not in self.available:
+                    raise _NoSQL
+                if self.dialect == "sqlite":
+                    return self._sqlite_column(e)
                 return self.quote(e.name)
             if e.ref == "field":
                 return f"({self.sql(self.fields[e.name].expr)})"
@@ -119,6 +124,20 @@ class _Translator:
         if isinstance(e, FuncCall):
             return self._call(e)
         raise _NoSQL
+
+    def _sqlite_column(self, e: Ref) -> str:
+        """A column as SQLite orders it the engine's way. SQLite keeps any value in any
+        column and sorts numbers before text: a value of another kind than the column's
+        is read by the engine as the column's type (the text 'true' as a bool, the
+        number 10 in a column declared STRING as the text "10"). So: text as text (its
+        TEXT-affinity columns already are), no bool and no datetime (text in several
+        forms, "T" or a space, offsets), which the engine sorts."""
+        if e.type in ("bool", "datetime"):
+            raise _NoSQL
+        x = self.quote(e.name)
+        if e.type == "string" and e.name not in self.text_columns:
+            return f"CAST({x} AS TEXT)"
+        return x
 
     def exact(self, e) -> str:
         """``e`` as an operand of arithmetic that cannot overflow, or ``_NoSQL``."""
@@ -172,10 +191,12 @@ class _Translator:
         return [f"CASE WHEN ({x}) IS NULL THEN 1 ELSE 0 END", f"{x}{direction}"]
 
 
-def order_by(plan: Plan, dialect: str, quote: Callable[[str], str], available: set[str]) -> OrderBy | None:
-    """The ORDER BY that delivers rows in report order, or None if it cannot be said in SQL."""
+def order_by(plan: Plan, dialect: str, quote: Callable[[str], str], available: set[str],
+             text_columns: AbstractSet[str] = frozenset()) -> OrderBy | None:
+    """The ORDER BY that delivers rows in report order, or None if it cannot be said in
+    SQL. ``text_columns``: SQLite columns of TEXT affinity (whose values are all text)."""
     keys = [(g.key, g.key_type, g.desc) for g in plan.groups] + [(k.expr, k.expr.type, k.desc) for k in plan.sort]
-    t = _Translator(plan, dialect, quote, available)
+    t = _Translator(plan, dialect, quote, available, text_columns)
     try:
         terms = [part for e, type_, desc in keys for part in t.terms(e, type_, desc)]
     except (_NoSQL, KeyError, IndexError):

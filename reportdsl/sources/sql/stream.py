@@ -27,6 +27,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
 
@@ -148,7 +149,7 @@ class Statement(NamedTuple):
 
 def select_statement(shown: str, table: str | None, query: str | None, params: dict[str, Any], columns: list[str],
                      plan: Plan | None, want_order: bool, dialect: str,
-                     quote: Callable[[str], str]) -> Statement:
+                     quote: Callable[[str], str], text_columns: AbstractSet[str] = frozenset()) -> Statement:
     """``SELECT cols FROM table|(query) AS _src [WHERE ...] [ORDER BY ...]``, or, for a
     query with an order of its own (``has_own_order``), the query as written: that order
     is the source order (§15), which no database keeps for a subquery once the outer
@@ -179,7 +180,7 @@ def select_statement(shown: str, table: str | None, query: str | None, params: d
             _bind_clause(binds, where.binds, named, params)
     ordered = False
     if want_order and plan is not None:
-        ob = order_by(plan, dialect, quote, set(columns))
+        ob = order_by(plan, dialect, quote, set(columns), text_columns)
         if ob is not None:
             ordered = True
             if ob.clause:
@@ -239,7 +240,7 @@ class SelectRows:
     def statement(self, dialect: str, quote: Callable[[str], str]) -> tuple[str, dict[str, Any]]:
         """The statement to run and its values; sets ``ordered`` and ``exact``."""
         st = select_statement(self.shown, self.table, self.query, self.params, self.columns, self.plan,
-                              self.want_order, dialect, quote)
+                              self.want_order, dialect, quote, self.text_columns)
         self.ordered = st.ordered
         self.exact = not st.as_written
         return st.sql, st.binds
