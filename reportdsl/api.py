@@ -9,6 +9,7 @@ Every stage is public: ``parse`` (text -> AST), ``check`` (AST -> checked AST),
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -75,16 +76,26 @@ def read_report(path: str | os.PathLike) -> str:
         raise fail(ReportError, f"{path}: cannot read the report: {err}") from None
 
 
-FORMATS = ("pdf", "png", "svg", "typ", "json")
+FORMATS = ("pdf", "png", "svg", "typ", "json", "xlsx", "csv")
+TABLE_FORMATS = ("xlsx", "csv")  # written by reportdsl.outputs from the event stream
+
+
+class UnknownFormatError(ReportError):
+    """An output format, or an ``-o`` extension, reportdsl does not write (CONTRACT.md §6:
+    never a PDF by another name); the command line makes it a usage error."""
 
 
 def output_format(path: str | os.PathLike | IO[bytes], format: str | None) -> str:
-    """``--format`` if given, else from the extension of ``-o``, else pdf."""
+    """``--format`` if given, else from the extension of ``-o`` (none: pdf)."""
+    known = ", ".join(FORMATS)
     if format is None:
-        suffix = Path(path).suffix.lower().lstrip(".") if isinstance(path, (str, os.PathLike)) else ""
-        format = suffix if suffix in FORMATS else "pdf"
+        suffix = Path(path).suffix if isinstance(path, (str, os.PathLike)) else ""
+        format = suffix.lower().lstrip(".") or "pdf"
+        if format not in FORMATS:
+            raise fail(UnknownFormatError, f"'{path}': no output format has the extension '{suffix}' "
+                                           f"(give --format: {known})")
     if format not in FORMATS:
-        raise fail(ReportError, f"unknown output format '{format}' (pdf, png, svg, typ or json)")
+        raise fail(UnknownFormatError, f"unknown output format '{format}' ({known})")
     return format
 
 
@@ -125,8 +136,14 @@ class Report:
         source: Any = None,
         **options: Any,
     ) -> bytes | list[bytes]:
-        """The document as bytes: one ``bytes`` for pdf and typ, a list (one a page)
-        for png and svg."""
+        """The document as bytes: one ``bytes`` for pdf, typ, json, xlsx and csv, a list
+        (one a page) for png and svg. ``csv_bom=True`` starts a CSV with a byte-order mark."""
+        if format == "json":
+            return self.run(params, source).to_json().encode("utf-8")
+        if format in TABLE_FORMATS:
+            stream = io.BytesIO()
+            self._write_table(format, stream, params, source, **options)
+            return stream.getvalue()
         result = self._render(format, params, source, **options)
         return result.pages if format in ("png", "svg") else result.pages[0]
 
@@ -146,6 +163,8 @@ class Report:
         from reportdsl.render import write_outputs
 
         format = output_format(path, format)
+        if format in TABLE_FORMATS:
+            return self._write_table(format, path, params, source, **options)
         if format == "json":
             result = self.run(params, source, progress=options.get("progress"))
             write_outputs(result.to_json().encode("utf-8"), path, "json")
@@ -156,6 +175,24 @@ class Report:
         result = rendered.result
         result.warnings = list(rendered.warnings)
         result.stats["typesetting"] = dict(rendered.typesetting)
+        return result
+
+    def _write_table(self, format: str, path: str | os.PathLike | IO[bytes], params, source,
+                     progress=None, csv_bom: bool = False, **_typesetting: Any):
+        """XLSX or CSV (``reportdsl.outputs``) from one run, which also gives the result."""
+        from reportdsl.engine import ResultSink
+        from reportdsl.outputs import write_csv, write_xlsx
+
+        sink = ResultSink(self.plan)
+        target = os.fspath(path) if isinstance(path, os.PathLike) else path
+        if format == "xlsx":
+            write_xlsx(self.plan, params, source, target, source_text=self.source, progress=progress,
+                       extra_sinks=[sink])
+        else:
+            write_csv(self.plan, params, source, target, bom=csv_bom, source_text=self.source, progress=progress,
+                      extra_sinks=[sink])
+        result = sink.result
+        result.warnings = []
         return result
 
     def _render(self, format: str, params, source, progress=None, on_phase=None, **options):

@@ -13,7 +13,7 @@ import json
 import sys
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -156,8 +156,9 @@ def parse(report: str) -> None:
 @click.argument("report", type=click.Path(dir_okay=False))
 @click.option("-o", "--output",
               help="Output file (default: REPORT-STEM.FORMAT here); {n} = page number; '-' = standard output.")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "png", "svg", "typ", "json"]),
+@click.option("--format", "fmt", type=click.Choice(["pdf", "png", "svg", "typ", "json", "xlsx", "csv"]),
               help="Default: from -o, else pdf.")
+@click.option("--csv-bom", is_flag=True, help="Start a CSV with a UTF-8 byte-order mark (what Excel needs).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A report parameter; repeatable.")
 @click.option("--source", help="Replace the report's source: a SQLAlchemy URL or a .csv/.jsonl path.")
 @click.option("--quiet", is_flag=True, help="No progress display.")
@@ -168,8 +169,9 @@ def parse(report: str) -> None:
               help="Rows a piece of a long report holds (default 4000); a report of up to five pieces is one document.")
 @OUTSIDE_PATHS
 @report_errors
-def build(report: str, output: str | None, fmt: str | None, params: tuple[str, ...], source: str | None,
-          quiet: bool, stats: bool, jobs: int | None, chunk_rows: int | None, allow_outside_paths: bool) -> None:
+def build(report: str, output: str | None, fmt: str | None, csv_bom: bool, params: tuple[str, ...],
+          source: str | None, quiet: bool, stats: bool, jobs: int | None, chunk_rows: int | None,
+          allow_outside_paths: bool) -> None:
     """Build REPORT: read its data, compute its aggregates, write the document."""
     from reportdsl import api
 
@@ -179,13 +181,20 @@ def build(report: str, output: str | None, fmt: str | None, params: tuple[str, .
         if not sep or not name:
             raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint="--param")
         values[name.strip()] = value
+    try:
+        fmt = api.output_format(output, fmt) if output and output != STDOUT else (fmt or "pdf")
+    except api.UnknownFormatError as err:
+        raise click.UsageError(err.message) from None
     compiled = api.compile_file(report, allow_outside_paths=allow_outside_paths)
     _collect_new_objects_only()
-    fmt = api.output_format(output, fmt) if output else (fmt or "pdf")
     output = output or f"{Path(report).stem}.{fmt}"
     to_stdout = output == STDOUT
     with BuildProgress(enabled=not quiet) as progress:
-        typesetting = {} if fmt == "json" else {"on_phase": progress.phase, "jobs": jobs, "chunk_rows": chunk_rows}
+        typesetting: dict[str, Any] = {}
+        if fmt in api.TABLE_FORMATS:
+            typesetting["csv_bom"] = csv_bom
+        elif fmt != "json":
+            typesetting.update(on_phase=progress.phase, jobs=jobs, chunk_rows=chunk_rows)
         destination = sys.stdout.buffer if to_stdout else output
         result = compiled.build(destination, params=values, source=source, format=fmt, progress=progress.rows,
                                 **typesetting)
