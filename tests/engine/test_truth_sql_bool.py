@@ -54,10 +54,9 @@ def test_the_schema_says_bool(sql_table, tmp_path, form):
 @pytest.mark.parametrize("form", ["table", "query"])
 @pytest.mark.parametrize(("flag", "number"), [("TINYINT(1)", "TINYINT(4)"), ("BIT(1)", "BIT(8)"),
                                               ("BIT", "TINYINT UNSIGNED")])
+@pytest.mark.parametrize("sql_table", ["mariadb"], indirect=True)  # TINYINT(n) and BIT(n) are MySQL/MariaDB's
 def test_mariadb_flags_are_bool_and_other_small_types_are_not(sql_table, compile_report, form, flag, number):
     """TINYINT(1) and BIT(1) are bool; BIT(8) an int (the driver's bytes read as the number)."""
-    if sql_table.kind != "mariadb":
-        pytest.skip("TINYINT(n) and BIT(n) are MySQL/MariaDB's")
     rows = [(True, 1), (False, 100), (None, None), (True, 0), (False, 3)]
     url, table, sql_name = sql_table.make({"b": "bool", "n": "int"}, rows, {"b": flag, "n": number})
     source = (f'source sql "{url}" table {table}' if form == "table"
