@@ -198,10 +198,17 @@ def _result(rule: str, args: list[str], ok: bool) -> str:
     if rule == "avg":
         return ("decimal" if args[0] == "int" else args[0]) if ok else "any"
     if rule == "unify":
-        return unify(args)
+        return _unified(args)
     if rule == "unify_rest":
-        return unify(args[1:])
+        return _unified(args[1:])
     return rule
+
+
+def _unified(types: list[str]) -> str:
+    """``unify``, except that an int or decimal unified with a value of unknown type is
+    of unknown type: that value may be a float, which makes the whole a float (§15)."""
+    t = unify(types)
+    return "any" if t in ("int", "decimal") and "any" in types else t
 
 
 def _is_currency(code: object) -> bool:

@@ -160,17 +160,26 @@ def _text(v) -> str:
 
 
 def _comparable(a, b, at):
+    """``a`` and ``b`` made comparable: a decimal against a float becomes a float (§15),
+    a date against a datetime that day's midnight, text against a date a date."""
     if _is_number(a) and _is_number(b):
+        if a.__class__ is Decimal and isinstance(b, float):
+            return float(a), b
+        if b.__class__ is Decimal and isinstance(a, float):
+            return a, float(b)
         return a, b
     if isinstance(a, str) and isinstance(b, str):
         return a, b
     if isinstance(a, bool) and isinstance(b, bool):
         return a, b
     if isinstance(a, _dt.date) and isinstance(b, _dt.date):
+        a_time, b_time = isinstance(a, _dt.datetime), isinstance(b, _dt.datetime)
+        if not (a_time or b_time):
+            return a, b
         # a date compares with a datetime as that day's midnight
-        if isinstance(a, _dt.datetime) != isinstance(b, _dt.datetime):
-            a = a if isinstance(a, _dt.datetime) else _dt.datetime.combine(a, _dt.time())
-            b = b if isinstance(b, _dt.datetime) else _dt.datetime.combine(b, _dt.time())
+        if a_time != b_time:
+            a = a if a_time else _dt.datetime.combine(a, _dt.time())
+            b = b if b_time else _dt.datetime.combine(b, _dt.time())
         if (a.tzinfo is None) != (b.tzinfo is None):
             a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
         return a, b
@@ -181,16 +190,20 @@ def _comparable(a, b, at):
     raise RowValueError(f"cannot compare {kind_word(a)} with {kind_word(b)} ({show(a)}, {show(b)})", at)
 
 
+# NaN (§15, PostgreSQL's rule) equals itself and is above every other number: ``x != x``
+# is true only for a NaN, so each comparison below tests it only where the plain
+# operator's answer can be wrong.
+
+
 def eq(a, b, at=None):
     if a is None or b is None:
         return None
-    if type(a) is type(b) or (_is_number(a) and _is_number(b)):
-        return a == b
-    try:
-        a, b = _comparable(a, b, at)
-    except RowValueError:
-        return False  # values of different kinds are simply not equal
-    return a == b
+    if a.__class__ is not b.__class__:
+        try:
+            a, b = _comparable(a, b, at)
+        except RowValueError:
+            return False  # values of different kinds are simply not equal
+    return a == b or (a != a and b != b)
 
 
 def ne(a, b, at=None):
@@ -202,14 +215,14 @@ def lt(a, b, at=None):
     if a is None or b is None:
         return None
     a, b = _comparable(a, b, at)
-    return a < b
+    return a < b or (b != b and a == a)
 
 
 def le(a, b, at=None):
     if a is None or b is None:
         return None
     a, b = _comparable(a, b, at)
-    return a <= b
+    return a <= b or b != b
 
 
 def gt(a, b, at=None):
@@ -218,6 +231,16 @@ def gt(a, b, at=None):
 
 def ge(a, b, at=None):
     return le(b, a, at)
+
+
+def as_float(v, at=None):
+    """A value where the plan has a float (a branch of ``if``/``coalesce`` whose
+    other branches are floats, §15): a number becomes a float."""
+    if v is None or v.__class__ is float:
+        return v
+    if not _is_number(v):
+        raise RowValueError(f"expected a number, got {kind_word(v)} ({show(v)})", at)
+    return float(v)
 
 
 def truth(v, at=None):
@@ -239,18 +262,23 @@ def f_abs(v, at=None):
 
 
 def f_round(v, n=0, at=None):
-    """Round half away from zero, as SQL databases round NUMERIC values."""
+    """Round half away from zero (§15: 2.5 -> 3, -2.5 -> -3) for every number kind,
+    as SQL databases round NUMERIC values; a float is rounded as the decimal its
+    ``repr`` writes (2.675 -> 2.68, as number formats show it), not as its binary value."""
     if v is None or n is None:
         return None
-    if not _is_number(v) or not isinstance(n, int):
+    if not _is_number(v) or not isinstance(n, int) or isinstance(n, bool):
         raise RowValueError(f"round() needs a number and a whole number of places, got {show(v)}, {show(n)}", at)
-    if isinstance(v, bool):
-        return v
-    exp = Decimal(1).scaleb(-n)
+    if v.__class__ is float and v - v != 0:
+        return v  # NaN and the infinities round to themselves
     d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
+    if not d.is_finite():
+        return v
+    if isinstance(v, float) and d.as_tuple().exponent >= -n:  # type: ignore[operator]  # finite: an int
+        return v  # no digit below the place rounded to (1e300 to 2 places)
     with localcontext() as ctx:
-        ctx.prec = max(28, len(d.as_tuple().digits) + abs(n) + 2)
-        r = d.quantize(exp, rounding=ROUND_HALF_UP)
+        ctx.prec = max(28, d.adjusted() + n + 2)
+        r = d.quantize(Decimal(1).scaleb(-n), rounding=ROUND_HALF_UP)
     if isinstance(v, float):
         return float(r)
     if isinstance(v, int):

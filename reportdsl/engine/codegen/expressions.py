@@ -36,6 +36,7 @@ HELPERS = {
     "_add": fn.add, "_sub": fn.sub, "_mul": fn.mul, "_div": fn.div, "_mod": fn.mod,
     "_neg": fn.neg, "_concat": fn.concat, "_eq": fn.eq, "_ne": fn.ne, "_lt": fn.lt,
     "_le": fn.le, "_gt": fn.gt, "_ge": fn.ge, "_truth": fn.truth, "_round_int": fn.f_round_int,
+    "_as_float": fn.as_float,
     **{f"_{decl.helper}": getattr(fn, decl.helper) for decl in FUNCTION_BY_NAME.values() if decl.helper},
     "Decimal": Decimal,
 }
@@ -180,7 +181,7 @@ class ExprWriter:
             return self._logic(e)
         lt, rt = e.left.type, e.right.type
         native: str | None = None
-        if e.op in ("+", "-", "*") and lt in NUMERIC and rt in NUMERIC and {lt, rt} != {"decimal", "float"}:
+        if e.op in ("+", "-", "*") and lt in NUMERIC and rt in NUMERIC:
             native = e.op
         elif e.op == "+" and lt == "string" and rt == "string":
             native = "+"
@@ -191,11 +192,36 @@ class ExprWriter:
         if native:
             left = self._operand(e.left)
             right = self._operand(e.right)
-            return self._null_guarded([left, right], f"{left[1]} {native} {right[1]}")
+            a, b = left[1], right[1]
+            # a decimal meets a float as a float (§15); a literal is converted once, here
+            if {lt, rt} == {"decimal", "float"}:
+                if lt == "decimal":
+                    left, a = self._as_float_operand(e.left, left)
+                else:
+                    right, b = self._as_float_operand(e.right, right)
+            body = f"{a} {native} {b}"
+            if native in _COMPARISONS:
+                body = _nan_aware(native, a, b, self._may_be_nan(e.left), self._may_be_nan(e.right))
+            return self._null_guarded([left, right], body)
         if e.op == "+" and e.type == "string":
             return f"_concat({self.write(e.left)}, {self.write(e.right)}, {self.ctx.span(e.span)})"
         helper = _BINARY_HELPER[e.op]
         return f"{helper}({self.write(e.left)}, {self.write(e.right)}, {self.ctx.span(e.span)})"
+
+    @staticmethod
+    def _may_be_nan(e) -> bool:
+        return e.type == "float" and not isinstance(e, Lit)
+
+    def _as_float_operand(self, e, operand: tuple[str, str, bool]) -> tuple[tuple[str, str, bool], str]:
+        """(the operand, the code reading it as a float) for a decimal operand."""
+        if isinstance(e, Lit) and e.value is not None:
+            code = self._float_literal(Decimal(str(e.value)))
+            return (code, code, False), code
+        return operand, f"float({operand[1]})"
+
+    def _float_literal(self, value) -> str:
+        f = float(value)
+        return repr(f) if f - f == 0 else self.ctx.const(f, "F")
 
     def _logic(self, e: BinaryOp) -> str:
         def truthy(x) -> str:
@@ -223,7 +249,9 @@ class ExprWriter:
         """The declared inline form where the argument types allow it, else the helper."""
         args = e.args
         if decl.inline is not None and len(args) == 1 and args[0].type in decl.inline_types:
-            first, again, _ = self._operand(args[0])
+            first, again, nullable = self._operand(args[0])
+            if not nullable:  # a literal: never tested with ``is`` (a SyntaxWarning)
+                return f"({decl.inline.format(first)})"
             return f"(None if {first} is None else {decl.inline.format(again)})"
         if decl.helper is None or not decl.min_args <= len(args) <= (decl.max_args or len(args)):
             raise ValueError(f"unknown function {e.func}() with {len(args)} arguments")
@@ -235,14 +263,35 @@ class ExprWriter:
         cond = self.write(cond_expr)
         if cond_expr.type != "bool":
             cond = f"_truth({cond}, {self.ctx.span(cond_expr.span)})"
-        return f"({self.write(then)} if ({cond}) is True else {self.write(other)})"
+        return f"({self._unified(then, e.type)} if ({cond}) is True else {self._unified(other, e.type)})"
 
     def _call_coalesce(self, e: FuncCall, decl: FunctionDecl) -> str:
-        code = self.write(e.args[-1])
+        code = self._unified(e.args[-1], e.type)
         for a in reversed(e.args[:-1]):
             t = self.ctx.temp()
-            code = f"({t} if ({t} := {self.write(a)}) is not None else {code})"
+            code = f"({t} if ({t} := {self._unified(a, e.type)}) is not None else {code})"
         return code
+
+    def _unified(self, e, target: str) -> str:
+        """A branch of ``if``/``coalesce`` as a value of the call's unified type: an int
+        or a decimal where the call is a float becomes a float, an int where it is a
+        decimal a decimal (§15; SQL's CASE and COALESCE do the same)."""
+        kind = e.type
+        if kind == target or kind == "null" or target not in ("float", "decimal"):
+            return self.write(e)
+        if isinstance(e, Lit) and e.value is not None:
+            if target == "float":
+                return self._float_literal(Decimal(str(e.value)))
+            if kind == "int":
+                return self.ctx.const(Decimal(e.value))
+            return self.write(e)
+        if kind in ("int", "decimal") and (target == "float" or kind == "int"):
+            t = self.ctx.temp()
+            convert = "float" if target == "float" else "Decimal"
+            return f"(None if ({t} := {self.write(e)}) is None else {convert}({t}))"
+        if target == "float":  # of undeclared type: checked per row
+            return f"_as_float({self.write(e)}, {self.ctx.span(e.span)})"
+        return self.write(e)
 
     def _call_now(self, e: FuncCall, decl: FunctionDecl) -> str:
         return "NOW"
@@ -265,6 +314,27 @@ class ExprWriter:
             return f"_round_int({self.write(args[0])}, {at})"
         rest = ", ".join(self.write(a) for a in args)
         return f"_f_round({rest}{', 0' if len(args) == 1 else ''}, {at})"
+
+
+def _nan_aware(op: str, a: str, b: str, a_nan: bool, b_nan: bool) -> str:
+    """``a op b`` where NaN equals itself and is above every other number (§15):
+    Python's operator, and a test for NaN only where its answer can be wrong
+    (``x < 1.5`` needs none: NaN is below nothing)."""
+    if op == "==" and a_nan and b_nan:
+        return f"({a} == {b} or ({a} != {a} and {b} != {b}))"
+    if op == "!=" and a_nan and b_nan:
+        return f"({a} != {b} and ({a} == {a} or {b} == {b}))"
+    if op in ("<", ">"):
+        small, small_nan, big, big_nan = (a, a_nan, b, b_nan) if op == "<" else (b, b_nan, a, a_nan)
+        if big_nan:  # a NaN is above every number but NaN
+            if small_nan:
+                return f"({a} {op} {b} or ({big} != {big} and {small} == {small}))"
+            return f"({a} {op} {b} or {big} != {big})"
+    if op in ("<=", ">="):
+        big, big_nan = (b, b_nan) if op == "<=" else (a, a_nan)
+        if big_nan:
+            return f"({a} {op} {b} or {big} != {big})"
+    return f"{a} {op} {b}"
 
 
 def aggregate_ids(e) -> set[str]:
