@@ -21,24 +21,75 @@ Running (detail) aggregates are in ``running``.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
 from pydantic import BaseModel
 
-from reportdsl.engine.functions import DIVISION_DIGITS
+from reportdsl.engine.functions import DIVISION_DIGITS, RowValueError, kind_word, show
+from reportdsl.engine.sorting import rank_key
 from reportdsl.language import AGGREGATE_BY_NAME
 from reportdsl.plan.models import Aggregate, Plan
 
 ORDERED_TYPES = ("int", "decimal", "float", "string", "date", "datetime", "bool")
 
 
+_FLOAT_MAX = sys.float_info.max
+
+
+def float_sum(values: list) -> float:
+    """The correctly rounded sum of floats (§15), never an error: NaN where a NaN or
+    both infinities are among them, an infinity where one is (or where the exact sum
+    is beyond the float range), else ``math.fsum`` (exact even where partial sums
+    overflow)."""
+    try:
+        return math.fsum(values)
+    except ValueError:  # -inf + inf
+        return math.nan
+    except OverflowError:  # a partial sum overflowed: specials decide, else the exact sum
+        special = [v for v in values if v - v != 0]
+        if special:
+            if any(v != v for v in special) or (math.inf in special and -math.inf in special):
+                return math.nan
+            return special[0]
+        total = _exact_sum(values)
+        try:
+            return float(total)
+        except OverflowError:
+            return math.inf if total > 0 else -math.inf
+
+
 def fsum_pair(values: list) -> list:
-    """``values`` (floats) replaced by two floats with the same exact sum (to ~2^-106)."""
-    hi = math.fsum(values)
+    """``values`` (floats) replaced by at most a few floats with the same exact sum
+    (to ~2^-106); values that hold NaN or an infinity by the one float they sum to."""
+    hi = float_sum(values)
+    if hi - hi != 0:  # NaN or an infinity
+        if hi != hi or any(v - v != 0 for v in values):
+            return [hi]  # what any later value makes of it is what it makes of this
+        return _exact_parts(values)  # finite values whose exact sum is beyond the range
     values.append(-hi)
-    lo = math.fsum(values)
-    return [hi, lo]
+    return [hi, float_sum(values)]
+
+
+def _exact_sum(values: list):
+    """The exact sum of finite floats, as a Fraction (imported only here: rare)."""
+    from fractions import Fraction
+
+    return sum(map(Fraction, values), Fraction(0))
+
+
+def _exact_parts(values: list) -> list:
+    from fractions import Fraction
+
+    total = _exact_sum(values)
+    parts = []
+    while abs(total) > _FLOAT_MAX:
+        step = _FLOAT_MAX if total > 0 else -_FLOAT_MAX
+        parts.append(step)
+        total -= Fraction(step)
+    hi = float(total)
+    return [*parts, hi, float(total - Fraction(hi))]
 
 
 def average(total, count: int):
@@ -49,7 +100,8 @@ def average(total, count: int):
 
 
 def neumaier(state: tuple, x) -> tuple:
-    """Compensated running float sum: (sum, compensation) plus ``x``."""
+    """Compensated running float sum: (sum, compensation) plus ``x``. Once the sum is
+    NaN or an infinity the compensation means nothing: read it with ``neumaier_total``."""
     s, c = state
     x = float(x)
     t = s + x
@@ -60,28 +112,87 @@ def neumaier(state: tuple, x) -> tuple:
     return (t, c)
 
 
-def sum_any(total, x):
-    """``total + x`` for values of undeclared type (Decimal with float gives float)."""
-    from decimal import Decimal
+def neumaier_total(state: tuple) -> float:
+    s, c = state
+    return s + c if s - s == 0 else s
 
-    from reportdsl.engine.functions import RowValueError, kind_word, show
 
+# ---- values of undeclared type (untyped sources) ------------------------------------
+# A sum holds an int or a Decimal, exactly, until a float comes: from then on a list
+# of floats (summed by ``float_sum``, like a float column's) or, for running sums, a
+# Neumaier pair. An average is a float where the sum is.
+
+
+def _need_number(x) -> None:
     if isinstance(x, bool) or not isinstance(x, (int, float, Decimal)):
         raise RowValueError(f"cannot sum {kind_word(x)} ({show(x)})")
-    if isinstance(total, Decimal) and isinstance(x, float) or isinstance(total, float) and isinstance(x, Decimal):
-        return float(total) + float(x)
+
+
+def sum_any(total, x):
+    """``total`` (a number, or a list of floats) plus ``x``, or plus another such total."""
+    if total.__class__ is list:
+        if x.__class__ is list:
+            total.extend(x)
+        else:
+            _need_number(x)
+            total.append(float(x))
+        if len(total) > 4096:
+            total[:] = fsum_pair(total)
+        return total
+    if x.__class__ is list:
+        return [float(total), *x] if total else list(x)
+    _need_number(x)
+    if isinstance(x, float):
+        return [float(total), x] if total else [x]
     return total + x
 
 
-def _order_any(a, b, smaller: bool):
-    from reportdsl.engine.sorting import rank_key
+def total_any(total):
+    """A sum of values of undeclared type: the number, or the floats' sum."""
+    return float_sum(total) if total.__class__ is list else total
 
+
+def avg_any(total, count: int):
+    if total.__class__ is list:
+        return float_sum(total) / count
+    return average(total, count)
+
+
+def running_sum_any(state, x):
+    """A running sum of values of undeclared type: a number, or a Neumaier pair once a
+    float comes (never changed in place: the row may still fail)."""
+    _need_number(x)
+    if state.__class__ is tuple:
+        return neumaier(state, x)
+    if isinstance(x, float):
+        return neumaier((float(state), 0.0), x)
+    return state + x
+
+
+def running_total_any(state):
+    return neumaier_total(state) if state.__class__ is tuple else state
+
+
+def running_avg_any(state, count: int):
+    if state.__class__ is tuple:
+        return neumaier_total(state) / count
+    return average(state, count)
+
+
+def _order_any(a, b, smaller: bool):
+    """MIN (``smaller``) or MAX of two values of undeclared type: NaN is above every
+    other number (§15), values of different kinds order as ``rank_key`` says."""
     if a is None:
         return b
     if b is None:
         return a
     try:
-        return (b if b < a else a) if smaller else (b if b > a else a)
+        if smaller:
+            if b < a or (a != a and b == b):
+                return b
+        elif b > a or (b != b and a == a):
+            return b
+        return a
     except TypeError:
         ka, kb = rank_key(a), rank_key(b)
         return (b if kb < ka else a) if smaller else (b if kb > ka else a)
@@ -96,14 +207,16 @@ def max_any(a, b):
 
 
 class _Above:
-    """Greater than every value: the MIN of no values yet. Values' own comparisons
-    return NotImplemented for it, so Python asks it (once per group: after the first
-    value the state holds a value)."""
+    """Greater than every value but NaN: the MIN of no values yet. Values' own
+    comparisons return NotImplemented for it, so Python asks it (once per group:
+    after the first value the state holds a value)."""
 
     __slots__ = ()
 
     def __gt__(self, other) -> bool:
-        return other is not self
+        # a NaN never becomes a MIN: it is above every number (§15); a float MIN
+        # of only NaNs is told apart from no value by its count (``final_expr``)
+        return other is not self and other == other
 
     def __lt__(self, other) -> bool:
         return False
@@ -129,9 +242,14 @@ class _Below:
 
 ABOVE, BELOW = _Above(), _Below()
 
+# The one NaN that COUNT_DISTINCT's sets hold for every NaN (sets find it by identity).
+NAN = math.nan
+
 RUNTIME = {
-    "_fsum": math.fsum, "_fpair": fsum_pair, "_davg": average, "_neumaier": neumaier,
-    "_sum_any": sum_any, "_min_any": min_any, "_max_any": max_any, "_ABOVE": ABOVE, "_BELOW": BELOW,
+    "_fsum": float_sum, "_fpair": fsum_pair, "_davg": average, "_neumaier": neumaier,
+    "_ntotal": neumaier_total, "_sum_any": sum_any, "_total_any": total_any, "_avg_any": avg_any,
+    "_rsum_any": running_sum_any, "_rtotal_any": running_total_any, "_ravg_any": running_avg_any,
+    "_min_any": min_any, "_max_any": max_any, "_ABOVE": ABOVE, "_BELOW": BELOW, "_NAN": NAN,
 }
 
 
@@ -185,8 +303,11 @@ class AggregateLayout:
             d = self.depth_of[a.scope]
             self.by_depth[d].append(a)
             if arg is not None:
+                prims = set(AGGREGATE_BY_NAME[a.func].primitives)
+                if a.func == "min" and self.is_float(arg):
+                    prims.add("nul")  # a MIN of only NaNs is NaN, of no value null
                 for depth in range(d, self.inner + 1):
-                    arg.prims_at.setdefault(depth, set()).update(AGGREGATE_BY_NAME[a.func].primitives)
+                    arg.prims_at.setdefault(depth, set()).update(prims)
 
     def _arg(self, expr) -> Arg:
         key = canonical(expr)
@@ -221,6 +342,14 @@ class AggregateLayout:
         return "None"
 
     @staticmethod
+    def distinct(arg: Arg) -> str:
+        """What COUNT_DISTINCT's set holds for the value: every NaN as one (§15)."""
+        x = arg.var
+        if arg.type == "float" or arg.type not in ORDERED_TYPES:
+            return f"({x} if {x} == {x} else _NAN)"
+        return x
+
+    @staticmethod
     def bounded(arg: Arg) -> bool:
         """Whether ``arg``'s MIN/MAX start from the bounds ``_ABOVE``/``_BELOW`` rather
         than None: a row then costs one comparison (``x < min``) instead of two."""
@@ -248,38 +377,46 @@ class AggregateLayout:
             if not prims:
                 continue
             x = arg.var
-            body = []
-            st = lambda p, arg=arg: self.state(p, arg, d)  # noqa: E731
-            generic = arg.type not in ORDERED_TYPES
-            if "first" in prims:
-                body.append(f"if {st('first')} is None: {st('first')} = {x}")
-            if "sum" in prims:
-                if self.is_float(arg):
-                    body.append(f"{st('sum')}.append({x})")
-                elif generic:
-                    body.append(f"{st('sum')} = _sum_any({st('sum')}, {x})")
-                else:
-                    body.append(f"{st('sum')} += {x}")
-            for prim, op in (("min", "<"), ("max", ">")):
-                if prim in prims:
-                    if generic:
-                        body.append(f"{st(prim)} = _{prim}_any({st(prim)}, {x})")
-                    else:
-                        body.append(f"if {x} {op} {st(prim)}: {st(prim)} = {x}")
-            if "last" in prims:
-                body.append(f"{st('last')} = {x}")
-            if "set" in prims:
-                body.append(f"{st('set')}.add({x})")
+            body = self._update_body(arg, prims, d)
             # Non-null counts are kept as null counts (count = rows - nulls): the
             # else branch costs nothing on columns without nulls.
             if body:
                 out.append(f"if {x} is not None:")
                 out.extend("    " + b for b in body)
                 if "nul" in prims:
-                    out.append(f"else: {st('nul')} += 1")
+                    out.append(f"else: {self.state('nul', arg, d)} += 1")
             elif "nul" in prims:
-                out.append(f"if {x} is None: {st('nul')} += 1")
+                out.append(f"if {x} is None: {self.state('nul', arg, d)} += 1")
         return out
+
+    def _update_body(self, arg: Arg, prims: set[str], d: int) -> list[str]:
+        """The statements adding a non-null value of ``arg`` to its primitives at ``d``."""
+        x = arg.var
+        body = []
+        st = lambda p: self.state(p, arg, d)  # noqa: E731
+        generic = arg.type not in ORDERED_TYPES
+        if "first" in prims:
+            body.append(f"if {st('first')} is None: {st('first')} = {x}")
+        if "sum" in prims:
+            if self.is_float(arg):
+                body.append(f"{st('sum')}.append({x})")
+            elif generic:
+                body.append(f"{st('sum')} = _sum_any({st('sum')}, {x})")
+            else:
+                body.append(f"{st('sum')} += {x}")
+        for prim, op in (("min", "<"), ("max", ">")):
+            if prim in prims:
+                if generic:
+                    body.append(f"{st(prim)} = _{prim}_any({st(prim)}, {x})")
+                elif prim == "max" and self.is_float(arg):  # a NaN is the MAX (§15)
+                    body.append(f"if {x} > {st(prim)} or {x} != {x}: {st(prim)} = {x}")
+                else:
+                    body.append(f"if {x} {op} {st(prim)}: {st(prim)} = {x}")
+        if "last" in prims:
+            body.append(f"{st('last')} = {x}")
+        if "set" in prims:
+            body.append(f"{st('set')}.add({self.distinct(arg)})")
+        return body
 
     # ---- closing a group ----------------------------------------------------------
 
@@ -309,20 +446,29 @@ class AggregateLayout:
         count = f"(rc{depth} - {st('nul')})"
         if a.func == "count":
             return count
-        if a.func == "sum":
-            if self.is_float(arg):
-                return f"(_fsum({st('sum')}) if {count} else None)"
-            return f"({st('sum')} if {count} else None)"
-        if a.func == "avg":
-            total = f"_fsum({st('sum')})" if self.is_float(arg) else st("sum")
-            if self.is_float(arg) or a.type == "float":
-                return f"(float({total}) / {count} if {count} else None)"
-            return f"(_davg({total}, {count}) if {count} else None)"
+        if a.func in ("sum", "avg"):
+            return self._sum_final(a, arg, st("sum"), count)
         if a.func == "count_distinct":
             return f"len({st('set')})"
+        if a.func == "min" and self.is_float(arg):  # NaN never enters: see _Above
+            return f"(((_NAN if {count} else None) if {st('min')} is _ABOVE else {st('min')}))"
         if scale is None and none(a.func) != "None":
             return f"(None if {st(a.func)} is {none(a.func)} else {st(a.func)})"
         return st(a.func)
+
+    def _sum_final(self, a: Aggregate, arg: Arg, total: str, count: str) -> str:
+        """SUM or AVG from the sum state ``total`` and the non-null ``count``."""
+        if arg.type not in ORDERED_TYPES:  # a number, or a list of floats (``sum_any``)
+            if a.func == "sum":
+                return f"(_total_any({total}) if {count} else None)"
+            return f"(_avg_any({total}, {count}) if {count} else None)"
+        if self.is_float(arg):
+            total = f"_fsum({total})"
+        if a.func == "sum":
+            return f"({total} if {count} else None)"
+        if self.is_float(arg) or a.type == "float":
+            return f"(float({total}) / {count} if {count} else None)"
+        return f"(_davg({total}, {count}) if {count} else None)"
 
     def merge_lines(self, depth: int) -> list[str]:
         """Roll the closing group's state at ``depth`` into ``depth - 1``, then reset it."""
@@ -349,6 +495,8 @@ class AggregateLayout:
                     op = "<" if prim == "min" else ">"
                     if generic:
                         out.append(f"if {s(prim)} is not None: {t(prim)} = _{prim}_any({t(prim)}, {s(prim)})")
+                    elif prim == "max" and self.is_float(arg):  # _BELOW != _BELOW is false
+                        out.append(f"if {s(prim)} > {t(prim)} or {s(prim)} != {s(prim)}: {t(prim)} = {s(prim)}")
                     else:  # the bounds order themselves outside every value
                         out.append(f"if {s(prim)} {op} {t(prim)}: {t(prim)} = {s(prim)}")
                 elif prim == "first":

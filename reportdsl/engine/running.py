@@ -47,16 +47,21 @@ def running_lines(layout: AggregateLayout, agg_var: Callable[[str], str], brk: s
         x = arg.var
         if a.func in ("count", "sum", "avg"):
             float_sum = layout.is_float(arg)
+            generic = arg.type not in ("int", "decimal", "float")
             zero = "(0.0, 0.0)" if float_sum else "0"
             tentative.append(f"tc_{rid}, ts_{rid} = (0, {zero}) if {reset} else (rc_{rid}, rs_{rid})")
             add = f"_neumaier(ts_{rid}, {x})" if float_sum else (
-                f"_sum_any(ts_{rid}, {x})" if arg.type not in ("int", "decimal") else f"ts_{rid} + {x}")
+                f"_rsum_any(ts_{rid}, {x})" if generic else f"ts_{rid} + {x}")
             tentative.append(f"if {x} is not None: tc_{rid} += 1; ts_{rid} = {add}")
-            total = f"(ts_{rid}[0] + ts_{rid}[1])" if float_sum else f"ts_{rid}"
+            # a float sum that is NaN or an infinity is that, whatever its compensation
+            total = (f"(ts_{rid}[0] + ts_{rid}[1] if ts_{rid}[0] - ts_{rid}[0] == 0 else ts_{rid}[0])" if float_sum
+                     else f"_rtotal_any(ts_{rid})" if generic else f"ts_{rid}")
             if a.func == "count":
                 tentative.append(f"{out_var} = tc_{rid}")
             elif a.func == "sum":
                 tentative.append(f"{out_var} = {total} if tc_{rid} else None")
+            elif generic:
+                tentative.append(f"{out_var} = _ravg_any(ts_{rid}, tc_{rid}) if tc_{rid} else None")
             elif float_sum or a.type == "float":
                 tentative.append(f"{out_var} = float({total}) / tc_{rid} if tc_{rid} else None")
             else:
@@ -65,7 +70,11 @@ def running_lines(layout: AggregateLayout, agg_var: Callable[[str], str], brk: s
         elif a.func in ("min", "max"):
             op = "<" if a.func == "min" else ">"
             tentative.append(f"t_{rid} = None if {reset} else r_{rid}")
-            if arg.type in ORDERED_TYPES:
+            if arg.type == "float":  # NaN is above every other number (§15)
+                nan = f"t_{rid} != t_{rid}" if a.func == "min" else f"{x} != {x}"
+                tentative.append(f"if {x} is not None and (t_{rid} is None or {x} {op} t_{rid} or {nan}): "
+                                 f"t_{rid} = {x}")
+            elif arg.type in ORDERED_TYPES:
                 tentative.append(f"if {x} is not None and (t_{rid} is None or {x} {op} t_{rid}): t_{rid} = {x}")
             else:
                 tentative.append(f"if {x} is not None: t_{rid} = _{a.func}_any(t_{rid}, {x})")
@@ -78,9 +87,10 @@ def running_lines(layout: AggregateLayout, agg_var: Callable[[str], str], brk: s
             tentative.append(f"{out_var} = t_{rid}")
             commit.append(f"r_{rid} = t_{rid}")
         elif a.func == "count_distinct":
+            v = layout.distinct(arg)  # every NaN as one
             tentative.append(f"if {reset}: r_{rid} = set()")  # safe: the instance restarts anyway
-            tentative.append(f"{out_var} = len(r_{rid}) + ({x} is not None and {x} not in r_{rid})")
-            commit.append(f"if {x} is not None: r_{rid}.add({x})")
+            tentative.append(f"{out_var} = len(r_{rid}) + ({x} is not None and {v} not in r_{rid})")
+            commit.append(f"if {x} is not None: r_{rid}.add({v})")
     return tentative, commit
 
 

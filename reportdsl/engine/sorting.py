@@ -5,9 +5,9 @@ records ordered by the sort key items then ``row_number`` (so ties keep source o
 from memory when they fit the budget, else from sorted runs spilled to temporary
 files and merged.
 
-Key order: ascending (``desc`` reverses), null last in both directions, values of
-different kinds (possible only for untyped columns) ordered numbers < text <
-dates < date-times < others instead of failing.
+Key order: ascending (``desc`` reverses), null last in both directions, NaN above
+every other number (§15), values of different kinds (possible only for untyped
+columns) ordered numbers < text < dates < date-times < others instead of failing.
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ _BATCH = 2000  # records per pickle call: amortises pickling overhead
 
 
 def rank_key(v):
-    """A total order over values of mixed kinds; null sorts last."""
+    """A total order over values of mixed kinds; null sorts last, NaN above every
+    other number (§15)."""
     if v is None:
         return (9,)
     if isinstance(v, bool):
-        return (0, int(v))
+        return (0, 0, int(v))
     if isinstance(v, (int, float, Decimal)):
-        return (0, v)
+        return (0, 0, v) if v == v else (0, 1)
     if isinstance(v, str):
         return (1, v)
     if isinstance(v, _dt.datetime):
@@ -69,12 +70,24 @@ TYPED = ("int", "decimal", "float", "string", "date", "datetime", "bool")
 
 
 def key_part_code(var: str, type_: str, desc: bool) -> str:
-    """Code for one sort-key component of ``var``: two items of a flat record tuple,
-    is-null then the value (flat tuples compare faster than nested ones)."""
+    """Code for one sort-key component of ``var``: items of a flat record tuple,
+    is-null then the value (flat tuples compare faster than nested ones). A float
+    also gets is-NaN (ascending) or is-not-NaN (descending) before its value, and a
+    NaN's value is 0.0: NaN then sorts above every number (§15), equal to itself."""
+    if type_ == "float":
+        value = f"({var} if {var} == {var} else 0.0)"
+        if desc:
+            return f"{var} is None, {var} == {var}, _Desc({value})"
+        return f"{var} is None, {var} != {var}, {value}"
     value = var if type_ in TYPED else f"_rank_key({var})"
     if desc:
         value = f"_Desc({value})"
     return f"{var} is None, {value}"
+
+
+def key_part_width(type_: str) -> int:
+    """How many record items ``key_part_code`` writes for a key of ``type_``."""
+    return 3 if type_ == "float" else 2
 
 
 def in_order(prev, new, desc: bool) -> bool:

@@ -37,6 +37,7 @@ from reportdsl.engine.codegen.rows import (
 )
 from reportdsl.engine.codegen.scaled import analyse
 from reportdsl.engine.running import running_init_lines, running_lines
+from reportdsl.engine.sorting import key_part_width
 from reportdsl.plan.models import Expr, Plan, Ref
 
 
@@ -216,7 +217,9 @@ class RunnerWriter:
             b.emit(1, line)
         b.emit(1, "for chunk in chunks:")
         if self.mode == "sorted":
-            at = 2 * (len(self.plan.groups) + len(self.plan.sort))  # records: *key, rown, payload
+            # records: *key parts, rown, payload
+            at = sum(key_part_width(g.key_type) for g in self.plan.groups)
+            at += sum(key_part_width(k.expr.type) for k in self.plan.sort)
             b.emit(2, "for rec in chunk:")
             b.emit(3, f"rown = rec[{at}]; row = rec[{at + 1}]")
         else:
@@ -286,10 +289,19 @@ class RunnerWriter:
         if len(b.lines) == first_line:
             b.emit(ind, "pass")  # the try block needs a statement
 
+    def _differs(self, level: int) -> str:
+        """Code that is true when the row's key of ``level`` starts a new group. A key
+        that may be NaN (a float, or untyped) is the same group as another NaN (§15):
+        that test runs only where the keys differ, i.e. at breaks."""
+        new = self.rows.key_var[level]
+        if self.plan.groups[level].key_type in ("float", "any", "null"):
+            return f"({new} != k{level} and ({new} == {new} or k{level} == k{level}))"
+        return f"{new} != k{level}"
+
     def _emit_break_level(self, ind: int) -> None:
         for i in range(self.nl):
             kw = "if" if i == 0 else "elif"
-            self.buf.emit(ind, f"{kw} {self.rows.key_var[i]} != k{i}: brk = {i}")
+            self.buf.emit(ind, f"{kw} {self._differs(i)}: brk = {i}")
         self.buf.emit(ind, f"else: brk = {self.nl}")
 
     def _running_agg(self, aid: str) -> str:
@@ -304,8 +316,7 @@ class RunnerWriter:
             if self.early_break:
                 b.emit(ind, f"if brk < {nl}:")
             else:  # innermost key first: it changes most often
-                n = self.rows.key_var
-                b.emit(ind, f"if {' or '.join(f'{n[i]} != k{i}' for i in reversed(range(nl)))}:")
+                b.emit(ind, f"if {' or '.join(self._differs(i) for i in reversed(range(nl)))}:")
                 self._emit_break_level(ind + 1)
             b.emit(ind + 1, "if started:")
             if self.check_order:  # a database's ORDER BY must agree with the report's order

@@ -3,8 +3,9 @@
 In: the plan, and the events of one run (``ResultSink`` is a ``Sink``). Out:
 ``RunResult`` with ``totals``, ``groups``, ``row_count``, ``skipped_rows``,
 ``errors``, ``stats``, ``parameters``; ``to_dict()`` (JSON-ready: dates as ISO text,
-decimals kept exact as ``Decimal``) and ``to_json()`` (decimals written as JSON
-numbers with their exact digits). Detail rows are not kept.
+decimals kept exact as ``Decimal``, NaN and infinities as floats) and ``to_json()``
+(decimals written as JSON numbers with their exact digits; NaN and infinities as the
+strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``, LANGUAGE.md §16). Detail rows are not kept.
 
 Totals are keyed by the aggregate call as written (``plan.report_totals`` and
 ``GroupLevel.totals``); deferred totals are filled in when resolved.
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -24,14 +24,16 @@ from reportdsl.plan.models import Plan
 
 
 def json_value(v):
-    """A value as the JSON result holds it (dates as ISO text; Decimal kept)."""
+    """A value as the result's ``to_dict`` holds it (dates as ISO text; Decimal kept;
+    NaN and the infinities kept as the floats they are, §16)."""
     if isinstance(v, _dt.date):  # datetimes too
         return v.isoformat()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if isinstance(v, Decimal) and not v.is_finite():
-        return None
     return v
+
+
+def _special_number(v) -> str:
+    """NaN and the infinities as the JSON result writes them (§16): strings."""
+    return '"NaN"' if v != v else '"Infinity"' if v > 0 else '"-Infinity"'
 
 
 def dumps(value, indent: int | None = 2) -> str:
@@ -44,7 +46,7 @@ def dumps(value, indent: int | None = 2) -> str:
 def _write(v, out: list[str], indent: int | None, level: int) -> None:
     if isinstance(v, Decimal):
         if not v.is_finite():
-            out.append("null")
+            out.append(_special_number(v) if not v.is_snan() else '"NaN"')
         else:
             text = str(v)
             out.append(text if "E" not in text else format(v, "f") if abs(v.adjusted()) < 30 else text)
@@ -55,6 +57,9 @@ def _write(v, out: list[str], indent: int | None, level: int) -> None:
         return
     if isinstance(v, (list, tuple)):
         _write_container("[", "]", [("", val) for val in v], out, indent, level)
+        return
+    if isinstance(v, float) and v - v != 0:
+        out.append(_special_number(v))
         return
     out.append(json.dumps(json_value(v), ensure_ascii=False))
 
