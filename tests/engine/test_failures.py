@@ -9,7 +9,7 @@ import pytest
 from reportdsl.engine import run
 from reportdsl.engine.stream.sinks import NullSink
 from reportdsl.errors import ReportDataError
-from reportdsl.sources.sql import stream as sql_stream
+from reportdsl.sources.sql import retries
 
 from .tricky_data import rename_column
 
@@ -27,7 +27,7 @@ def db(tmp_path):
 @pytest.fixture
 def sleeps(monkeypatch):
     waited = []
-    monkeypatch.setattr(sql_stream, "_sleep", waited.append)
+    monkeypatch.setattr(retries, "_sleep", waited.append)
     return waited
 
 
@@ -64,7 +64,7 @@ def test_transient_failure_then_success(sleeps):
             raise OperationalError("database is locked")
         return "ok"
 
-    assert sql_stream.with_retries(action, "db", connecting=False) == "ok"
+    assert retries.with_retries(action, "db", connecting=False) == "ok"
     assert sleeps == [0.25, 0.5]
 
 

@@ -20,8 +20,8 @@ from reportdsl.engine import run
 from reportdsl.engine.stream.sinks import NullSink, RecordingSink
 from reportdsl.errors import ReportDataError
 from reportdsl.sources import opening
+from reportdsl.sources.sql import retries
 from reportdsl.sources.sql import sqlite as sqlite_stream
-from reportdsl.sources.sql import stream as sql_stream
 
 from .expectations import exact, report_text
 from .tricky_data import rename_column, sqlite_file
@@ -164,7 +164,7 @@ def test_a_missing_column_is_an_error_not_a_string(db, compile_report):
 
 def test_a_locked_database_is_retried(db, compile_report, monkeypatch):
     waited = []
-    monkeypatch.setattr(sql_stream, "_sleep", waited.append)
+    monkeypatch.setattr(retries, "_sleep", waited.append)
     real_connect = sqlite_stream.connect
     failures = [2]
 

@@ -63,13 +63,11 @@ from reportdsl.render.pieces.early_merge import EarlyMerge
 from reportdsl.render.pieces.merge import merge_pages
 from reportdsl.render.pieces.page_plan import PagePlan
 from reportdsl.render.pieces.piece_worker import PieceOutcome, PieceTask
-from reportdsl.render.pieces.total_probe import TotalProbe
+from reportdsl.render.pieces.total_probe import TotalProbe, prints_total, template_text, total_in_file
 from reportdsl.render.pieces.worker_pool import Submitted, WorkerPool, WorkerStopped
 from reportdsl.render.typeset.compile import RenderedDocument, typst_error
 
 RECYCLE_AFTER = 2  # pieces a worker lays out before it is replaced
-_TOTAL_MARKS = ("rd-pages(", "rd-total-pages", "counter(page).final")
-RUNTIME_END = "// ---- end of the reportdsl runtime ----"  # the last line of _runtime.typ.j2
 
 
 @dataclass
@@ -121,9 +119,9 @@ class PieceScheduler:
         self.timestamp = timestamp
         self.font_paths = tuple(font_paths)
         self.on_phase = on_phase or (lambda text: None)
-        template = _template_text(document)
-        self.prints_total = _prints_total(template)
-        self.total_in_file = _total_in_file(template)
+        template = template_text(document)
+        self.prints_total = prints_total(template)
+        self.total_in_file = total_in_file(template)
         self.plan = PagePlan(str(document.body), index)
         self.speculating = True  # until predictions keep failing
         self.missed = 0  # predictions wrong in a row
@@ -389,17 +387,3 @@ class PieceScheduler:
             first_page=first_page, total_pages=total, ppi=self.ppi, timestamp=self.timestamp,
             font_paths=self.font_paths, total_file=total_file, await_order=await_order,
         )
-
-
-def _template_text(document: TypstDocument) -> str:
-    return document.preamble.read_text(encoding="utf-8").split(RUNTIME_END, 1)[-1]
-
-
-def _prints_total(template: str) -> bool:
-    """Does the template print the page total? (Only then does the estimate matter.)"""
-    return any(mark in template for mark in _TOTAL_MARKS)
-
-
-def _total_in_file(template: str) -> bool:
-    """Does it print the total only through ``rd-pages()``, which can read it from a file?"""
-    return _prints_total(template) and not any(mark in template for mark in _TOTAL_MARKS[1:])

@@ -17,9 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reportdsl.render.pieces.page_plan import PagePlan
 from reportdsl.render.pieces.worker_pool import Submitted
+
+if TYPE_CHECKING:
+    from reportdsl.render.document.sink import TypstDocument
 
 PROBED_UNITS = 1000  # the most units after the last planned page that a probe lays out
 
@@ -63,3 +67,22 @@ class TotalProbe:
 
     def drop(self) -> None:
         self.submitted.cancel()
+
+
+# Whether the template prints the page total at all, and how (read by the scheduler).
+_TOTAL_MARKS = ("rd-pages(", "rd-total-pages", "counter(page).final")
+RUNTIME_END = "// ---- end of the reportdsl runtime ----"  # the last line of _runtime.typ.j2
+
+
+def template_text(document: TypstDocument) -> str:
+    return document.preamble.read_text(encoding="utf-8").split(RUNTIME_END, 1)[-1]
+
+
+def prints_total(template: str) -> bool:
+    """Does the template print the page total? (Only then does the estimate matter.)"""
+    return any(mark in template for mark in _TOTAL_MARKS)
+
+
+def total_in_file(template: str) -> bool:
+    """Does it print the total only through ``rd-pages()``, which can read it from a file?"""
+    return prints_total(template) and not any(mark in template for mark in _TOTAL_MARKS[1:])

@@ -16,7 +16,7 @@ afford. Everything else is shared with ``SqlRows`` so the two behave alike:
 - the same parameters: ``:name`` found by ``sql_text`` and bound positionally, values
   converted by ``sql_stream.bind_value`` as for SQLAlchemy's pysqlite dialect, and
   the same SQL functions that dialect adds to a connection;
-- the same retries (``sql_stream.with_retries``) and error texts, and the same
+- the same retries (``retries.with_retries``) and error texts, and the same
   mid-stream failure (``locations.read_failure``) with the rows read so far.
 
 One thing only this path does: it lets SQLite sort with helper threads
@@ -35,13 +35,8 @@ from reportdsl.errors import ReportDataError, fail
 from reportdsl.sources.interface import RowSource
 from reportdsl.sources.locations import Location
 from reportdsl.sources.schema import add_sqlalchemy_functions
-from reportdsl.sources.sql.stream import (
-    SQLITE_CHUNK_ROWS,
-    SelectRows,
-    bind_value,
-    explain_db_error,
-    with_retries,
-)
+from reportdsl.sources.sql.retries import explain_db_error, with_retries
+from reportdsl.sources.sql.stream import SQLITE_CHUNK_ROWS, SelectRows, bind_value
 from reportdsl.sources.sql.text import query_parameters, replace_parameters
 
 if TYPE_CHECKING:

@@ -24,8 +24,6 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import os
-import sys
-import time
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from decimal import Decimal
@@ -35,7 +33,8 @@ from reportdsl.errors import ReportDataError, fail
 from reportdsl.sources.interface import SQL_PUSHDOWN, Conversion, Pushdown, RowSource
 from reportdsl.sources.locations import Location, counted_chunks
 from reportdsl.sources.sql.order import order_by
-from reportdsl.sources.sql.schema import MYSQL_BIT, make_engine, short_db_error
+from reportdsl.sources.sql.retries import explain_db_error, with_retries
+from reportdsl.sources.sql.schema import MYSQL_BIT, make_engine
 from reportdsl.sources.sql.text import (
     for_sqlalchemy_text,
     has_own_order,
@@ -57,72 +56,6 @@ CHUNK_ROWS = 4096
 # objects) would scan them. Measured over 1M rows: 4096-row chunks read ~10 %
 # slower than iterating the cursor. Both SQLite paths use it, so they fail alike.
 SQLITE_CHUNK_ROWS = 256
-RETRY_ATTEMPTS = 4
-RETRY_FIRST_DELAY = 0.25  # seconds; doubles after each failed attempt
-
-# Errors worth another attempt: lost or refused connections, lock and
-# serialization conflicts, a server still starting.
-_TRANSIENT_SQLSTATE_PREFIXES = ("08", "40001", "40P01", "57P01", "57P02", "57P03", "53300")
-_TRANSIENT_MYSQL_ERRNOS = {1040, 1205, 1213, 2002, 2003, 2006, 2013, 2055}
-_TRANSIENT_WORDS = ("database is locked", "could not connect", "connection refused", "server closed",
-                    "gone away", "lost connection", "timeout", "timed out", "too many connections",
-                    "deadlock", "could not serialize", "starting up", "terminating connection")
-
-
-def is_transient(exc: BaseException, connecting: bool) -> bool:
-    orig = getattr(exc, "orig", None) or exc
-    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    if isinstance(sqlstate, str) and sqlstate.startswith(_TRANSIENT_SQLSTATE_PREFIXES):
-        return True
-    args = getattr(orig, "args", ())
-    if args and isinstance(args[0], int) and args[0] in _TRANSIENT_MYSQL_ERRNOS:
-        return True
-    if getattr(exc, "connection_invalidated", False):
-        return True
-    text = str(orig).lower()
-    if any(w in text for w in _TRANSIENT_WORDS):
-        return True
-    # a refused or failed connection attempt is an OperationalError in every driver
-    return connecting and type(orig).__name__ in ("OperationalError", "InterfaceError")
-
-
-_sleep = time.sleep  # tests replace it
-
-
-def with_retries(action: Callable[[], T], shown: str, connecting: bool) -> T:
-    """Run ``action()``; on transient errors wait 0.25 s, 0.5 s, 1 s… and try again."""
-    delay = RETRY_FIRST_DELAY
-    for attempt in range(1, RETRY_ATTEMPTS + 1):
-        try:
-            return action()
-        except ReportDataError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - classified just below
-            if not (is_db_error(exc) and is_transient(exc, connecting)) or attempt == RETRY_ATTEMPTS:
-                what = "cannot connect to" if connecting else "cannot run the query of"
-                tries = f" after {attempt} attempts" if attempt > 1 else ""
-                if not is_db_error(exc):
-                    raise
-                raise fail(ReportDataError, f"{what} source '{shown}'{tries}: {short_db_error(exc)}") from None
-            _sleep(delay)
-            delay *= 2
-    raise AssertionError("unreachable: the last attempt returns or raises")
-
-
-def explain_db_error(exc: BaseException) -> str | None:
-    """What a database error mid-stream says; ``None`` for any other exception."""
-    return short_db_error(exc) if is_db_error(exc) else None
-
-
-def is_db_error(exc: BaseException) -> bool:
-    # Without SQLAlchemy loaded no error can be one of its own: the sqlite3 fast
-    # path must not import it just to classify an error.
-    sa_exc = sys.modules.get("sqlalchemy.exc")
-    if sa_exc is not None and isinstance(exc, sa_exc.SQLAlchemyError):
-        return True
-    # DBAPI errors raised by the driver itself (our cursor bypasses SQLAlchemy)
-    return any(c.__name__ in ("Error", "DatabaseError", "OperationalError", "InterfaceError")
-               for c in type(exc).__mro__)
 
 
 def bind_value(value: object, dialect: str) -> object:
