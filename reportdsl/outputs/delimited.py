@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
 from reportdsl.engine.stream.events import ReportEnd, Sink
-from reportdsl.outputs.target import binary_output
+from reportdsl.outputs.target import run_into
 from reportdsl.plan.models import Plan
 from reportdsl.render.errors import ReportRenderError, report_error
 
@@ -161,15 +161,5 @@ def write_csv(
     """Run ``plan`` and write its detail table to ``output`` — a path (written aside
     and moved into place: whole or not at all) or a binary stream. Returns the
     ``RunStats``. ``extra_sinks`` get the same events (a ``ResultSink``)."""
-    from reportdsl.engine import run
-    from reportdsl.engine.stream.sinks import TeeSink
-
-    with binary_output(output) as stream:
-        sink = CsvSink(plan, stream, bom=bom)
-        try:
-            target: Sink = TeeSink(sink, *extra_sinks) if extra_sinks else sink
-            stats = run(plan, target, params=params, source=source, source_text=source_text, progress=progress)
-            sink.finish()
-        finally:
-            sink.close()
-    return stats
+    return run_into(output, lambda stream: CsvSink(plan, stream, bom=bom), plan, params, source,
+                    source_text=source_text, progress=progress, extra_sinks=extra_sinks)

@@ -41,6 +41,7 @@ from babel import Locale
 from reportdsl.plan.models import Format
 from reportdsl.render.errors import ReportFormatError
 from reportdsl.render.formatting.formats import parse_locale
+from reportdsl.render.formatting.number_format import parse_number_pattern
 
 DEFAULT_MAX_DECIMALS = 6  # as formats.DEFAULT_MAX_DECIMALS
 DATE_STYLES = ("short", "medium", "long", "full")
@@ -92,15 +93,7 @@ class NumberCodes:
         frac: tuple[int, int] | None = None,
         currency: str | None = None,
     ) -> None:
-        parsed = babel.numbers.parse_pattern(pattern)
-        if parsed.exp_prec or "@" in parsed.pattern:
-            raise ReportFormatError(f"unsupported number pattern '{pattern}'")
-        if frac is None:
-            frac = parsed.frac_prec
-            if currency is not None:
-                digits = babel.numbers.get_currency_precision(currency)
-                frac = (digits, digits)
-        self.min_frac, self.max_frac = frac
+        parsed, (self.min_frac, self.max_frac) = parse_number_pattern(pattern, frac, currency)
         self.scale = parsed.scale  # 2 for a percent pattern: Excel's % scales too
         min_int = parsed.int_prec[0]
         if parsed.grouping[0] < 1000:  # grouped (Excel: by threes)

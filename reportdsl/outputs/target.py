@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Any
 
@@ -50,3 +50,23 @@ def binary_output(target: str | os.PathLike | IO[Any]) -> Iterator[IO[bytes]]:
         stream.flush()
     except OSError as exc:
         raise ReportRenderError(f"cannot write the output: {exc.strerror or exc}") from None
+
+
+def run_into(output: str | os.PathLike | IO[Any], make_sink: Callable[[IO[bytes]], Any], plan: Any,
+             params: Any, source: Any, *, source_text: Any = None, progress: Any = None,
+             extra_sinks: Sequence[Any] = ()) -> Any:
+    """One run of ``plan`` into the sink ``make_sink`` builds on ``output``'s stream
+    (``binary_output``: whole or not at all), ``extra_sinks`` fed the same events; the
+    sink is finished after the run and closed in any case. Returns the ``RunStats``."""
+    from reportdsl.engine import run
+    from reportdsl.engine.stream.sinks import TeeSink
+
+    with binary_output(output) as stream:
+        sink = make_sink(stream)
+        try:
+            target = TeeSink(sink, *extra_sinks) if extra_sinks else sink
+            stats = run(plan, target, params=params, source=source, source_text=source_text, progress=progress)
+            sink.finish()
+        finally:
+            sink.close()
+    return stats

@@ -45,7 +45,7 @@ from xlsxwriter.workbook import Workbook  # type: ignore[import-untyped]
 from reportdsl.engine.stream.events import Deferred, ReportEnd, Sink
 from reportdsl.outputs.excel_formats import ExcelFormats
 from reportdsl.outputs.spool import Spool
-from reportdsl.outputs.target import binary_output
+from reportdsl.outputs.target import run_into
 from reportdsl.outputs.xlsx_bands import SheetLayout
 from reportdsl.outputs.xlsx_cells import CellWriters, FormatCache, Style
 from reportdsl.outputs.xlsx_worksheet import ReportWorksheet
@@ -370,15 +370,5 @@ def write_xlsx(
     """Run ``plan`` and write the workbook to ``output`` — a path (written aside and
     moved into place: whole or not at all) or a binary stream. Returns the ``RunStats``.
     ``extra_sinks`` get the same events (a ``ResultSink`` for the JSON result)."""
-    from reportdsl.engine import run
-    from reportdsl.engine.stream.sinks import TeeSink
-
-    with binary_output(output) as stream:
-        sink = XlsxSink(plan, stream, max_sheet_rows=max_sheet_rows)
-        try:
-            target: Sink = TeeSink(sink, *extra_sinks) if extra_sinks else sink
-            stats = run(plan, target, params=params, source=source, source_text=source_text, progress=progress)
-            sink.finish()
-        finally:
-            sink.close()
-    return stats
+    return run_into(output, lambda stream: XlsxSink(plan, stream, max_sheet_rows=max_sheet_rows), plan, params,
+                    source, source_text=source_text, progress=progress, extra_sinks=extra_sinks)

@@ -22,6 +22,23 @@ from babel import Locale
 from reportdsl.render.errors import ReportFormatError
 
 
+def parse_number_pattern(
+    pattern: str, frac: tuple[int, int] | None, currency: str | None
+) -> tuple[babel.numbers.NumberPattern, tuple[int, int]]:
+    """A plain CLDR number pattern parsed by Babel, and the (fewest, most) decimals it
+    shows: ``frac`` if given, a currency's own digits, else the pattern's. The page's
+    formats and the XLSX number codes read patterns through this one function."""
+    parsed = babel.numbers.parse_pattern(pattern)
+    if parsed.exp_prec or "@" in parsed.pattern:
+        raise ReportFormatError(f"unsupported number pattern '{pattern}'")
+    if frac is None:
+        frac = parsed.frac_prec
+        if currency is not None:
+            digits = babel.numbers.get_currency_precision(currency)
+            frac = (digits, digits)
+    return parsed, frac
+
+
 class NumberFormat:
     """One CLDR number pattern for one locale, applied without Babel's per-call cost.
 
@@ -37,15 +54,7 @@ class NumberFormat:
         frac: tuple[int, int] | None = None,
         currency: str | None = None,
     ) -> None:
-        parsed = babel.numbers.parse_pattern(pattern)
-        if parsed.exp_prec or "@" in parsed.pattern:
-            raise ReportFormatError(f"unsupported number pattern '{pattern}'")
-        if frac is None:
-            frac = parsed.frac_prec
-            if currency is not None:
-                digits = babel.numbers.get_currency_precision(currency)
-                frac = (digits, digits)
-        self.min_frac, self.max_frac = frac
+        parsed, (self.min_frac, self.max_frac) = parse_number_pattern(pattern, frac, currency)
         self.quantum = Decimal(1).scaleb(-self.max_frac)
         self.scale = parsed.scale
         self.min_int = parsed.int_prec[0]
