@@ -90,34 +90,26 @@ def _check_template(outline: Outline, ctx: CheckContext) -> None:
             ctx.error(f"unknown template '{name}' (built-in templates: {', '.join(known)}; "
                       "a file is named with its extension, e.g. \"mine.typ.j2\")", setting.value_span)
         return
-    try:
-        path = paths.confine(ctx.base_dir, name, "template", allow_outside=_OUTSIDE_PATHS.get(),
-                             also=(paths.builtin_template_dir(),))
-        found = path.is_file()
-    except paths.PathRefused as refused:
-        ctx.error(refused.message, setting.value_span)
-        return
-    except OSError as exc:
-        ctx.error(f"template '{paths.shown(name)}' cannot be read: {exc.strerror or exc}", setting.value_span)
-        return
-    if not found:
-        ctx.error(f"template '{paths.shown(name)}' not found (paths are relative to the report's folder)",
-                  setting.value_span)
+    _check_file("template", name, setting.value_span, ctx, also=(paths.builtin_template_dir(),))
 
 
 def _check_image(element: ast.Image, ctx: CheckContext) -> None:
+    _check_file("image", element.path, element.span, ctx)
+
+
+def _check_file(kind: str, name: str, span: ast.Span, ctx: CheckContext, also: tuple = ()) -> None:
+    """A file the report names (``kind``: image or template) is inside the report's
+    folder (or ``also``), unless allowed outside, and exists."""
     try:
-        path = paths.confine(ctx.base_dir, element.path, "image", allow_outside=_OUTSIDE_PATHS.get())
-        found = path.is_file()
+        found = paths.confine(ctx.base_dir, name, kind, allow_outside=_OUTSIDE_PATHS.get(), also=also).is_file()
     except paths.PathRefused as refused:
-        ctx.error(refused.message, element.span)
+        ctx.error(refused.message, span)
         return
     except OSError as exc:
-        ctx.error(f"image '{paths.shown(element.path)}' cannot be read: {exc.strerror or exc}", element.span)
+        ctx.error(f"{kind} '{paths.shown(name)}' cannot be read: {exc.strerror or exc}", span)
         return
     if not found:
-        ctx.error(f"image '{paths.shown(element.path)}' not found (paths are relative to the report's folder)",
-                  element.span)
+        ctx.error(f"{kind} '{paths.shown(name)}' not found (paths are relative to the report's folder)", span)
 
 
 def _check_page(outline: Outline, ctx: CheckContext) -> None:
