@@ -1,29 +1,52 @@
 """check_aggregates: aggregates stand only where they have rows to cover.
 
 In: an ``Outline``. Out: errors for aggregates in ``field``/``where``/``sort by``/
-group keys/parameter defaults, aggregates nested in aggregates, and ``over`` that
-is not on an aggregate or does not name an enclosing group or ``report``.
+group keys/parameter defaults, aggregates nested in aggregates, ``over`` that is not
+on an aggregate or does not name an enclosing group or ``report``, a ``whole`` or
+``running`` mode where §9 does not allow it, and a group's ``order by`` without an
+aggregate or ``limit`` below 1 (§12).
 """
 
 from __future__ import annotations
 
 from reportdsl.check.context import CheckContext
 from reportdsl.check.outline import Outline
-from reportdsl.check.places import places
+from reportdsl.check.places import Place, places
 from reportdsl.check.suggest import did_you_mean
 from reportdsl.language import AGGREGATE_BY_NAME
 from reportdsl.language.walk import find_all
 from reportdsl.syntax import ast
 
+# Where a mode cannot stand, and why (LANGUAGE.md §9, §16).
+_RUNNING_NOT_IN = {
+    "title": "the title covers the whole report",
+    "summary": "the summary covers the whole report",
+    "no_data": "no_data has no rows",
+    "page_header": "page totals and brought-forward values (LANGUAGE.md §13) are not supported yet",
+    "page_footer": "page totals and carried-forward values (LANGUAGE.md §13) are not supported yet",
+    "order_by": "groups are ordered by values that do not depend on their order",
+}
+_WHOLE_NOT_IN = {
+    "page_header": "a page band has no group instance to take whole",
+    "page_footer": "a page band has no group instance to take whole",
+}
+
 
 def check_aggregates(outline: Outline, ctx: CheckContext) -> None:
+    for group in outline.groups:
+        _check_group_order(group, ctx)
     for expr, place in places(outline):
         for node in find_all(expr, ast.Call):
             is_aggregate = node.func in AGGREGATE_BY_NAME
             if node.over is not None and not is_aggregate:
                 ctx.error(f"'over' applies to aggregates only, not to {node.name.name}()", node.over.span)
+            if node.mode is not None and not is_aggregate:
+                ctx.error(f"'{node.mode.name}' applies to aggregates only, not to {node.name.name}()",
+                          node.mode.span)
             if not is_aggregate:
                 continue
+            if node.mode is not None and place.allows_aggregates:
+                _check_mode(node, node.mode, place, ctx)
             if not place.allows_aggregates:
                 why = " (it is computed one row at a time)" if place.kind != "param_default" else ""
                 ctx.error(f"aggregate {node.name.name}() is not allowed in {place.label}{why}", node.span)
@@ -44,3 +67,23 @@ def check_aggregates(outline: Outline, ctx: CheckContext) -> None:
                         f"(here: {where}){did_you_mean(node.over.name, allowed)}",
                         node.over.span,
                     )
+
+
+def _check_mode(node: ast.Call, mode: ast.Ident, place: Place, ctx: CheckContext) -> None:
+    why = (_RUNNING_NOT_IN if mode.name == "running" else _WHOLE_NOT_IN).get(place.band or "")
+    if why is not None:
+        ctx.error(f"'{mode.name}' is not allowed in {place.label}: {why}", mode.span)
+
+
+def _check_group_order(group: ast.Group, ctx: CheckContext) -> None:
+    name = group.name.name
+    if group.order_by is not None:
+        calls = [c for c in find_all(group.order_by.expr, ast.Call) if c.func in AGGREGATE_BY_NAME]
+        if not calls:
+            ctx.error(
+                f"'order by' of group '{name}' needs an aggregate, e.g. 'order by SUM(amount) desc' "
+                "(the groups' own keys already order them: write 'desc' after the key for the reverse)",
+                group.order_by.expr.span,
+            )
+    if group.limit is not None and group.limit.count < 1:
+        ctx.error(f"'limit' of group '{name}' must be at least 1", group.limit.span)

@@ -19,7 +19,7 @@ from reportdsl.syntax import ast
 class Place:
     kind: str  # param_default field where sort group_key band
     label: str  # for messages: "'where'", "the header of group 'region'"
-    band: str | None = None  # band kind, for kind == "band"
+    band: str | None = None  # band kind, for kind == "band"; "order_by": a group's `order by`
     groups: tuple[str, ...] = ()  # group keys visible here, outermost first
     scope: str = "report"  # the scope its aggregates cover
     field_index: int | None = None  # for fields: only earlier fields are visible
@@ -49,6 +49,11 @@ def places(outline: Outline) -> Iterator[tuple[ast.Expr, Place]]:
         if group.key is not None:
             place = Place("group_key", f"the key of group '{group.name.name}'")
             items.append((group.key.span[0], iter([(group.key, place)])))
+        if group.order_by is not None:  # read like the group's footer (§12)
+            place = Place(
+                "band", f"the 'order by' of group '{group.name.name}'", "order_by", names[: level + 1], names[level]
+            )
+            items.append((group.order_by.span[0], iter([(group.order_by.expr, place)])))
         for kind, band in outline.group_bands[level].items():
             place = Place(
                 "band", f"the {kind} of group '{group.name.name}'", kind, names[: level + 1], names[level]

@@ -32,6 +32,8 @@ def check_types(outline: Outline, ctx: CheckContext) -> None:
             key_type = checker.field_types.get(name) or (ctx.columns or {}).get(name, "any")
         else:
             key_type = checker.infer(group.key, None)
+        if group.limit is not None and group.limit.others is not None and key_type not in ("string", "null"):
+            key_type = "any"  # the Others group's key is its label, a text (§12)
         checker.group_types[name] = key_type
     for expr, place in places(outline):
         if place.kind in ("field", "group_key"):
@@ -39,8 +41,8 @@ def check_types(outline: Outline, ctx: CheckContext) -> None:
         t = checker.infer(expr, place)
         if place.kind == "where" and family(t) not in ("bool", "null", "any"):
             ctx.error(f"'where' needs a true/false condition, but this is {_a(t)}", expr.span)
-        if place.kind == "sort" and t not in ORDERED + ("any", "null"):
-            ctx.error(f"cannot sort by {_a(t)}", expr.span)
+        if (place.kind == "sort" or place.band == "order_by") and t not in ORDERED + ("any", "null"):
+            ctx.error(f"cannot {'sort' if place.kind == 'sort' else 'order groups'} by {_a(t)}", expr.span)
         if place.formatted is not None and place.formatted.format is not None:
             checker.check_format(place.formatted.format, t)
 

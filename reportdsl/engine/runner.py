@@ -30,6 +30,7 @@ from reportdsl.engine.codegen.expressions import HELPERS
 from reportdsl.engine.codegen.loop import GeneratedRunner, RunnerWriter
 from reportdsl.engine.codegen.rows import RowLayout, used_names
 from reportdsl.engine.params import resolve_params
+from reportdsl.engine.passes import OmittedSink, WholeValues, needs_passes, order_groups
 from reportdsl.engine.runtime import OverLimit, Runtime, row_number_in_chunk
 from reportdsl.engine.sorting import (
     DEFAULT_MEMORY_BUDGET,
@@ -39,6 +40,7 @@ from reportdsl.engine.sorting import (
 )
 from reportdsl.engine.stream.deferred import Deferrals
 from reportdsl.engine.stream.events import ReportEnd, Sink
+from reportdsl.engine.stream.sinks import NullSink
 from reportdsl.errors import ReportDataError, ReportError, SourceText, fail
 from reportdsl.plan.models import Plan
 from reportdsl.sources.interface import BadRow, RowSource
@@ -125,7 +127,8 @@ def run(
         t_open = time.perf_counter()
         stats.phases["open"] = t_open - t0
         layout = _layout(plan, rows, columns)
-        mode = "sorted" if needs_order and not rows.ordered else "fused"
+        two_pass = needs_passes(plan)  # §9 whole values, §12 ordered groups: records first
+        mode = "sorted" if two_pass or (needs_order and not rows.ordered) else "fused"
         stats.ordered_by = "none" if not needs_order else ("database" if rows.ordered else "engine")
         generated = compile_runner(plan, layout, mode, check_order=mode == "fused" and needs_order)
         namespace = dict(_BASE_NAMESPACE)
@@ -152,6 +155,9 @@ def run(
                     stats.phases["read"] = t_read - t_open
                     rt.phase = "aggregate"
                     try:
+                        if two_pass:
+                            sorter, sink = _first_passes(plan, generated, layout, source_text, namespace,
+                                                         sorter, sink, memory_budget)
                         chunks = sorter.sorted_chunks()
                         rows_read_b, row_count, end_values = namespace["run"](chunks, sink, rt)
                     except TypeError as exc:
@@ -181,6 +187,41 @@ def run(
         if sorter is not None:
             sorter.close()
     return stats
+
+
+def _first_passes(plan: Plan, generated: GeneratedRunner, layout: RowLayout, source_text: SourceText | None,
+                  namespace: dict, sorter: ExternalSorter, sink: Sink, budget: int) -> tuple[ExternalSorter, Sink]:
+    """Order the records (§12) and collect whole values (§9) with runs of the same code
+    (see ``passes``); return the records to print and the sink to print them to."""
+    whole = WholeValues(plan, {d: len(ids) for d, ids in _whole_widths(plan).items()})
+    limit = namespace["MAX_GROUPS"]
+    namespace["MAX_GROUPS"] = float("inf")  # max_groups counts the groups as printed
+
+    def run_pass(chunks, pass_sink) -> None:
+        namespace.update(whole.collecting())
+        rt = Runtime(plan, generated, layout, source_text)
+        deferred = namespace["DEFERRED"]
+        rt.deferrals = Deferrals(len(plan.groups) + 1, lambda vid, env: deferred[vid](env), pass_sink.resolve)
+        namespace["start_values"](rt.deferrals.defer)
+        _, _, end_values = namespace["run"](chunks, pass_sink, rt)
+        pass_sink.report_end(ReportEnd(values=end_values, row_count=0, rows_read=0, no_data=False))
+
+    assert generated.record is not None  # sorted mode
+    sorter, omitted = order_groups(plan, sorter, generated.record, run_pass, budget)
+    if plan.detail is not None and plan.detail.whole:
+        run_pass(sorter.sorted_chunks(keep=True), NullSink())
+    namespace.update(whole.reading())
+    namespace["MAX_GROUPS"] = limit
+    return sorter, (OmittedSink(sink, omitted) if omitted else sink)
+
+
+def _whole_widths(plan: Plan) -> dict[int, list[str]]:
+    depth_of = {"report": 0} | {g.name: i + 1 for i, g in enumerate(plan.groups)}
+    by_id = {a.id: a for a in plan.aggregates}
+    out: dict[int, list[str]] = {d: [] for d in range(len(plan.groups) + 1)}
+    for aid in plan.detail.whole if plan.detail is not None else ():
+        out[depth_of[by_id[aid].scope]].append(aid)
+    return {d: ids for d, ids in out.items() if ids}
 
 
 def _from_sort(exc: BaseException) -> bool:

@@ -119,8 +119,10 @@ class ExternalSorter:
         self.runs: list[IO[bytes]] = []  # temporary files, each a sequence of pickled batches
         self.capacity: int | None = None  # records per run, from the first records' size
         self.spilled_rows = 0
+        self._sorted = False
 
     def add_all(self, records: list) -> None:
+        self._sorted = False
         self.buffer.extend(records)
         if self.capacity is None and len(self.buffer) >= 200:
             sample = self.buffer[:200]
@@ -141,16 +143,22 @@ class ExternalSorter:
         f.seek(0)
         self.buffer = []
 
-    def sorted_chunks(self):
-        """The records in order, as lists (chunks)."""
+    def sorted_chunks(self, keep: bool = False):
+        """The records in order, as lists (chunks); with ``keep``, they can be read again."""
         if not self.runs:
-            self.buffer.sort()
-            buf, self.buffer = self.buffer, []
+            if not self._sorted:
+                self.buffer.sort()
+                self._sorted = True
+            buf = self.buffer
+            if not keep:
+                self.buffer = []
             for i in range(0, len(buf), _BATCH):
                 yield buf[i : i + _BATCH]
             return
         if self.buffer:
             self._spill()
+        for f in self.runs:  # from the start, also when read again
+            f.seek(0)
         merged = heapq.merge(*(self._read_run(f) for f in self.runs))
         chunk: list[tuple] = []
         append = chunk.append

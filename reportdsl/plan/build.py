@@ -67,6 +67,9 @@ def build_plan(checked: CheckedReport) -> m.Plan:
         header = layout.band(bands.get("header"), Point("start", name))
         footer = layout.band(bands.get("footer"), Point("end", name))
         totals = layout.totals(bands.values(), Point("end", name))
+        order = group.order_by
+        order_value = compiler.value(order.expr, Point("end", name)) if order is not None else None
+        limit = group.limit
         levels.append(
             m.GroupLevel.model_construct(
                 name=name,
@@ -78,6 +81,10 @@ def build_plan(checked: CheckedReport) -> m.Plan:
                 header=header,
                 footer=footer,
                 totals=totals,
+                order_by=order_value,
+                order_desc=order.desc if order is not None else False,
+                limit=limit.count if limit is not None else None,
+                others=limit.others if limit is not None else None,
             )
         )
 
@@ -237,8 +244,8 @@ class BandLayout:
         return out
 
     def detail(self, columns: list[ast.Column], point: Point) -> m.DetailBand:
-        return m.DetailBand.model_construct(
-            columns=[
+        first = len(self.compiler.values)
+        band_columns = [
                 m.DetailColumn.model_construct(
                     name=c.name.name,
                     label=c.label if c.label is not None else c.name.name,
@@ -250,7 +257,7 @@ class BandLayout:
                 )
                 for c in columns
             ]
-        )
+        return m.DetailBand.model_construct(columns=band_columns, whole=self.compiler.whole_reads(first))
 
     def totals(self, bands: Iterable[ast.Band], point: Point) -> dict[str, str]:
         """Every aggregate call written in these bands, keyed as CONTRACT.md §3 says."""

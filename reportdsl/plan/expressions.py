@@ -69,7 +69,20 @@ class ExpressionCompiler:
         return m.FuncCall.model_construct(func=node.func, args=args, type=t, span=node.span)
 
     def _aggregate(self, node: ast.Call, scope: str, running: bool) -> m.AggRef:
-        target = node.over.name if node.over is not None else scope
+        """``running`` is the reading of the band (detail); the call's mode (§9) decides:
+        ``whole`` in detail reads the scope's final value, ``running`` in a group band
+        the value so far over its ``over`` scope, by default the enclosing one."""
+        mode = node.mode.name if node.mode is not None else None
+        if node.over is not None:
+            target = node.over.name
+        elif mode == "running" and not running and scope != "report":
+            target = self.scopes[self.scopes.index(scope) - 1]
+        else:
+            target = scope
+        if mode == "whole":
+            running = False
+        elif mode == "running":
+            running = True
         func = node.func
         # Calls with the same function, argument text and scope share one accumulator.
         shape = call_text(self.checked.source.text, node.args[0]) if node.args else None
@@ -95,11 +108,19 @@ class ExpressionCompiler:
         self.values.append(m.Value.model_construct(id=value_id, expr=expr, type=self.type_of(node), ready_at=ready_at))
         return value_id
 
+    def whole_reads(self, first_value: int) -> list[str]:
+        """The non-running aggregates that values ``first_value``… (detail) read: whole values."""
+        ids = (i for v in self.values[first_value:] for i in _aggregate_ids(v.expr))
+        return [i for i in dict.fromkeys(ids) if not self._by_id[i].running]
+
     def _ready_at(self, aggregates: list[m.Aggregate], point: Point) -> str | None:
+        if point.running:  # detail: running values now, whole ones from the first pass
+            return None
+        # a running value in a group's band is read at the group's end (§9)
         pending = [
-            a.scope
+            point.scope if a.running else a.scope
             for a in aggregates
-            if not a.running and not (point.kind == "end" and a.scope == point.scope)
+            if not (point.kind == "end" and (a.running or a.scope == point.scope))
         ]
         if not pending:
             return None

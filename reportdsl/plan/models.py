@@ -13,6 +13,10 @@ Vocabulary
 - A *band point* is where a band instance occurs in the stream: report start (title
   and page bands), group start (header), each row (detail), group end (footer and
   group totals), report end (summary or no_data, report totals).
+- A ``running`` aggregate keeps a value so far at every row: ``detail`` reads it per
+  row; a group's header or footer reads it at the group's end (§9: up to and including
+  that group instance). A non-running aggregate that ``detail`` reads is a ``whole``
+  value (``DetailBand.whole``).
 - ``Value.ready_at`` is ``None`` when every aggregate the value reads is final at
   its band point; otherwise the scope whose instance end makes it final (a header's
   ``SUM(x)`` is ready at its group's end; ``… over report`` at the report's end). The
@@ -251,6 +255,9 @@ class DetailColumn(PlanModel):
 
 class DetailBand(PlanModel):
     columns: list[DetailColumn]
+    # Aggregates the columns read ``whole`` (§9): the final value of the scope instance
+    # a row is in, known before its rows print (from a first pass over the rows).
+    whole: list[str] = []
 
 
 class GroupLevel(PlanModel):
@@ -263,6 +270,13 @@ class GroupLevel(PlanModel):
     header: Band | None = None
     footer: Band | None = None
     totals: dict[str, str] = {}  # JSON key (aggregate call as written) -> Value id
+    # §12: this level's groups print in the order of Value ``order_by`` (known at the
+    # group's end; ties by key), the first ``limit`` of each enclosing instance; with
+    # ``others``, the rest form one more group whose key is that label.
+    order_by: str | None = None
+    order_desc: bool = False
+    limit: int | None = None
+    others: str | None = None
 
 
 class PageSpec(PlanModel):

@@ -83,6 +83,7 @@ class Call(_Node):
     args: tuple[Expr, ...]
     over: Ident | None
     span: Span
+    mode: Ident | None = None  # `whole` or `running` (LANGUAGE.md §9)
 
     CHILDREN: ClassVar[tuple[str, ...]] = ("args",)
 
@@ -270,6 +271,29 @@ class Group(_Node):
     new_page: bool
     keep_together: bool
     bands: tuple[Band, ...]
+    span: Span
+    order_by: GroupOrder | None = None  # LANGUAGE.md §12
+    limit: GroupLimit | None = None
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class GroupOrder(_Node):
+    """`order by AGG [asc|desc]` on a group: its groups print in the order of AGG."""
+
+    expr: Expr
+    desc: bool
+    span: Span
+
+    CHILDREN: ClassVar[tuple[str, ...]] = ("expr",)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class GroupLimit(_Node):
+    """`limit N [others "LABEL"]`: the first N groups of each enclosing instance print;
+    with a label, the rest form one more group."""
+
+    count: int
+    others: str | None
     span: Span
 
 

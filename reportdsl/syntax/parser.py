@@ -174,12 +174,13 @@ class AstBuilder(Transformer):
         return ast.Unary(str(op), operand, span)
 
     def call(self, meta, children) -> ast.Call:
-        name, *args, over_kw, over = children
+        name, *args, over_kw, over, mode = children
         return ast.Call(
             self.ident(name),
             tuple(a for a in args if a is not None),
             self.ident(over) if over is not None else None,
             self.span(meta),
+            self.ident(mode) if mode is not None else None,
         )
 
     def format(self, meta, children) -> ast.Format:
@@ -350,7 +351,7 @@ class AstBuilder(Transformer):
         return "keep_together"
 
     def group_stmt(self, meta, children) -> ast.Group:
-        name, key, direction, *items = children
+        name, key, direction, order_by, limit, *items = children
         return ast.Group(
             self.ident(name),
             key,
@@ -359,7 +360,17 @@ class AstBuilder(Transformer):
             "keep_together" in items,
             tuple(i for i in items if isinstance(i, ast.Band)),
             self.span(meta),
+            order_by,
+            limit,
         )
+
+    def group_order(self, meta, children) -> ast.GroupOrder:
+        expr, direction = children
+        return ast.GroupOrder(expr, str(direction) == "desc" if direction else False, self.span(meta))
+
+    def group_limit(self, meta, children) -> ast.GroupLimit:
+        count, label = children
+        return ast.GroupLimit(int(count), self.decode(label) if label is not None else None, self.span(meta))
 
     def report(self, meta, children) -> ast.Report:
         name, *statements = children

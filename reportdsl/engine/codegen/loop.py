@@ -26,6 +26,7 @@ from reportdsl.engine.codegen.expressions import (
     aggregate_ids,
     refs,
 )
+from reportdsl.engine.codegen.modes import ModeCode
 from reportdsl.engine.codegen.rows import (
     CodeBuffer,
     LineContext,
@@ -37,8 +38,18 @@ from reportdsl.engine.codegen.rows import (
 )
 from reportdsl.engine.codegen.scaled import analyse
 from reportdsl.engine.running import running_init_lines, running_lines
-from reportdsl.engine.sorting import key_part_width
 from reportdsl.plan.models import Expr, Plan, Ref
+
+
+@dataclass(frozen=True)
+class RecordLayout:
+    """Where a sorted-mode record keeps what ``passes`` rewrites (§12): per group level,
+    the record item holding its rank (ordered or limited levels only) and the payload
+    item holding its key."""
+
+    rank_slots: dict[int, int]
+    key_items: tuple[int, ...]
+    key_types: tuple[str, ...]  # per level: the type its key parts were written for
 
 
 @dataclass
@@ -49,6 +60,7 @@ class GeneratedRunner:
     where: dict[int, LineContext]  # line -> what it computes
     spans: list[tuple[int, int]]
     code: CodeType
+    record: RecordLayout | None = None  # sorted mode only
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,7 @@ class RunnerWriter:
         self.buf = CodeBuffer()
         self.deferred: dict[str, Expr] = {}  # value id -> expr, evaluated from a snapshot
         self.waited_depths: set[int] = set()
+        self.modes = ModeCode(plan, self.aggs)  # §9: running in group bands, whole in detail
 
     # ---- analysis -----------------------------------------------------------------
 
@@ -93,17 +106,21 @@ class RunnerWriter:
             row_exprs.append(plan.where)
         return analyse(plan, self.layout, self.aggs, row_exprs)
 
-    def band_values(self, ids: list[str], final_depth: int | None) -> list[BandValue]:
-        """Values at a band point where aggregates of ``final_depth`` are final."""
+    def band_values(self, ids: list[str], final_depth: int | None, band_depth: int | None = None) -> list[BandValue]:
+        """Values at a band point where aggregates of ``final_depth`` are final; running
+        aggregates are read at the end of ``band_depth`` (a group's bands)."""
         out = []
         for vid in dict.fromkeys(ids):  # each once, in order
             v = self.values[vid]
-            depths = set()
+            depths: set[int] = set()
             for aid in aggregate_ids(v.expr):
                 a = self.aggs.aggs[aid]
-                if a.running:
-                    raise ValueError(f"running aggregate {a.text} outside detail")
-                d = self.aggs.depth_of[a.scope]
+                if not a.running:
+                    d = self.aggs.depth_of[a.scope]
+                elif band_depth is None:
+                    raise ValueError(f"running aggregate {a.text} outside detail and group bands")
+                else:
+                    d = band_depth
                 if d != final_depth:
                     depths.add(d)
             waits = tuple(sorted(depths, reverse=True))
@@ -144,9 +161,11 @@ class RunnerWriter:
         start_ids = [v for band in (plan.title_band, plan.page_header, plan.page_footer) if band is not None
                      for v in band.values]
         start_values = self.band_values(start_ids, None)
-        self.header = [self.band_values(g.header.values if g.header else [], None) for g in plan.groups]
+        self.header = [self.band_values(g.header.values if g.header else [], None, i + 1)
+                       for i, g in enumerate(plan.groups)]
         self.footer = [
-            self.band_values((g.footer.values if g.footer else []) + list(g.totals.values()), i + 1)
+            self.band_values((g.footer.values if g.footer else []) + list(g.totals.values())
+                             + ([g.order_by] if g.order_by else []), i + 1, i + 1)
             for i, g in enumerate(plan.groups)
         ]
         self.summary = self.band_values(plan.summary.values if plan.summary else [], 0)
@@ -164,7 +183,12 @@ class RunnerWriter:
         source = b.source()
         filename = f"<reportdsl plan {plan.name}>"
         code = compile(source, filename, "exec")
-        return GeneratedRunner(source, filename, self.ctx.constants, b.where, self.ctx.spans, code)
+        record = None
+        if self.mode == "sorted":
+            payload = self._payload_vars()
+            record = RecordLayout(self.rows.rank_slots(), tuple(payload.index(k) for k in self.rows.key_var),
+                                  tuple(g.key_type for g in self.plan.groups))
+        return GeneratedRunner(source, filename, self.ctx.constants, b.where, self.ctx.spans, code, record)
 
     def _write_deferred(self) -> None:
         b = self.buf
@@ -210,6 +234,8 @@ class RunnerWriter:
         b.emit(1, "rown = 0; base = 0; rn = 0; started = False; brk = 0")
         for i in range(nl):
             b.emit(1, f"k{i} = _START; gc{i} = 0")
+        for line in self.modes.init_lines():
+            b.emit(1, line)
         for d in range(inner + 1):
             for line in aggs.init_lines(d):
                 b.emit(1, line)
@@ -217,11 +243,9 @@ class RunnerWriter:
             b.emit(1, line)
         b.emit(1, "for chunk in chunks:")
         if self.mode == "sorted":
-            # records: *key parts, rown, payload
-            at = sum(key_part_width(g.key_type) for g in self.plan.groups)
-            at += sum(key_part_width(k.expr.type) for k in self.plan.sort)
+            # records: *key parts, rown, payload (passes.py may have rewritten the key parts)
             b.emit(2, "for rec in chunk:")
-            b.emit(3, f"rown = rec[{at}]; row = rec[{at + 1}]")
+            b.emit(3, "rown = rec[-2]; row = rec[-1]")
         else:
             # the row number is worked out only when a row fails
             b.emit(2, "for row in chunk:")
@@ -266,7 +290,8 @@ class RunnerWriter:
                    LineContext("expr", "an aggregate's argument", span=as_span(expr.span)))
         # The break level is needed in phase 1 only by max_groups, row_number and
         # running aggregates; otherwise phase 2 finds it only on rows that break.
-        self.early_break = bool(nl and (plan.max_groups is not None or self.uses_row_number or aggs.running))
+        self.early_break = bool(nl and (plan.max_groups is not None or self.uses_row_number or aggs.running
+                                        or self.modes.whole_in_groups))
         if nl and self.early_break:
             self._emit_break_level(ind)
             if plan.max_groups is not None:
@@ -277,8 +302,11 @@ class RunnerWriter:
         elif self.uses_row_number:
             b.emit(ind, "rn_t = rn + 1")
         tentative, self._running_commit = running_lines(aggs, lambda aid: f"ra_{aid}", "brk")
+        self._running_commit += self.modes.commit_lines()
         for line in tentative:
             b.emit(ind, line, LineContext("expr", "a running aggregate", span=None))
+        for line in self.modes.read_whole_lines():
+            b.emit(ind, line)
         if plan.detail is not None:
             names = self.rows.names(groups=row_groups, row_number="rn_t", aggregate=self._running_agg)
             w = ExprWriter(self.ctx, names)
@@ -306,9 +334,8 @@ class RunnerWriter:
 
     def _running_agg(self, aid: str) -> str:
         a = self.aggs.aggs[aid]
-        if not a.running:
-            raise ValueError(f"aggregate {a.text} in detail must be a running value")
-        return f"ra_{aid}"
+        return f"ra_{aid}" if a.running else f"w_{aid}"
+
 
     def _write_phase2(self, ind: int) -> None:
         plan, b, nl = self.plan, self.buf, self.nl
@@ -345,6 +372,10 @@ class RunnerWriter:
         for a in self.aggs.by_depth[depth]:
             self.buf.emit(ind, f"a_{a.id} = {self.aggs.final_expr(a, depth)}")
             known[a.id] = f"a_{a.id}"
+        lines, more = self.modes.end_lines(depth)
+        for line in lines:
+            self.buf.emit(ind, line)
+        known |= more
         if depth in self.waited_depths:
             finals = ", ".join(f"{k!r}: {v}" for k, v in known.items())
             self.buf.emit(ind, f"_settle({depth}, {{{finals}}})")

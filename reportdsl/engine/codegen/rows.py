@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from reportdsl.engine.aggregates import Arg
 from reportdsl.engine.codegen.expressions import CodeContext, ExprWriter, NameMap, refs
-from reportdsl.engine.sorting import key_part_code
+from reportdsl.engine.sorting import key_part_code, key_part_width
 from reportdsl.errors import Span
 from reportdsl.plan.models import AggRef, BinaryOp, Expr, FuncCall, Lit, Plan, Ref, UnaryOp
 
@@ -250,6 +250,16 @@ class RowCode:
             buf.emit(indent, f"s{i} = {w.write(k.expr)}",
                      LineContext("expr", "a sort key", span=as_span(k.expr.span)))
 
+    def rank_slots(self) -> dict[int, int]:
+        """Group level -> the record item holding its rank, for ordered or limited levels."""
+        slots, at = {}, 0
+        for i, g in enumerate(self.plan.groups):
+            if g.order_by is not None or g.limit is not None:
+                slots[i] = at
+                at += 1
+            at += key_part_width(g.key_type)
+        return slots
+
     def write_prepare(self, buf: CodeBuffer, fields: list[int], payload_vars: list[str]) -> None:
         """``prepare(chunks, rt, add)``, the first pass of the sorted mode: each row that
         passes ``where`` becomes a record ``(*key parts, row number, (payload))`` (see
@@ -266,7 +276,10 @@ class RowCode:
         self.fields_and_where(buf, 4, fields)
         self.group_keys(buf, 4)
         self.sort_keys(buf, 4)
-        parts = [key_part_code(self.key_var[i], g.key_type, g.desc) for i, g in enumerate(self.plan.groups)]
+        # an ordered or limited level (§12) gets a rank item before its key, 0 until
+        # ``passes`` sets it
+        parts = [("0, " if i in self.rank_slots() else "") + key_part_code(self.key_var[i], g.key_type, g.desc)
+                 for i, g in enumerate(self.plan.groups)]
         parts += [key_part_code(f"s{i}", k.expr.type, k.desc) for i, k in enumerate(self.plan.sort)]
         buf.emit(3, "except Exception as _e:")
         buf.emit(4, "_row_failed(_e, rown, row); continue")

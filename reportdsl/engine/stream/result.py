@@ -168,6 +168,12 @@ class ResultSink:
         totals, key = target
         totals[key] = json_value(value)
 
+    def omitted(self, level: int, groups: int, rows: int) -> None:
+        """Level ``level``'s ``limit`` left these out of the scope ending next: its
+        parent group (open now), or the report (§12, §16)."""
+        scope = self._nodes[-1] if level > 0 else self._data
+        scope["omitted"] = {"groups": groups, "rows": rows}
+
     def report_end(self, end: ReportEnd) -> None:
         d = self._data
         d["row_count"] = end.row_count

@@ -43,6 +43,13 @@ class TeeSink:
         for s in self.sinks:
             s.report_end(end)
 
+    def omitted(self, level: int, groups: int, rows: int) -> None:
+        """What ``limit`` left out of the scope ending next (see ``passes.OmittedSink``)."""
+        for s in self.sinks:
+            tell = getattr(s, "omitted", None)
+            if tell is not None:
+                tell(level, groups, rows)
+
 
 class NullSink:
     def report_start(self, params, values) -> None:
