@@ -8,6 +8,8 @@ Writes, into ``data/`` next to this script (standard library only, seeded with
     data/gl_monthly.csv       monthly P&L postings by account (pnl_ytd.report), 144 rows
     data/inventory.csv        stock lots by warehouse (inventory_valuation.report)
     data/invoice_lines.csv    the lines of six customer invoices (invoice.report)
+    data/meter_readings.csv   daily meter readings with two malformed values (docs/language.md)
+    data/edge_values.csv      halves, a NaN and an infinity (docs/language.md)
 
 Run it from anywhere::
 
@@ -177,6 +179,28 @@ def invoice_lines(rng: random.Random) -> None:
                                 "description", "qty", "unit_price", "discount", "vat_rate"], rows)
 
 
+# ---- small files for the language reference's examples ------------------------------
+
+
+def meter_readings(rng: random.Random) -> None:
+    rows = []
+    for day in range(1, 31):
+        for meter in ("M-01", "M-02"):
+            kwh: object = round(rng.uniform(8, 30), 1)
+            rows.append([dt.date(2026, 4, day).isoformat(), meter, kwh])
+    rows[11][2] = "n/a"          # a reading that was not taken
+    rows[40][2] = "12,5"         # a decimal comma: not a number in this file
+    write("meter_readings.csv", ["reading_date", "meter", "kwh"], rows)
+
+
+def edge_values() -> None:
+    rows = [
+        ["half", "2.5", "2.5"], ["minus half", "-2.5", "-2.5"], ["cents", "0.125", "0.125"],
+        ["tiny", "0.1", "0.1"], ["not a number", "nan", ""], ["huge", "inf", "1e6"],
+    ]
+    write("edge_values.csv", ["label", "x", "d"], rows)
+
+
 def main() -> None:
     rng = random.Random(2026)
     DATA_DIR.mkdir(exist_ok=True)
@@ -184,6 +208,8 @@ def main() -> None:
     gl_monthly(rng)
     inventory(rng)
     invoice_lines(rng)
+    meter_readings(rng)
+    edge_values()
 
 
 if __name__ == "__main__":
