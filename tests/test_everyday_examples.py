@@ -147,7 +147,7 @@ def test_ar_aging_totals_buckets_and_top_ten(tmp_path):
     assert "omitted" not in data
 
     text = build_pdf_text("ar_aging", tmp_path)
-    assert "All other customers" in text and "Total Northwind Traders" in text
+    assert "All other customers" in text and "Northwind Traders: open invoices" in text
     assert f"{total:,.2f}" in text           # en_US: $471,893.72
     assert "Page 1 of" in text
 
