@@ -463,3 +463,16 @@ def test_fragments_are_source_statements_of_reports_that_check():
         if statement.startswith("source") and "env(" not in statement:
             text = f"report fragment {{\n  {statement}\n  summary {{ text \"{{COUNT()}}\" }}\n}}\n"
             assert reportdsl.compile(text, filename=str(EXAMPLES / "fragment.report")).plan.name == "fragment"
+
+
+def test_links_of_the_reference_resolve():
+    text = DOC.read_text(encoding="utf-8")
+    anchors = set()
+    for heading in re.findall(r"^#+ (.+)$", text, re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.lower().replace("`", "")).replace(" ", "-")
+        anchors.add(slug)
+    for target in re.findall(r"\]\(([^)]+)\)", text):
+        if target.startswith("#"):
+            assert target[1:] in anchors, target
+        else:
+            assert (DOC.parent / target).exists(), target
