@@ -14,7 +14,11 @@ folder, default ``$TMPDIR/reportdsl-bench``). Out: three figures on stdout:
 2. memory: peak RSS of a report with a detail band (rows to a null sink) at 1M rows
    against 100k rows, each size in its own process; target <= 1.1x;
 3. CSV: the summary report over 1M CSV rows (engine-side sort), peak RSS; target
-   < 300 MB.
+   < 300 MB;
+4. passes (LANGUAGE.md §9, §12): the summary report with a detail band reading a
+   ``whole`` share per row, and with its customers ordered by revenue (``order by …
+   limit 10 others``), against the same raw read; target <= 2.5x; and the peak RSS
+   of the ``whole`` report at the large size.
 
 Usage: ``python benchmarks/bench_engine.py [--dir DIR] [--rows 1000000] [--small 100000] [--repeats 5]``
 """
@@ -79,6 +83,17 @@ report bench_detail {{
   summary {{ text "{{SUM(revenue)}}" }}
 }}
 """
+
+# §9: each row's share of its customer's revenue, known before the customer's rows print
+WHOLE = SUMMARY.replace("bench_summary", "bench_whole").replace("""  summary {{""", """  detail {{
+    column qty "Qty" = quantity
+    column share "Share" = quantity * unit_price / SUM(quantity * unit_price) over customer whole
+  }}
+  summary {{""")
+# §12: customers in the order of their revenue, the first ten of each region, then the rest
+ORDERED = SUMMARY.replace("bench_summary", "bench_ordered").replace(
+    "group customer = customer_name {{",
+    'group customer = customer_name order by SUM(quantity * unit_price) desc limit 10 others "Others" {{')
 
 
 def make_data(folder: Path, rows: int, small: int) -> dict[str, Path]:
@@ -233,6 +248,19 @@ def main(argv=None) -> int:
     r = measure_in_child(rep)
     print(f"   {r['rows']:>9,} rows: peak {r['peak_mb']:.1f} MB, {r['seconds']:.2f} s, "
           f"ordered by {r['ordered_by']}, {r['spilled_rows']:,} rows spilled to temporary files")
+
+    print(f"\n4. passes: whole values in detail, ordered groups, vs raw sqlite3 read (best of {args.repeats})")
+    for name, template in (("whole", WHOLE), ("ordered", ORDERED)):
+        for key, n in (("db_small", args.small), ("db_large", args.rows)):
+            db = files[key]
+            rep = write_report(folder, f"{name}_{n}", template, f'sql "sqlite:///{db.name}" table sales')
+            t = time_summary(rep, db, args.repeats)
+            print(f"   {name:>7} {n:>9,} rows: engine {t['engine']:.3f} s, raw read {t['raw']:.3f} s,"
+                  f" ratio {t['engine'] / t['raw']:.2f}x ({t['pairs_raw']:.2f}x)")
+    rep = write_report(folder, f"whole_{args.rows}", WHOLE, f'sql "sqlite:///{files["db_large"].name}" table sales')
+    r = measure_in_child(rep)
+    print(f"   whole, {r['rows']:,} rows: peak {r['peak_mb']:.1f} MB, {r['seconds']:.2f} s, "
+          f"{r['spilled_rows']:,} rows spilled to temporary files")
     return 0
 
 

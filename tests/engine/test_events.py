@@ -131,3 +131,13 @@ def test_statistics_and_progress(compile_report):
     assert stats.rows_read == 10_000 and stats.row_count == 10_000 and stats.ordered_by == "engine"
     assert stats.rows_per_second > 0 and {"open", "read", "sort+aggregate"} <= set(stats.phases)
     assert seen and seen[0][0] == "read" and seen[0][1] > 0
+
+
+def test_no_rows_and_no_no_data_band_still_give_the_summary_its_values(compile_report):
+    # the renderer prints the summary of nothing then; it used to find no values for it
+    report = compile_report('report t {\n  summary { text "{SUM(x)} {COUNT()}" }\n}')
+    sink = RecordingSink()
+    run(report.plan, sink, source=[{"x": 1}][:0])
+    end = sink.events[-1][1]
+    assert end.no_data
+    assert [end.values[v] for v in report.plan.summary.values] == [None, 0]

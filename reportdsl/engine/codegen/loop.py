@@ -404,10 +404,13 @@ class RunnerWriter:
         self._finals(ind, 0)
         names = self._band_names(0, lambda aid: f"a_{aid}")
         b = self.buf
-        b.emit(ind, "if rc0:")
-        self._values_dict(ind + 1, "end", self.summary, names, {}, "a value in the summary")
-        b.emit(ind, "else:")
-        self._values_dict(ind + 1, "end", self.no_data, names, {}, "a value in no_data")
+        if self.plan.no_data is None:  # a report with no rows prints its summary (of nothing)
+            self._values_dict(ind, "end", self.summary, names, {}, "a value in the summary")
+        else:
+            b.emit(ind, "if rc0:")
+            self._values_dict(ind + 1, "end", self.summary, names, {}, "a value in the summary")
+            b.emit(ind, "else:")
+            self._values_dict(ind + 1, "end", self.no_data, names, {}, "a value in no_data")
         self._values_dict(ind, "tot", self.totals, names, {}, "a report total")
         b.emit(ind, "end.update(tot)")
         b.emit(ind, "return rown, rc0, end")
