@@ -190,13 +190,25 @@ class WholeValues:
     def reading(self) -> dict[str, Any]:
         """Namespace entries for the printing pass: the values, and the check of them."""
         def done(depth: int, index: int, finals: tuple) -> None:
-            kept = self.values[depth][index]
-            if not all(_same(a, b) for a, b in zip(kept, finals, strict=True)):
-                raise fail(ReportDataError, "a row failed only after the whole values of its group were "
-                                            "computed, so the printed values would not add up; with "
-                                            "'on_error skip', keep expressions that read 'whole' values "
-                                            "from failing (e.g. with coalesce)")
-        return {"_whole_done": done} | {f"_W{d}": v for d, v in self.values.items()}
+            kept = self.values[depth][index] if index < len(self.values[depth]) else None
+            if kept is None or not all(_same(a, b) for a, b in zip(kept, finals, strict=True)):
+                raise _changed()
+        return {"_whole_done": done} | {f"_W{d}": _Instances(v) for d, v in self.values.items()}
+
+
+class _Instances(list):
+    def __getitem__(self, index):
+        try:
+            return super().__getitem__(index)
+        except IndexError:
+            raise _changed() from None
+
+
+def _changed() -> Exception:
+    return fail(ReportDataError, "the rows of a group changed after its whole values were computed, so the "
+                                 "printed values would not add up: a row failed only once it read a 'whole' "
+                                 "value (with 'on_error skip'; keep such expressions from failing, e.g. with "
+                                 "coalesce), or the source gave other rows when read again")
 
 
 class OmittedSink:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, localcontext
 from typing import Any
@@ -44,7 +45,7 @@ from reportdsl.engine.stream.sinks import NullSink
 from reportdsl.errors import ReportDataError, ReportError, SourceText, fail
 from reportdsl.plan.models import Plan
 from reportdsl.sources.interface import BadRow, RowSource
-from reportdsl.sources.opening import column_type, open_source, trusted
+from reportdsl.sources.opening import column_type, open_source, rereadable, trusted
 from reportdsl.sources.text_values import parse_bool, parse_date, parse_datetime
 
 
@@ -127,8 +128,10 @@ def run(
         t_open = time.perf_counter()
         stats.phases["open"] = t_open - t0
         layout = _layout(plan, rows, columns)
-        two_pass = needs_passes(plan)  # §9 whole values, §12 ordered groups: records first
-        mode = "sorted" if two_pass or (needs_order and not rows.ordered) else "fused"
+        two_pass = needs_passes(plan)  # §9 whole values, §12 ordered groups
+        # whole values alone, rows in order from a source that reads the same again: two reads
+        reread = two_pass and (rows.ordered or not needs_order) and can_read_twice(plan, source)
+        mode = "sorted" if (two_pass and not reread) or (needs_order and not rows.ordered) else "fused"
         stats.ordered_by = "none" if not needs_order else ("database" if rows.ordered else "engine")
         generated = compile_runner(plan, layout, mode, check_order=mode == "fused" and needs_order)
         namespace = dict(_BASE_NAMESPACE)
@@ -144,6 +147,12 @@ def run(
         with localcontext() as ctx:
             ctx.prec = 60  # sums and products of decimals stay exact; division rounds itself
             try:
+                if reread:
+                    whole = WholeValues(plan, _whole_widths(plan))
+                    with _first_pass_namespace(namespace, whole):
+                        _pass_runner(plan, generated, layout, source_text, namespace, whole)(rows.chunks(), NullSink())
+                    rows.close()
+                    rows = open_source(plan, source, values, columns, needs_order)
                 sink.report_start(values, namespace["start_values"](deferrals.defer))
                 if mode == "fused":
                     rows_read, row_count, end_values = namespace["run"](rows.chunks(), sink, rt)
@@ -193,10 +202,41 @@ def _first_passes(plan: Plan, generated: GeneratedRunner, layout: RowLayout, sou
                   namespace: dict, sorter: ExternalSorter, sink: Sink, budget: int) -> tuple[ExternalSorter, Sink]:
     """Order the records (§12) and collect whole values (§9) with runs of the same code
     (see ``passes``); return the records to print and the sink to print them to."""
-    whole = WholeValues(plan, {d: len(ids) for d, ids in _whole_widths(plan).items()})
-    limit = namespace["MAX_GROUPS"]
-    namespace["MAX_GROUPS"] = float("inf")  # max_groups counts the groups as printed
+    whole = WholeValues(plan, _whole_widths(plan))
+    run_pass = _pass_runner(plan, generated, layout, source_text, namespace, whole)
+    assert generated.record is not None  # sorted mode
+    with _first_pass_namespace(namespace, whole):
+        sorter, omitted = order_groups(plan, sorter, generated.record, run_pass, budget)
+        if plan.detail is not None and plan.detail.whole:
+            run_pass(sorter.sorted_chunks(keep=True), NullSink())
+    return sorter, (OmittedSink(sink, omitted) if omitted else sink)
 
+
+def can_read_twice(plan: Plan, source: object) -> bool:
+    """Whether whole values may come from a first read of the source rather than from the
+    engine's sort: no ordered level, a source that gives the same rows again, and no
+    FIRST/LAST (a database may order ties differently the second time)."""
+    if any(g.order_by is not None or g.limit is not None for g in plan.groups) or not rereadable(source):
+        return False
+    by_id = {a.id: a for a in plan.aggregates}
+    return not any(by_id[aid].func in ("first", "last") for aid in plan.detail.whole) if plan.detail else True
+
+
+@contextmanager
+def _first_pass_namespace(namespace: dict, whole: WholeValues) -> Iterator[None]:
+    """While first passes run: max_groups off (it counts the groups as printed); after
+    them, the whole values for the printing pass."""
+    limit = namespace["MAX_GROUPS"]
+    namespace["MAX_GROUPS"] = float("inf")
+    yield
+    namespace["MAX_GROUPS"] = limit
+    namespace.update(whole.reading())
+
+
+def _pass_runner(plan: Plan, generated: GeneratedRunner, layout: RowLayout, source_text: SourceText | None,
+                 namespace: dict, whole: WholeValues) -> Callable[[Any, Any], None]:
+    """``run_pass(chunks, sink)``: one run of the generated code that prints nothing of
+    its own (a fresh runtime: its skipped rows are counted again by the printing run)."""
     def run_pass(chunks, pass_sink) -> None:
         namespace.update(whole.collecting())
         rt = Runtime(plan, generated, layout, source_text)
@@ -205,23 +245,17 @@ def _first_passes(plan: Plan, generated: GeneratedRunner, layout: RowLayout, sou
         namespace["start_values"](rt.deferrals.defer)
         _, _, end_values = namespace["run"](chunks, pass_sink, rt)
         pass_sink.report_end(ReportEnd(values=end_values, row_count=0, rows_read=0, no_data=False))
-
-    assert generated.record is not None  # sorted mode
-    sorter, omitted = order_groups(plan, sorter, generated.record, run_pass, budget)
-    if plan.detail is not None and plan.detail.whole:
-        run_pass(sorter.sorted_chunks(keep=True), NullSink())
-    namespace.update(whole.reading())
-    namespace["MAX_GROUPS"] = limit
-    return sorter, (OmittedSink(sink, omitted) if omitted else sink)
+    return run_pass
 
 
-def _whole_widths(plan: Plan) -> dict[int, list[str]]:
+def _whole_widths(plan: Plan) -> dict[int, int]:
     depth_of = {"report": 0} | {g.name: i + 1 for i, g in enumerate(plan.groups)}
     by_id = {a.id: a for a in plan.aggregates}
-    out: dict[int, list[str]] = {d: [] for d in range(len(plan.groups) + 1)}
+    out: dict[int, int] = {}
     for aid in plan.detail.whole if plan.detail is not None else ():
-        out[depth_of[by_id[aid].scope]].append(aid)
-    return {d: ids for d, ids in out.items() if ids}
+        d = depth_of[by_id[aid].scope]
+        out[d] = out.get(d, 0) + 1
+    return out
 
 
 def _from_sort(exc: BaseException) -> bool:

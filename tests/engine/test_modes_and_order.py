@@ -67,7 +67,7 @@ def test_a_row_failing_only_where_a_whole_value_is_read_is_an_error_not_a_wrong_
       group region { footer { text "{SUM(amount)}" } }
       detail { column x "X" = if(SUM(amount) over region whole > 5 and amount > 2, amount * customer, amount) }
     }""")
-    with pytest.raises(ReportDataError, match="whole values of its group"):
+    with pytest.raises(ReportDataError, match="changed after its whole values"):
         events(report, ROWS)
 
 
