@@ -43,7 +43,8 @@ def resolve_names(outline: Outline, ctx: CheckContext) -> None:
     for expr, place in places(outline):
         for node, in_aggregate in _names(expr):
             if place.kind == "param_default":
-                _resolve_in_default(node, place, param_order, field_names, ctx)
+                if not in_aggregate:  # an aggregate there has its own error
+                    _resolve_in_default(node, place, param_order, field_names, ctx)
                 continue
             _resolve(node, place, field_names, params, group_names, ctx)
             if not in_aggregate:

@@ -46,7 +46,7 @@ def _day_of(d) -> _dt.date:
 def f_add_days(d, n, at=None):
     if d is None or n is None:
         return None
-    return _shifted(_as_date(d, "add_days", at), _whole(n, "add_days", "days", at), "add_days", at)
+    return _shifted(_as_date(d, "add_days", at), _whole(n, "add_days", "days", at), "add_days()", at)
 
 
 def f_add_months(d, n, at=None):
