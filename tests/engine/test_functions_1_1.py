@@ -146,8 +146,8 @@ def test_text_functions_count_code_points(tmp_path, typed):
 @pytest.mark.parametrize("typed", TYPED)
 def test_trim_replace_concat_and_the_tests_on_text(tmp_path, typed):
     exprs = {"t": "trim(s)", "r": 'replace(s, "a", "xy")', "re": 'replace(s, "", "-")', "c": 'concat(s, n, "|", i, d)',
-             "cn": "concat(n, n)", "co": 'contains(s, "b a")', "ce": 'contains(s, "")', "sw": 'starts_with(trim(s), "ab")',
-             "ew": 'ends_with(s, "b")', "cnull": "contains(s, n)"}
+             "cn": "concat(n, n)", "co": 'contains(s, "b a")', "ce": 'contains(s, "")',
+             "sw": 'starts_with(trim(s), "ab")', "ew": 'ends_with(s, "b")', "cnull": "contains(s, n)"}
     row = {"s": "\u3000\t ab a\u00a0\u2003", "n": None, "i": 7, "d": D(2024, 1, 2)}
     types = {"s": "string", "n": "string", "i": "int", "d": "date"}
     got = compute(tmp_path, exprs, row, types if typed else None)
