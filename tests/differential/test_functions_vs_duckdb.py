@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reportdsl
+
 DEEP = int(os.environ.get("REPORTDSL_DEEP_EXAMPLES", "2000"))
 _SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
 
