@@ -105,13 +105,16 @@ _TEXT = st.text(alphabet=st.sampled_from("ab A\t\n\u3000\u00a0\u2003\u200bé😀
 _SHORT = st.text(alphabet=st.sampled_from("ab é😀\u3000"), max_size=2)
 
 
+_TIMES = st.datetimes(dt.datetime(1990, 1, 1), dt.datetime(2040, 12, 31)).map(lambda v: v.replace(microsecond=0))
+
+
 def _maybe(strategy):
     return st.none() | strategy
 
 
 ROWS = st.lists(st.fixed_dictionaries({
     "d1": _maybe(_DATES), "d2": _maybe(_DATES),
-    "t": _maybe(st.datetimes(dt.datetime(1990, 1, 1), dt.datetime(2040, 12, 31)).map(lambda v: v.replace(microsecond=0))),
+    "t": _maybe(_TIMES),
     "k": _maybe(st.integers(-40, 40)), "m": _maybe(st.integers(-1000, 1000)),
     "i": _maybe(st.integers(-20, 20) | st.integers(-10 ** 12, 10 ** 12)), "j": _maybe(st.integers(-5, 5)),
     "x": _maybe(st.decimals(-10 ** 6, 10 ** 6, places=4, allow_nan=False)),
