@@ -27,6 +27,7 @@ def _count(n, fn: str, what: str, at) -> int:
     return n
 
 
+MAX_PAD = 1_000_000
 _REST = object()  # substr() without a length (generated code then passes ``at=`` by name)
 
 
@@ -103,6 +104,8 @@ def f_pad_left(s, n, fill=" ", at=None):
     missing = n - len(s)
     if missing <= 0:
         return s
+    if n > MAX_PAD:  # a width from the data must not take the build's memory
+        raise RowValueError(f"pad_left() pads to at most {MAX_PAD} characters, got {n}", at)
     if not fill:
         raise RowValueError("pad_left() needs a fill of at least one character, got ''", at)
     return (fill * (missing // len(fill) + 1))[:missing] + s

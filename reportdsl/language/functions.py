@@ -191,8 +191,8 @@ FUNCTIONS_1_1 = (
                  "`replace(s, from, to)`: every `from` in `s` replaced by `to` (an empty `from` changes nothing)",
                  helper="f_replace"),
     FunctionDecl("concat", 1, None, (_ANY,), "string",
-                 "`concat(a, …)`: the arguments' text joined (numbers, dates and true/false as `{x}` "
-                 "without a format shows them)", nulls="nulls count as empty text; never null",
+                 "`concat(a, …)`: the arguments' text joined (numbers, dates and true/false in their plain, "
+                 "locale-free form: `1.50`, `2024-01-31`, `true`)", nulls="nulls count as empty text; never null",
                  helper="f_concat", codegen="variadic"),
     FunctionDecl("contains", 2, 2, (_TEXT, _TEXT), "bool", "`contains(s, part)`: whether `part` occurs in `s`",
                  helper="f_contains"),
@@ -202,7 +202,8 @@ FUNCTIONS_1_1 = (
                  helper="f_ends_with"),
     FunctionDecl("pad_left", 2, 3, (_TEXT, Arg(("int",), "a whole number of characters"), _TEXT), "string",
                  "`pad_left(s, n[, fill])`: `s` widened to `n` characters by repeating `fill` (default a "
-                 "space) on the left; a longer text is unchanged", helper="f_pad_left"),
+                 "space) on the left; a longer text is unchanged; at most 1 000 000 characters",
+                 helper="f_pad_left"),
     # numbers
     FunctionDecl("floor", 1, 1, (_NUMBER,), "arg0", "the largest whole number not above `x` (of its type)",
                  helper="f_floor", fail_free=True),

@@ -258,6 +258,7 @@ def test_case_does_not_compute_what_it_does_not_choose(tmp_path):
     ("substr(s, 1, x)", {"s": "abc", "x": -1}, "substr() needs a length of 0 or more, got -1"),
     ("left(s, x)", {"s": "abc", "x": -1}, "left() needs a number of characters of 0 or more"),
     ('pad_left(s, x, "")', {"s": "abc", "x": 5}, "pad_left() needs a fill of at least one character"),
+    ("pad_left(s, x)", {"s": "abc", "x": 10 ** 12}, "pad_left() pads to at most 1000000 characters"),
     ("add_days(d, x)", {"d": D(9999, 12, 31), "x": 1}, "add_days(): 9999-12-31 and 1 days is outside the years"),
     ("d + x", {"d": D(1, 1, 1), "x": -1}, "date + days: 0001-01-01 and -1 days is outside the years"),
     ("add_months(d, x)", {"d": D(9999, 12, 1), "x": 1}, "add_months(): 9999-12-01 and 1 months is outside"),
