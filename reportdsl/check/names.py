@@ -39,8 +39,13 @@ def resolve_names(outline: Outline, ctx: CheckContext) -> None:
                 )
             elif name not in field_names:
                 ctx.columns_used.add(name)
+    param_order = [p.name.name for p in outline.params]
     for expr, place in places(outline):
         for node, in_aggregate in _names(expr):
+            if place.kind == "param_default":
+                if not in_aggregate:  # an aggregate there has its own error
+                    _resolve_in_default(node, place, param_order, field_names, ctx)
+                continue
             _resolve(node, place, field_names, params, group_names, ctx)
             if not in_aggregate:
                 _check_per_row(node, place, ctx)
@@ -89,9 +94,6 @@ def _resolve(
     node: ast.Name, place: Place, fields: list[str], params: set[str], all_groups: list[str], ctx: CheckContext
 ) -> None:
     name = node.name
-    if place.kind == "param_default":
-        ctx.error(f"the default of a parameter must be a constant; '{name}' is not known there", node.span)
-        return
     visible_fields = fields[: place.field_index] if place.field_index is not None else fields
     ref = None
     if name in place.groups:
@@ -129,6 +131,30 @@ def _resolve(
     if ref == "column":
         ctx.columns_used.add(name)
     ctx.resolved[node.span] = Resolution(ref, "")
+
+
+def _resolve_in_default(node: ast.Name, place: Place, params: list[str], fields: list[str],
+                        ctx: CheckContext) -> None:
+    """A default (§11) is computed before any row is read: from literals, functions and
+    the parameters declared before it."""
+    name = node.name
+    earlier = params[: place.param_index]
+    if name in earlier:
+        ctx.resolved[node.span] = Resolution("param", "")
+        return
+    allowed = "literals, functions and the parameters declared before it"
+    if name in params:
+        why = "is declared after it" if params.index(name) > (place.param_index or 0) else "is this parameter"
+        ctx.error(f"{place.label} may use {allowed}; parameter '{name}' {why}", node.span)
+        return
+    what = ("a field" if name in fields else "a source column" if ctx.columns is not None and name in ctx.columns
+            else "known only once rows are read or pages laid out" if name in (*PAGE_NAMES, "row_number")
+            else "the report's title, not a value of the parameters" if name == "title" else None)
+    if what is not None:
+        ctx.error(f"{place.label} may use {allowed}; '{name}' is {what}", node.span)
+        return
+    ctx.error(f"unknown name '{name}' in {place.label}, which may use {allowed}"
+              f"{did_you_mean(name, earlier)}", node.span)
 
 
 def _outer_group_hint(name: str, place: Place, all_groups: list[str]) -> str:

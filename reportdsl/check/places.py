@@ -24,6 +24,7 @@ class Place:
     scope: str = "report"  # the scope its aggregates cover
     field_index: int | None = None  # for fields: only earlier fields are visible
     formatted: ast.Formatted | None = None  # the `EXPR | FORMAT` it belongs to
+    param_index: int | None = None  # for parameter defaults: only earlier parameters are visible
 
     @property
     def allows_aggregates(self) -> bool:
@@ -32,9 +33,9 @@ class Place:
 
 def places(outline: Outline) -> Iterator[tuple[ast.Expr, Place]]:
     items: list[tuple[int, Iterator[tuple[ast.Expr, Place]]]] = []
-    for param in outline.params:
+    for index, param in enumerate(outline.params):
         if param.default is not None:
-            place = Place("param_default", f"the default of parameter '{param.name.name}'")
+            place = Place("param_default", f"the default of parameter '{param.name.name}'", param_index=index)
             items.append((param.span[0], iter([(param.default, place)])))
     for index, fld in enumerate(outline.fields):
         place = Place("field", f"field '{fld.name.name}'", field_index=index)

@@ -11,13 +11,14 @@ when it runs.
 from __future__ import annotations
 
 from reportdsl.check.context import CheckContext
+from reportdsl.check.function_rules import case_values, check_call_rules, check_default_type, date_operator_type
 from reportdsl.check.outline import Outline
 from reportdsl.check.places import Place, places
 from reportdsl.check.suggest import did_you_mean
 from reportdsl.language import AGGREGATE_BY_NAME, FORMAT_BY_NAME, FUNCTION_BY_NAME
 from reportdsl.language.constants import parse_constant
 from reportdsl.language.functions import Arg
-from reportdsl.language.types import LOOSE, NUMERIC, ORDERED, family, numeric_result, unify
+from reportdsl.language.types import DATES, LOOSE, NUMERIC, ORDERED, family, numeric_result, unify
 from reportdsl.language.types import article as _a
 from reportdsl.syntax import ast
 
@@ -45,6 +46,9 @@ def check_types(outline: Outline, ctx: CheckContext) -> None:
             ctx.error(f"cannot {'sort' if place.kind == 'sort' else 'order groups'} by {_a(t)}", expr.span)
         if place.formatted is not None and place.formatted.format is not None:
             checker.check_format(place.formatted.format, t)
+    for param in outline.params:  # computed defaults (§11): typed against the parameter
+        if param.default is not None and param.default.span in ctx.types:
+            check_default_type(param, ctx.types[param.default.span], ctx)
 
 
 class TypeChecker:
@@ -111,6 +115,8 @@ class TypeChecker:
             if lt not in loose and rt not in loose and family(lt) != family(rt):
                 self.ctx.error(f"cannot compare {_a(lt)} with {_a(rt)}", expr.span)
             return "bool"
+        if op in ("+", "-") and {lt, rt} & set(DATES):
+            return date_operator_type(op, lt, rt, expr, self.ctx)
         if op == "+" and "string" in (lt, rt):
             if {lt, rt} <= {"string", "null", "any"}:
                 return "string"
@@ -159,6 +165,7 @@ class TypeChecker:
                for i, (a, t) in enumerate(zip(expr.args, args, strict=True))]
         if function.literal_arg is not None:
             self._check_literal(expr.args[0], function.literal_arg)
+        check_call_rules(expr, args, self.ctx)
         return _result(function.result, args, not oks or oks[0])
 
     def _expect(self, arg: ast.Expr, t: str, rule: Arg, func: str) -> bool:
@@ -203,6 +210,14 @@ def _result(rule: str, args: list[str], ok: bool) -> str:
         return _unified(args)
     if rule == "unify_rest":
         return _unified(args[1:])
+    if rule == "arg1":
+        return args[1]
+    if rule == "case":
+        return _unified(case_values(args))
+    if rule == "numeric":
+        return numeric_result(args[0], args[1])
+    if rule == "exact":  # sqrt, power: a float among the arguments makes a float, else a decimal
+        return "float" if "float" in args else "any" if "any" in args else "decimal"
     return rule
 
 

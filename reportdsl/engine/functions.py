@@ -76,6 +76,10 @@ def add(a, b, at=None):
         return None
     if isinstance(a, str) and isinstance(b, str):
         return a + b
+    if isinstance(a, _dt.date) or isinstance(b, _dt.date):  # §11: date + int (imported late: it imports us)
+        from reportdsl.engine.date_functions import date_plus
+
+        return date_plus(a, b, at)
     a, b = _numbers(a, b, "add", at)
     return a + b
 
@@ -83,6 +87,10 @@ def add(a, b, at=None):
 def sub(a, b, at=None):
     if a is None or b is None:
         return None
+    if isinstance(a, _dt.date) or isinstance(b, _dt.date):  # §11: date - date, date - int
+        from reportdsl.engine.date_functions import date_minus
+
+        return date_minus(a, b, at)
     a, b = _numbers(a, b, "subtract", at)
     return a - b
 

@@ -4,13 +4,15 @@ In: the plan's ``ParamSpec`` list and the caller's mapping (strings from
 ``--param NAME=VALUE``, or Python values from the API). Out: ``{name: value}`` with
 every declared parameter, parsed by its declared type with the language's one
 constant parser (``reportdsl.language.constants``, which ``check`` uses for defaults
-too); defaults (canonical text in the plan) fill the gaps. A missing required
-parameter, an unknown name or a value that does not fit the type is a
-``ReportDataError`` naming the parameter.
+too); defaults fill the gaps: canonical text in the plan, or an expression
+(``param_defaults``) computed in declaration order from the values of the parameters
+before it. A missing required parameter, an unknown name, a value that does not fit
+the type or a default that fails is a ``ReportDataError`` naming the parameter.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
 
 from reportdsl.errors import ReportDataError, SourceText, fail
@@ -18,14 +20,24 @@ from reportdsl.language.constants import parse_constant
 from reportdsl.plan.models import ParamSpec
 from reportdsl.sources.text_values import TYPE_WORDS
 
+_CONSTANT = (bool, int, str, type(None))  # a plain default; anything else is an Expr
 
-def default_value(spec: ParamSpec) -> object:
-    """A parameter's default, from the plan's canonical text (or value)."""
-    return parse_constant(spec.default, spec.type)
+
+def default_value(spec: ParamSpec, earlier: Mapping[str, object] | None = None,
+                  now: _dt.datetime | None = None) -> object:
+    """A parameter's default: the plan's canonical text (or value), or its expression
+    computed from the values of the parameters before it."""
+    if isinstance(spec.default, _CONSTANT):
+        return parse_constant(spec.default, spec.type)
+    from reportdsl.engine.functions import build_time
+    from reportdsl.engine.param_defaults import evaluate_default
+
+    return parse_constant(evaluate_default(spec.default, earlier or {}, now or build_time()), spec.type)
 
 
 def resolve_params(
-    specs: list[ParamSpec], given: Mapping[str, object] | None, source_text: SourceText | None = None
+    specs: list[ParamSpec], given: Mapping[str, object] | None, source_text: SourceText | None = None,
+    now: _dt.datetime | None = None,
 ) -> dict[str, object]:
     given = dict(given or {})
     declared = {p.name: p for p in specs}
@@ -56,13 +68,23 @@ def resolve_params(
                 source_text, spec.span,
             )
         else:
-            try:
-                out[spec.name] = default_value(spec)
-            except ValueError:
-                raise fail(
-                    ReportDataError,
-                    f"the default of parameter '{spec.name}' is not {TYPE_WORDS.get(spec.type, spec.type)}: "
-                    f"{spec.default!r}",
-                    source_text, spec.span,
-                ) from None
+            out[spec.name] = _default(spec, out, now, source_text)
     return out
+
+
+def _default(spec: ParamSpec, earlier: dict[str, object], now: _dt.datetime | None,
+             source_text: SourceText | None) -> object:
+    from reportdsl.engine.functions import RowValueError
+
+    try:
+        return default_value(spec, earlier, now)
+    except RowValueError as err:
+        raise fail(ReportDataError, f"the default of parameter '{spec.name}' failed: {err.message}",
+                   source_text, spec.span) from None
+    except ValueError as err:
+        shown = repr(spec.default) if isinstance(spec.default, _CONSTANT) else str(err)
+        raise fail(
+            ReportDataError,
+            f"the default of parameter '{spec.name}' is not {TYPE_WORDS.get(spec.type, spec.type)}: {shown}",
+            source_text, spec.span,
+        ) from None

@@ -118,7 +118,8 @@ def run(
     """Run ``plan`` and send its events to ``sink``; return the build statistics."""
     t0 = time.perf_counter()
     stats = RunStats()
-    values = resolve_params(plan.params, params, source_text)
+    now = fn.build_time()  # one clock for now(), today() and the parameters' defaults
+    values = resolve_params(plan.params, params, source_text, now=now)
     needs_order = bool(plan.groups or plan.sort)
     columns = columns_read(plan)
 
@@ -137,7 +138,7 @@ def run(
         namespace = dict(_BASE_NAMESPACE)
         namespace.update(generated.constants)
         namespace.update({f"P_{k}": v for k, v in values.items()})
-        namespace.update(TITLE=plan.title, NOW=fn.build_time(), MAX_GROUPS=plan.max_groups)
+        namespace.update(TITLE=plan.title, NOW=now, TODAY=now.date(), MAX_GROUPS=plan.max_groups)
         exec(generated.code, namespace)  # defines start_values, DEFERRED, prepare, run
 
         rt = Runtime(plan, generated, layout, source_text, progress)

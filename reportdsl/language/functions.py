@@ -8,15 +8,22 @@ reference (docs/functions.md).
 Argument rules: ``args[i]`` constrains argument ``i``; a variadic function's last rule
 applies to the rest. ``null`` and ``any`` pass every rule (they are checked per row).
 Result rules: a type name, or ``arg0`` (the first argument's type; ``any`` when that
-argument is wrong), ``unify`` (the arguments' common type), ``unify_rest`` (the common
-type of all but the first).
+argument is wrong), ``arg1`` (the second's), ``unify`` (the arguments' common type),
+``unify_rest`` (the common type of all but the first), ``case`` (the common type of the
+values of ``case``), ``numeric`` (the common number type, as ``a % b``), ``exact`` (a
+float for a float, else a decimal: ``sqrt``, ``power``).
+
+Codegen strategies: ``call`` (the helper, or the inline form), ``if`` and ``case``
+(lazy), ``coalesce``, ``variadic`` (the helper gets a tuple of the arguments, each as a
+value of the call's type), ``now``/``today`` (the build's clock), ``fold_constant``,
+``round``, ``locale_name`` (the plan adds the report's locale as a last literal argument).
 """
 
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
-from reportdsl.language.types import DATES, NUMERIC
+from reportdsl.language.types import DATES, NUMERIC, ORDERED
 
 
 class Arg(NamedTuple):
@@ -90,7 +97,7 @@ def _date_part(name: str, code: str) -> FunctionDecl:
     )
 
 
-FUNCTIONS = (
+FUNCTIONS: tuple[FunctionDecl, ...] = (
     FunctionDecl("if", 3, 3, (Arg(("bool",), "a true/false condition first"), _ANY, _ANY), "unify_rest",
                  "`if(c, a, b)`: `a` where `c` is true, else `b`",
                  nulls="a null condition counts as false", codegen="if"),
@@ -119,5 +126,117 @@ FUNCTIONS = (
     FunctionDecl("now", 0, 0, (), "datetime", "the build time (fixed by `SOURCE_DATE_EPOCH` when set)",
                  nulls="never null", codegen="now"),
 )
+
+# ---- LANGUAGE.md §11 ------------------------------------------------------------------
+_DATE_1 = (_DATE,)
+_ISO_PART_SQL = {  # ISO week and weekday: only where the database's rule is ISO 8601's
+    "week": {"postgresql": "CAST(EXTRACT(WEEK FROM {0}) AS INTEGER)",
+             "duckdb": "CAST(EXTRACT(WEEK FROM {0}) AS INTEGER)",
+             "mysql": "WEEK({0}, 3)", "mariadb": "WEEK({0}, 3)"},
+    "weekday": {"postgresql": "CAST(EXTRACT(ISODOW FROM {0}) AS INTEGER)",
+                "duckdb": "CAST(EXTRACT(ISODOW FROM {0}) AS INTEGER)",
+                "mysql": "(WEEKDAY({0}) + 1)", "mariadb": "(WEEKDAY({0}) + 1)"},
+    "quarter": {"postgresql": "CAST(EXTRACT(QUARTER FROM {0}) AS INTEGER)",
+                "duckdb": "CAST(EXTRACT(QUARTER FROM {0}) AS INTEGER)",
+                "mysql": "QUARTER({0})", "mariadb": "QUARTER({0})"},
+}
+DATE_TRUNC_UNITS = ("year", "quarter", "month", "week")
+
+FUNCTIONS_1_1 = (
+    # dates
+    FunctionDecl("today", 0, 0, (), "date",
+                 "the build date (the local date; the UTC date of `SOURCE_DATE_EPOCH` when set)",
+                 nulls="never null", codegen="today"),
+    FunctionDecl("days_between", 2, 2, (_DATE, _DATE), "int",
+                 "`days_between(a, b)`: the days from `a` to `b` (`b` − `a`; of datetimes, their dates)",
+                 helper="f_days_between"),
+    FunctionDecl("add_days", 2, 2, (_DATE, Arg(("int",), "a whole number of days")), "arg0",
+                 "`add_days(d, n)`: the date `n` days after `d` (before it for a negative `n`)",
+                 helper="f_add_days"),
+    FunctionDecl("add_months", 2, 2, (_DATE, Arg(("int",), "a whole number of months")), "arg0",
+                 "`add_months(d, n)`: the same day `n` months later, the month's last day where it "
+                 "has no such day (Jan 31 + 1 → Feb 28/29)", helper="f_add_months"),
+    FunctionDecl("date_trunc", 2, 2, (Arg(("string",), 'a unit: "year", "quarter", "month" or "week"'), _DATE),
+                 "arg1", '`date_trunc("year"|"quarter"|"month"|"week", d)`: the first day of the period '
+                 "`d` is in (weeks start on Monday, ISO 8601); a datetime gives its midnight; the unit is "
+                 "written as a constant", helper="f_date_trunc"),
+    FunctionDecl("quarter", 1, 1, _DATE_1, "int", "the quarter of a date, 1–4",
+                 helper="f_quarter", inline="(({0}.month + 2) // 3)", inline_types=DATES, fail_free=True,
+                 sql=_ISO_PART_SQL["quarter"]),
+    FunctionDecl("week", 1, 1, _DATE_1, "int", "the ISO 8601 week number, 1–53 (week 1 holds the year's "
+                 "first Thursday)", helper="f_week", inline="{0}.isocalendar()[1]", inline_types=DATES,
+                 fail_free=True, sql=_ISO_PART_SQL["week"]),
+    FunctionDecl("weekday", 1, 1, _DATE_1, "int", "the day of the week, 1 = Monday … 7 = Sunday",
+                 helper="f_weekday", inline="{0}.isoweekday()", inline_types=DATES, fail_free=True,
+                 sql=_ISO_PART_SQL["weekday"]),
+    FunctionDecl("hour", 1, 1, _DATE_1, "int", "the hour of a datetime, 0–23 (0 for a date)",
+                 helper="f_hour", inline="{0}.hour", inline_types=("datetime",), fail_free=True),
+    FunctionDecl("minute", 1, 1, _DATE_1, "int", "the minute of a datetime, 0–59 (0 for a date)",
+                 helper="f_minute", inline="{0}.minute", inline_types=("datetime",), fail_free=True),
+    # text
+    FunctionDecl("substr", 2, 3, (_TEXT, Arg(("int",), "a whole-number position (1 is the first character)"),
+                                  Arg(("int",), "a whole-number length")), "string",
+                 "`substr(s, start[, length])`: the characters from `start` (1 is the first), `length` of "
+                 "them or all the rest; a start of 0 or less or a negative length is an error",
+                 helper="f_substr"),
+    FunctionDecl("left", 2, 2, (_TEXT, Arg(("int",), "a whole number of characters")), "string",
+                 "`left(s, n)`: the first `n` characters (all of a shorter text; a negative `n` is an error)",
+                 helper="f_left"),
+    FunctionDecl("right", 2, 2, (_TEXT, Arg(("int",), "a whole number of characters")), "string",
+                 "`right(s, n)`: the last `n` characters (all of a shorter text; a negative `n` is an error)",
+                 helper="f_right"),
+    FunctionDecl("trim", 1, 1, (_TEXT,), "string", "the text without Unicode white space at either end",
+                 helper="f_trim", fail_free=True),
+    FunctionDecl("replace", 3, 3, (_TEXT, _TEXT, _TEXT), "string",
+                 "`replace(s, from, to)`: every `from` in `s` replaced by `to` (an empty `from` changes nothing)",
+                 helper="f_replace"),
+    FunctionDecl("concat", 1, None, (_ANY,), "string",
+                 "`concat(a, …)`: the arguments' text joined (numbers, dates and true/false in their plain, "
+                 "locale-free form: `1.50`, `2024-01-31`, `true`)", nulls="nulls count as empty text; never null",
+                 helper="f_concat", codegen="variadic"),
+    FunctionDecl("contains", 2, 2, (_TEXT, _TEXT), "bool", "`contains(s, part)`: whether `part` occurs in `s`",
+                 helper="f_contains"),
+    FunctionDecl("starts_with", 2, 2, (_TEXT, _TEXT), "bool", "`starts_with(s, part)`: whether `s` begins "
+                 "with `part`", helper="f_starts_with"),
+    FunctionDecl("ends_with", 2, 2, (_TEXT, _TEXT), "bool", "`ends_with(s, part)`: whether `s` ends with `part`",
+                 helper="f_ends_with"),
+    FunctionDecl("pad_left", 2, 3, (_TEXT, Arg(("int",), "a whole number of characters"), _TEXT), "string",
+                 "`pad_left(s, n[, fill])`: `s` widened to `n` characters by repeating `fill` (default a "
+                 "space) on the left; a longer text is unchanged; at most 1 000 000 characters",
+                 helper="f_pad_left"),
+    # numbers
+    FunctionDecl("floor", 1, 1, (_NUMBER,), "arg0", "the largest whole number not above `x` (of its type)",
+                 helper="f_floor", fail_free=True),
+    FunctionDecl("ceil", 1, 1, (_NUMBER,), "arg0", "the smallest whole number not below `x` (of its type)",
+                 helper="f_ceil", fail_free=True),
+    FunctionDecl("sqrt", 1, 1, (_NUMBER,), "exact", "the square root (of a negative number an error); "
+                 "decimal to 60 significant digits", helper="f_sqrt"),
+    FunctionDecl("power", 2, 2, (_NUMBER, _NUMBER), "exact", "`power(x, y)`: `x` to the power `y`; exact for a "
+                 "whole `y` ≥ 0 unless a float; an error where there is no real result or it is too large",
+                 helper="f_power"),
+    FunctionDecl("mod", 2, 2, (_NUMBER, _NUMBER), "numeric", "`mod(a, b)`: the remainder of `a / b`, with the "
+                 "sign of `a` (as `a % b`); null where `b` is 0", helper="mod"),
+    FunctionDecl("greatest", 1, None, (Arg(ORDERED, "values that compare"),), "unify",
+                 "`greatest(a, …)`: the largest argument", nulls="skips nulls; null when all are",
+                 helper="f_greatest", codegen="variadic"),
+    FunctionDecl("least", 1, None, (Arg(ORDERED, "values that compare"),), "unify",
+                 "`least(a, …)`: the smallest argument", nulls="skips nulls; null when all are",
+                 helper="f_least", codegen="variadic"),
+    FunctionDecl("nullif", 2, 2, (_ANY, _ANY), "arg0", "`nullif(a, b)`: null where `a` equals `b`, else `a`",
+                 nulls="`nullif(a, null)` is `a`", helper="f_nullif"),
+    # choice
+    FunctionDecl("case", 3, None, (_ANY,), "case",
+                 "`case(c1, v1, c2, v2, …, default)`: the value after the first true condition, else "
+                 "`default` (an odd number of arguments; only what is chosen is computed)",
+                 nulls="a null condition counts as false", codegen="case"),
+    # locale-aware
+    FunctionDecl("month_name", 1, 1, _DATE_1, "string", "the month's name in the report's locale "
+                 '(`"März"` for `de_DE`; CLDR\'s stand-alone wide name)', helper="f_month_name",
+                 codegen="locale_name"),
+    FunctionDecl("day_name", 1, 1, _DATE_1, "string", "the weekday's name in the report's locale "
+                 "(CLDR's stand-alone wide name)", helper="f_day_name", codegen="locale_name"),
+)
+
+FUNCTIONS = FUNCTIONS + FUNCTIONS_1_1
 
 FUNCTION_BY_NAME: dict[str, FunctionDecl] = {f.name: f for f in FUNCTIONS}

@@ -17,7 +17,9 @@ from reportdsl.language.papers import PAPERS
 
 _RESULTS = {"arg0": "the first argument's type", "unify": "the arguments' common type",
             "unify_rest": "the common type of the 2nd and 3rd arguments",
-            "avg": "decimal for int and decimal arguments, else float"}
+            "avg": "decimal for int and decimal arguments, else float",
+            "arg1": "the second argument's type", "case": "the values' common type",
+            "numeric": "the arguments' common number type", "exact": "float for a float argument, else decimal"}
 
 
 def _arg(rule: Arg) -> str:

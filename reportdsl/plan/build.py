@@ -111,7 +111,7 @@ def build_plan(checked: CheckedReport) -> m.Plan:
         source=source_spec(outline.source) if outline.source else None,
         columns=[m.ColumnInfo.model_construct(name=n, type=t) for n, t in (checked.columns or {}).items()],
         columns_used=sorted(checked.columns_used),
-        params=[_param(p) for p in outline.params],
+        params=[_param(p, compiler) for p in outline.params],
         fields=fields,
         where=where,
         sort=sort,
@@ -144,13 +144,16 @@ def _page(page: ast.PageSetup | None) -> m.PageSpec:
     )
 
 
-def _param(param: ast.Param) -> m.ParamSpec:
+def _param(param: ast.Param, compiler: ExpressionCompiler) -> m.ParamSpec:
     default = param.default
-    if isinstance(default, ast.Call):  # date("…") / datetime("…")
+    if isinstance(default, ast.Call) and default.func in ("date", "datetime") and len(default.args) == 1 \
+            and isinstance(default.args[0], ast.Literal):  # date("…") / datetime("…")
         default = default.args[0]
-    value = None
+    value: object = None
     if isinstance(default, ast.Literal) and default.value is not None:
         value = canonical(parse_constant(default.value, param.type.name))
+    elif default is not None and not isinstance(default, ast.Literal):
+        value = compiler.expr(default)  # computed when the report runs (§11)
     return m.ParamSpec.model_construct(
         name=param.name.name,
         type=param.type.name,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from reportdsl.language import AGGREGATE_BY_NAME
+from reportdsl.language import AGGREGATE_BY_NAME, FUNCTION_BY_NAME
 from reportdsl.language.walk import find_all
 from reportdsl.plan import models as m
 from reportdsl.syntax import ast
@@ -66,7 +66,15 @@ class ExpressionCompiler:
         if node.func in AGGREGATE_BY_NAME:
             return self._aggregate(node, scope, running)
         args = [self.expr(a, scope, running) for a in node.args]
+        decl = FUNCTION_BY_NAME.get(node.func)
+        if decl is not None and decl.codegen == "locale_name":  # month_name(d): the report's locale, a constant
+            args.append(m.Lit.model_construct(value=self.locale, type="string", span=node.span))
         return m.FuncCall.model_construct(func=node.func, args=args, type=t, span=node.span)
+
+    @property
+    def locale(self) -> str:
+        setting = self.checked.outline.settings.get("locale")
+        return str(setting.value) if setting is not None else "en_US"
 
     def _aggregate(self, node: ast.Call, scope: str, running: bool) -> m.AggRef:
         """``running`` is the reading of the band (detail); the call's mode (§9) decides:

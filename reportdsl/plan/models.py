@@ -131,7 +131,8 @@ class ParamSpec(PlanModel):
     name: str
     type: ValueType
     required: bool
-    default: bool | int | str | None = None  # canonical text for decimal/date/datetime
+    # canonical text for decimal/date/datetime; an Expr for a computed default (§11)
+    default: bool | int | str | Expr | None = None
     span: Span
 
 

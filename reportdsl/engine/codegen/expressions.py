@@ -19,7 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from reportdsl.engine import date_functions, number_functions, text_functions
 from reportdsl.engine import functions as fn
+from reportdsl.engine.codegen.calls import CallForms
 from reportdsl.language import FUNCTION_BY_NAME, FunctionDecl
 from reportdsl.language.walk import children as children  # re-exported for codegen.scaled
 from reportdsl.language.walk import find_all
@@ -30,6 +32,15 @@ NUMERIC = {"int", "decimal", "float"}
 _SAME_KIND_ORDERED = {"string", "date", "datetime", "bool"}
 _COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 
+# The modules that hold the runtime operations the declarations name.
+RUNTIME_MODULES = (fn, date_functions, text_functions, number_functions)
+
+
+def runtime_operation(name: str):
+    """The runtime operation a declaration's ``helper`` names."""
+    return next(getattr(m, name) for m in RUNTIME_MODULES if hasattr(m, name))
+
+
 # The operations generated code calls by name: operators, and each scalar function's
 # runtime operation as its declaration names it (reportdsl.language.functions).
 HELPERS = {
@@ -37,7 +48,8 @@ HELPERS = {
     "_neg": fn.neg, "_concat": fn.concat, "_eq": fn.eq, "_ne": fn.ne, "_lt": fn.lt,
     "_le": fn.le, "_gt": fn.gt, "_ge": fn.ge, "_truth": fn.truth, "_round_int": fn.f_round_int,
     "_as_float": fn.as_float,
-    **{f"_{decl.helper}": getattr(fn, decl.helper) for decl in FUNCTION_BY_NAME.values() if decl.helper},
+    "_date_plus": date_functions.date_plus, "_date_minus": date_functions.date_minus,
+    **{f"_{decl.helper}": runtime_operation(decl.helper) for decl in FUNCTION_BY_NAME.values() if decl.helper},
     "Decimal": Decimal,
 }
 
@@ -87,7 +99,7 @@ class NameMap:
     aggregate: Callable[[str], str] | None = None
 
 
-class ExprWriter:
+class ExprWriter(CallForms):
     def __init__(self, ctx: CodeContext, names: NameMap):
         self.ctx = ctx
         self.names = names
@@ -180,6 +192,8 @@ class ExprWriter:
         if e.op in ("and", "or"):
             return self._logic(e)
         lt, rt = e.left.type, e.right.type
+        if e.op in ("+", "-") and "date" in (lt, rt, e.type):
+            return self.date_operator(e)
         native: str | None = None
         if e.op in ("+", "-", "*") and lt in NUMERIC and rt in NUMERIC:
             native = e.op
@@ -256,7 +270,9 @@ class ExprWriter:
         if decl.helper is None or not decl.min_args <= len(args) <= (decl.max_args or len(args)):
             raise ValueError(f"unknown function {e.func}() with {len(args)} arguments")
         written = ", ".join(self.write(a) for a in args)
-        return f"_{decl.helper}({written}, {self.ctx.span(e.span)})"
+        # an optional argument left out takes the operation's own default: ``at`` by name
+        at = "at=" if decl.max_args is not None and len(args) < decl.max_args else ""
+        return f"_{decl.helper}({written}, {at}{self.ctx.span(e.span)})"
 
     def _call_if(self, e: FuncCall, decl: FunctionDecl) -> str:
         cond_expr, then, other = e.args

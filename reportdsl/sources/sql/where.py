@@ -167,9 +167,9 @@ class _WhereTranslator:
                 ok = a == b == "bool"
             elif e.op in _COMPARE:
                 ok = (a in _ALL_NUMBERS and b in _ALL_NUMBERS) or (a == b and a in _ORDERED_ALIKE)
-            else:
+            else:  # date - date (int days) cannot fail; date ± int can (past year 9999)
                 ok = (e.op in ("+", "-", "*", "/") and a in _ALL_NUMBERS and b in _ALL_NUMBERS) or (
-                    e.op == "+" and a == b == "string")
+                    e.op == "+" and a == b == "string") or (e.op == "-" and a == b == "date")
             operands = [e.left, e.right]
         elif isinstance(e, FuncCall):
             ok = _fail_free_call(e)
