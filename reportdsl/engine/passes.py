@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from reportdsl.engine.codegen.loop import RecordLayout
@@ -132,13 +133,21 @@ def rewrite(sorter: ExternalSorter, level: int, ranks: Mapping[tuple, tuple[int,
     key_item = items[-1]
     # the groups merged into Others become one: their own key parts compare equal
     width = key_part_width(record.key_types[level])
+    if any(t in ("float", "any", "null") for t in record.key_types[: level + 1]):
+        path_of = lambda payload: tuple(_norm(payload[i]) for i in items)  # noqa: E731 - NaN keys
+    elif len(items) == 1:  # one key: the dict is keyed by it alone (itemgetter gives no tuple)
+        ranks = {path[0]: found for path, found in ranks.items()}
+        path_of = itemgetter(key_item)
+    else:
+        path_of = itemgetter(*items)
+    get = ranks.get
     out = ExternalSorter(budget)
     try:
         for chunk in sorter.sorted_chunks():
             batch = []
             for rec in chunk:
                 payload = rec[-1]
-                found = ranks.get(tuple(_norm(payload[i]) for i in items))
+                found = get(path_of(payload))
                 if found is None:
                     continue  # left out by ``limit`` (counted by ``rank``)
                 position, label = found

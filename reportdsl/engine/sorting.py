@@ -18,6 +18,7 @@ import pickle
 import sys
 import tempfile
 from decimal import Decimal
+from operator import gt
 from typing import IO
 
 DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024  # bytes of records held before spilling
@@ -120,9 +121,19 @@ class ExternalSorter:
         self.capacity: int | None = None  # records per run, from the first records' size
         self.spilled_rows = 0
         self._sorted = False
+        # Records that arrive in order (a database sorted them; the passes of §9/§12
+        # read a sorted stream again) need no sort and no merge, only reading back in
+        # turn: 200k spilled records of bench_engine's ordered report, 1.39 s -> see
+        # the closing note. Checking costs one tuple comparison a record.
+        self.in_order = True
+        self._last: tuple | None = None
 
     def add_all(self, records: list) -> None:
         self._sorted = False
+        if self.in_order and records:
+            if (self._last is not None and records[0] < self._last) or any(map(gt, records, records[1:])):
+                self.in_order = False
+            self._last = records[-1]
         self.buffer.extend(records)
         if self.capacity is None and len(self.buffer) >= 200:
             sample = self.buffer[:200]
@@ -132,7 +143,8 @@ class ExternalSorter:
             self._spill()
 
     def _spill(self) -> None:
-        self.buffer.sort()
+        if not self.in_order:
+            self.buffer.sort()
         f = _run_file()
         self.runs.append(f)  # listed first: ``close`` removes it even if writing fails
         buf = self.buffer
@@ -146,7 +158,7 @@ class ExternalSorter:
     def sorted_chunks(self, keep: bool = False):
         """The records in order, as lists (chunks); with ``keep``, they can be read again."""
         if not self.runs:
-            if not self._sorted:
+            if not self._sorted and not self.in_order:
                 self.buffer.sort()
                 self._sorted = True
             buf = self.buffer
@@ -159,6 +171,10 @@ class ExternalSorter:
             self._spill()
         for f in self.runs:  # from the start, also when read again
             f.seek(0)
+        if self.in_order:  # the runs follow one another: their batches are the chunks
+            for f in self.runs:
+                yield from self._batches(f)
+            return
         merged = heapq.merge(*(self._read_run(f) for f in self.runs))
         chunk: list[tuple] = []
         append = chunk.append
@@ -172,12 +188,16 @@ class ExternalSorter:
             yield chunk
 
     @staticmethod
-    def _read_run(f):
+    def _batches(f):
         while True:
             try:
-                batch = pickle.load(f)
+                yield pickle.load(f)
             except EOFError:
                 return
+
+    @classmethod
+    def _read_run(cls, f):
+        for batch in cls._batches(f):
             yield from batch
 
     def close(self) -> None:
