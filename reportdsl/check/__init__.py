@@ -20,6 +20,7 @@ from reportdsl.check.schema import read_source_schema
 from reportdsl.check.settings import check_settings
 from reportdsl.check.types import check_types
 from reportdsl.errors import SourceText
+from reportdsl.language.walk import deep_trees
 from reportdsl.syntax import ast
 
 CHECKS = (check_settings, read_source_schema, resolve_names, check_types, check_aggregates)
@@ -46,8 +47,9 @@ def check(
     """``columns`` given: check against that schema instead of reading the source's."""
     ctx = CheckContext(source, base_dir, columns=columns)
     outline = build_outline(report, ctx)
-    for run_check in CHECKS:
-        run_check(outline, ctx)
+    with deep_trees():
+        for run_check in CHECKS:
+            run_check(outline, ctx)
     ctx.raise_errors()
     return CheckedReport(
         outline, source, base_dir, ctx.resolved, ctx.types, ctx.columns, frozenset(ctx.columns_used)

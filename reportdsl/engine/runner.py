@@ -29,7 +29,7 @@ from reportdsl.engine.aggregates import RUNTIME as AGG_RUNTIME
 from reportdsl.engine.codegen import scaled
 from reportdsl.engine.codegen.expressions import HELPERS
 from reportdsl.engine.codegen.loop import GeneratedRunner, RunnerWriter
-from reportdsl.engine.codegen.rows import RowLayout, used_names
+from reportdsl.engine.codegen.rows import RowLayout, as_span, used_names
 from reportdsl.engine.params import resolve_params
 from reportdsl.engine.passes import OmittedSink, WholeValues, needs_passes, order_groups
 from reportdsl.engine.runtime import OverLimit, Runtime, row_number_in_chunk
@@ -43,6 +43,7 @@ from reportdsl.engine.stream.deferred import Deferrals
 from reportdsl.engine.stream.events import ReportEnd, Sink
 from reportdsl.engine.stream.sinks import NullSink
 from reportdsl.errors import ReportDataError, ReportError, SourceText, fail
+from reportdsl.language.walk import deep_trees, depth
 from reportdsl.plan.models import Plan
 from reportdsl.sources.interface import BadRow, RowSource
 from reportdsl.sources.opening import column_type, open_source, rereadable, trusted
@@ -80,28 +81,37 @@ _CACHE: dict[tuple, tuple[Plan, GeneratedRunner]] = {}
 _CACHE_SIZE = 32
 
 
-def compile_runner(plan: Plan, layout: RowLayout, mode: str, check_order: bool) -> GeneratedRunner:
+def compile_runner(plan: Plan, layout: RowLayout, mode: str, check_order: bool,
+                   source_text: SourceText | None = None) -> GeneratedRunner:
     key = (id(plan), layout, mode, check_order, scaled.ENABLED)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is plan:
         return hit[1]
     try:
-        generated = RunnerWriter(plan, layout, mode, check_order).write()
+        with deep_trees():
+            generated = RunnerWriter(plan, layout, mode, check_order).write()
     except ValueError as exc:
         raise fail(ReportDataError, f"this report cannot run: {exc}") from None
+    except (SyntaxError, RecursionError):  # Python's own limits on nesting (200 parentheses)
+        deepest = max(_expressions(plan), key=depth)
+        raise fail(ReportDataError, f"this expression is nested too deeply ({depth(deepest)} levels) for the "
+                                    "engine's generated code: split it into fields",
+                   source_text, as_span(deepest.span)) from None
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[key] = (plan, generated)
     return generated
 
 
-def columns_read(plan: Plan) -> list[str]:
-    """Every source column some expression of the plan reads."""
+def _expressions(plan: Plan) -> list:
     exprs = [f.expr for f in plan.fields] + [g.key for g in plan.groups] + [k.expr for k in plan.sort]
     exprs += [a.arg for a in plan.aggregates if a.arg is not None] + [v.expr for v in plan.values]
-    if plan.where is not None:
-        exprs.append(plan.where)
-    columns, _ = used_names(plan, exprs)
+    return exprs + ([plan.where] if plan.where is not None else [])
+
+
+def columns_read(plan: Plan) -> list[str]:
+    """Every source column some expression of the plan reads."""
+    columns, _ = used_names(plan, _expressions(plan))
     return columns
 
 
@@ -134,7 +144,7 @@ def run(
         reread = two_pass and (rows.ordered or not needs_order) and can_read_twice(plan, source)
         mode = "sorted" if (two_pass and not reread) or (needs_order and not rows.ordered) else "fused"
         stats.ordered_by = "none" if not needs_order else ("database" if rows.ordered else "engine")
-        generated = compile_runner(plan, layout, mode, check_order=mode == "fused" and needs_order)
+        generated = compile_runner(plan, layout, mode, mode == "fused" and needs_order, source_text)
         namespace = dict(_BASE_NAMESPACE)
         namespace.update(generated.constants)
         namespace.update({f"P_{k}": v for k, v in values.items()})

@@ -6,12 +6,15 @@ AST's ``Unary``/``Binary``/``Call`` and the plan's ``UnaryOp``/``BinaryOp``/``Fu
 declare theirs, leaves declare none. Out: ``children``, ``walk`` (the node and every
 node inside it, parents first, left to right), ``find_all`` (those of some types) and
 ``transform`` (a copy rebuilt bottom-up through a function), as sqlglot's ``walk``,
-``find_all`` and ``transform`` do for its trees.
+``find_all`` and ``transform`` do for its trees; ``depth``, and ``deep_trees``, which
+gives the stages' recursion room for deep trees.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -69,3 +72,30 @@ def _replace(node: Any, changes: dict[str, Any]) -> Any:
     if dataclasses.is_dataclass(node) and not isinstance(node, type):
         return dataclasses.replace(node, **changes)
     return node.model_copy(update=changes)  # a pydantic plan model
+
+
+def depth(node: Any) -> int:
+    """How many levels deep ``node``'s tree goes (a leaf: 1); iterative."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((c, d + 1) for c in children(n))
+    return deepest
+
+
+# The stages recurse once or a few times per level of an expression; a long chain
+# (`a or b or …`, 400 terms) is 400 levels. 3.11 runs Python-to-Python recursion
+# without the C stack, so a higher limit is safe where only our own code recurses.
+_DEEP_TREES = 20_000
+
+
+@contextlib.contextmanager
+def deep_trees() -> Iterator[None]:
+    """Room for the stages' recursion over deep expression trees."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, _DEEP_TREES))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)

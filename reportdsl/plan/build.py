@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from reportdsl.check.places import formatted_values
 from reportdsl.language import AGGREGATE_BY_NAME, PAPER_BY_NAME
 from reportdsl.language.constants import canonical, parse_constant
-from reportdsl.language.walk import find_all
+from reportdsl.language.walk import deep_trees, find_all
 from reportdsl.plan import models as m
 from reportdsl.plan.expressions import (
     ExpressionCompiler,
@@ -34,6 +34,11 @@ if TYPE_CHECKING:  # check imports plan.models; plan must not import check at lo
 
 
 def build_plan(checked: CheckedReport) -> m.Plan:
+    with deep_trees():
+        return _build_plan(checked)
+
+
+def _build_plan(checked: CheckedReport) -> m.Plan:
     outline = checked.outline
     groups = outline.groups
     compiler = ExpressionCompiler(checked, ("report",) + tuple(g.name.name for g in groups))

@@ -25,7 +25,7 @@ from reportdsl.engine.codegen.calls import CallForms
 from reportdsl.language import FUNCTION_BY_NAME, FunctionDecl
 from reportdsl.language.walk import children as children  # re-exported for codegen.scaled
 from reportdsl.language.walk import find_all
-from reportdsl.plan.models import AggRef, BinaryOp, FuncCall, Lit, Ref, UnaryOp
+from reportdsl.plan.models import AggRef, BinaryOp, Expr, FuncCall, Lit, Ref, UnaryOp
 
 NUMERIC = {"int", "decimal", "float"}
 # Types whose values compare with Python's operators among themselves.
@@ -194,6 +194,9 @@ class ExprWriter(CallForms):
         lt, rt = e.left.type, e.right.type
         if e.op in ("+", "-") and "date" in (lt, rt, e.type):
             return self.date_operator(e)
+        chain = self._flat_chain(e)
+        if chain is not None:
+            return chain
         native: str | None = None
         if e.op in ("+", "-", "*") and lt in NUMERIC and rt in NUMERIC:
             native = e.op
@@ -222,6 +225,24 @@ class ExprWriter(CallForms):
         helper = _BINARY_HELPER[e.op]
         return f"{helper}({self.write(e.left)}, {self.write(e.right)}, {self.ctx.span(e.span)})"
 
+    def _flat_chain(self, e: BinaryOp) -> str | None:
+        """``a + b - c + …`` over operands of one kind (ints and decimals, floats, or
+        texts for ``+``) as one null-guarded Python chain, evaluated left to right as
+        the nested form is: a report's long sum must not nest Python's parentheses past
+        its limit (200). ``None`` where the pair-by-pair form is needed."""
+        ops = ("+", "-") if e.op in ("+", "-") else ("*",) if e.op == "*" else ()
+        if not ops or not isinstance(e.left, BinaryOp) or e.left.op not in ops:
+            return None
+        terms, signs = _chain(e, ops)
+        kinds = {t.type for t in terms}
+        if not (kinds <= {"int", "decimal"} or kinds == {"float"} or (kinds == {"string"} and set(signs) == {"+"})):
+            return None
+        if e.type not in kinds:
+            return None
+        operands = [self._operand(t) for t in terms]
+        body = operands[0][1] + "".join(f" {op} {o[1]}" for op, o in zip(signs, operands[1:], strict=True))
+        return self._null_guarded(operands, body)
+
     @staticmethod
     def _may_be_nan(e) -> bool:
         return e.type == "float" and not isinstance(e, Lit)
@@ -238,17 +259,18 @@ class ExprWriter(CallForms):
         return repr(f) if f - f == 0 else self.ctx.const(f, "F")
 
     def _logic(self, e: BinaryOp) -> str:
+        """SQL's three-valued ``and``/``or``, left to right with short cuts; a chain of
+        one operator is one flat expression (a 400-term ``or`` nests nothing)."""
         def truthy(x) -> str:
             code = self.write(x)
             return code if x.type == "bool" else f"_truth({code}, {self.ctx.span(x.span)})"
 
-        a, b = self.ctx.temp(), self.ctx.temp()
-        left, right = truthy(e.left), truthy(e.right)
-        if e.op == "and":
-            return (f"(False if ({a} := {left}) is False else (False if ({b} := {right}) is False "
-                    f"else (None if {a} is None or {b} is None else True)))")
-        return (f"(True if ({a} := {left}) is True else (True if ({b} := {right}) is True "
-                f"else (None if {a} is None or {b} is None else False)))")
+        terms, _ = _chain(e, (e.op,), both_sides=True)
+        temps = [self.ctx.temp() for _ in terms]
+        stop, other = ("False", "True") if e.op == "and" else ("True", "False")
+        tests = " or ".join(f"({t} := {truthy(x)}) is {stop}" for t, x in zip(temps, terms, strict=True))
+        nulls = " or ".join(f"{t} is None" for t in temps)
+        return f"({stop} if {tests} else (None if {nulls} else {other}))"
 
     # -- functions ------------------------------------------------------------------
 
@@ -351,6 +373,34 @@ def _nan_aware(op: str, a: str, b: str, a_nan: bool, b_nan: bool) -> str:
         if big_nan:
             return f"({a} {op} {b} or {big} != {big})"
     return f"{a} {op} {b}"
+
+
+def _chain(e: BinaryOp, ops: tuple[str, ...], both_sides: bool = False) -> tuple[list, list[str]]:
+    """The operands of a chain of ``ops``, left to right, and its operators in order:
+    the left spine (``a + b - c`` is ``(a + b) - c``), or with ``both_sides`` also right
+    operands of the same operator (``and``/``or``, which group either way). Iterative,
+    so a chain of any length is no deep recursion."""
+    if not both_sides:
+        terms: list = []
+        signs: list[str] = []
+        node: Expr = e
+        while isinstance(node, BinaryOp) and node.op in ops:
+            terms.append(node.right)
+            signs.append(node.op)
+            node = node.left
+        terms.append(node)
+        return terms[::-1], signs[::-1]
+    stack: list[Expr] = [e]
+    terms, signs = [], []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, BinaryOp) and node.op in ops:
+            signs.append(node.op)
+            stack.append(node.right)
+            stack.append(node.left)
+        else:
+            terms.append(node)
+    return terms, signs
 
 
 def aggregate_ids(e) -> set[str]:

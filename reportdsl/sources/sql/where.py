@@ -96,11 +96,17 @@ class _WhereTranslator:
         self.fields = {f.name: f for f in plan.fields}
         self.columns = {c.name: c.type for c in plan.columns}
         self.binds: dict = {}
+        self.bind_prefix = internal_bind_prefix(plan, "_rdsl_w")
         self.read: dict[str, str] = {}  # column -> report type, for ``guard``
 
     def condition(self, e) -> str:
         if isinstance(e, BinaryOp) and e.op in ("and", "or"):
-            return f"({self.condition(e.left)} {e.op.upper()} {self.condition(e.right)})"
+            # one flat list: SQLite's parser stack overflows on ~90 nested parentheses,
+            # and its expression depth stops at 1000
+            terms = _chain(e, e.op)
+            if len(terms) > _MAX_TERMS:
+                raise _NoSQL
+            return "(" + f" {e.op.upper()} ".join(self.condition(t) for t in terms) + ")"
         if isinstance(e, UnaryOp) and e.op == "not" and e.operand.type == "bool":
             return f"(NOT {self.condition(e.operand)})"
         if isinstance(e, BinaryOp) and e.op in _COMPARE:
@@ -140,7 +146,7 @@ class _WhereTranslator:
         raise _NoSQL
 
     def _bind(self, value) -> str:
-        name = f"_rdsl_w{len(self.binds)}"
+        name = f"{self.bind_prefix}{len(self.binds)}"
         self.binds[name] = value
         return f":{name}"
 
@@ -226,9 +232,31 @@ def _literal(type_: str, value):
 
 
 def _conjuncts(e) -> list:
-    if isinstance(e, BinaryOp) and e.op == "and":
-        return _conjuncts(e.left) + _conjuncts(e.right)
-    return [e]
+    return _chain(e, "and")
+
+
+_MAX_TERMS = 500  # an or/and list longer than this stays in the engine
+
+
+def _chain(e, op: str) -> list:
+    """The operands of a chain of ``op`` (and/or group either way), left to right."""
+    out, stack = [], [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, BinaryOp) and node.op == op:
+            stack += [node.right, node.left]
+        else:
+            out.append(node)
+    return out
+
+
+def internal_bind_prefix(plan: Plan, base: str) -> str:
+    """A prefix for the names of values the report binds itself, which no parameter
+    name (bound as ``:name`` too) starts with."""
+    prefix = base
+    while any(p.name.startswith(prefix) for p in plan.params):
+        prefix = "_" + prefix
+    return prefix
 
 
 def where_clause(plan: Plan, dialect: str, quote: Callable[[str], str], available: set[str]) -> SqlWhere | None:

@@ -1,0 +1,65 @@
+"""Long and deep expressions, and names that look internal (issue 20): a 400-term `or`
+or a 300-term sum builds (on files and pushed into SQLite's WHERE), an expression too
+deep for Python's own limits is a compiler-style error at its position, and a parameter
+named like the values the report binds itself keeps its value."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import reportdsl
+
+from .test_safety_errors import DATA, assert_compiler_error, cli
+
+QUANTITIES = [int(line.split(",")[5]) for line in DATA.read_text(encoding="utf-8").splitlines()[1:]]
+
+
+def _db(tmp_path):
+    path = tmp_path / "t.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE t (n INTEGER, s TEXT)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, "x" if i % 2 else "y") for i in range(1000)])
+    con.commit()
+    con.close()
+    return path
+
+
+def test_a_400_term_or_runs_in_the_engine_and_in_sqlite(tmp_path):
+    wanted = set(range(0, 800, 2))
+    chain = " or ".join(f"n == {i}" for i in sorted(wanted))
+    for source in (f'source sql "sqlite:///{_db(tmp_path)}" table t', ):
+        report = reportdsl.compile(f'report r {{\n  {source}\n  where {chain}\n  summary {{ text "{{COUNT()}}" }}\n}}',
+                                   filename=str(tmp_path / "r.report"))
+        assert report.run().totals == {"COUNT()": len(wanted)}
+    rows = [{"n": i} for i in range(1000)]
+    report = reportdsl.compile(f'report r {{\n  where {chain} or n < 0\n  summary {{ text "{{COUNT()}}" }}\n}}')
+    assert report.run(source=rows).totals == {"COUNT()": len(wanted)}
+
+
+def test_a_300_term_sum_and_a_long_text_join_build(tmp_path):
+    total = " + ".join("quantity" for _ in range(300))
+    text = " + ".join('"a"' for _ in range(250))
+    report = reportdsl.compile(
+        f'report r {{\n  source csv "{DATA}" {{ quantity: int }}\n  field t = {total}\n  field j = {text} + product\n'
+        f'  summary {{ text "{{SUM(t)}} {{MAX(len(j))}}" }}\n}}', filename=str(tmp_path / "r.report"))
+    assert report.run().totals == {"SUM(t)": 300 * sum(QUANTITIES), "MAX(len(j))": 250 + 6}
+
+
+def test_an_expression_too_deep_for_python_is_an_error_at_its_position(tmp_path):
+    deep = "abs(" * 150 + "quantity" + ")" * 150
+    path = tmp_path / "deep.report"
+    path.write_text(f'report r {{\n  source csv "{DATA}"\n  field t = {deep}\n  summary {{ text "{{SUM(t)}}" }}\n}}\n')
+    done = cli("build", path.name, "--format", "json", "-o", "-", cwd=tmp_path)
+    assert done.returncode == 1
+    lines = assert_compiler_error(done.stderr, path.name, 3, 13, f"  field t = {deep}")
+    assert "nested too deeply (151 levels)" in lines[0]
+
+
+def test_a_parameter_named_like_an_internal_bind_keeps_its_value(tmp_path):
+    db = _db(tmp_path)
+    report = reportdsl.compile(
+        f'report r {{\n  param _rdsl_w0: int = 990\n'
+        f'  source sql "sqlite:///{db}" query "SELECT * FROM t WHERE n >= :_rdsl_w0"\n'
+        f'  where s == "y"\n  summary {{ text "{{COUNT()}} {{MIN(n)}}" }}\n}}', filename=str(tmp_path / "r.report"))
+    # rows 990..999 of which the even ones have s == "y"
+    assert report.run().totals == {"COUNT()": 5, "MIN(n)": 990}
