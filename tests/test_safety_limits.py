@@ -63,3 +63,26 @@ def test_a_parameter_named_like_an_internal_bind_keeps_its_value(tmp_path):
         f'  where s == "y"\n  summary {{ text "{{COUNT()}} {{MIN(n)}}" }}\n}}', filename=str(tmp_path / "r.report"))
     # rows 990..999 of which the even ones have s == "y"
     assert report.run().totals == {"COUNT()": 5, "MIN(n)": 990}
+
+
+def test_decimals_with_huge_exponents_neither_crash_nor_print_a_million_digits(tmp_path):
+    import csv
+    import io
+
+    import openpyxl
+
+    (tmp_path / "big.csv").write_text("a,b\n1,12e999999\n2,3\n", encoding="utf-8")
+    path = tmp_path / "big.report"
+    path.write_text('report b {\n  source csv "big.csv" { b: decimal }\n  param p: decimal = 1\n'
+                    '  detail {\n    column b "B" = b | number(2)\n    column c "C" = b * 2\n  }\n'
+                    '  summary { text "{SUM(b) | number} {p} {12e999999 + 1}" }\n}\n', encoding="utf-8")
+    done = cli("build", path.name, "--format", "json", "-o", "-", "--param", "p=12e999999", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert '"p": 1.2E+1000000' in done.stdout and '"SUM(b)": 1.2000' in done.stdout
+    typ = cli("build", path.name, "--format", "typ", "-o", "-", cwd=tmp_path)
+    assert typ.returncode == 0 and "E+1000000" in typ.stdout and len(typ.stdout) < 100_000
+    rows = list(csv.reader(io.StringIO(cli("build", path.name, "--format", "csv", "-o", "-", cwd=tmp_path).stdout)))
+    assert rows == [["B", "C"], ["1.2E+1000000", "2.4E+1000000"], ["3", "6"]]
+    assert cli("build", path.name, "-o", "big.xlsx", cwd=tmp_path).returncode == 0
+    sheet = openpyxl.load_workbook(tmp_path / "big.xlsx").active
+    assert [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))] == ["1.2E+1000000", "2.4E+1000000"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
-from decimal import localcontext
+from decimal import MAX_EMAX, MIN_EMIN, localcontext
 
 from reportdsl.engine.codegen.expressions import HELPERS, CodeContext, ExprWriter, NameMap
 from reportdsl.plan.models import Expr
@@ -27,4 +27,5 @@ def evaluate_default(expr: Expr, earlier: Mapping[str, object], now: _dt.datetim
                  "NOW": now, "TODAY": now.date()}
     with localcontext() as decimal_context:
         decimal_context.prec = 60  # the run's context (engine/runner.py): sqrt, sums
+        decimal_context.Emax, decimal_context.Emin = MAX_EMAX, MIN_EMIN
         return eval(compile(code, "<parameter default>", "eval"), namespace)  # noqa: S307 - our own generated code

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, Decimal, localcontext
 from typing import Any
 
 from reportdsl.engine import conversions as conv
@@ -157,6 +157,8 @@ def run(
 
         with localcontext() as ctx:
             ctx.prec = 60  # sums and products of decimals stay exact; division rounds itself
+            # any exponent a decimal can have (``12e999999`` in data): no Overflow, ever
+            ctx.Emax, ctx.Emin = MAX_EMAX, MIN_EMIN
             try:
                 if reread:
                     whole = WholeValues(plan, _whole_widths(plan))

@@ -9,9 +9,10 @@ stream and returns the ``RunStats``.
 
 Values are raw, as the JSON result holds them, never formatted: null → an empty
 field; ints as digits; a Decimal with its exact digits, never an exponent
-(``1234.50``); a float as ``repr`` (the shortest text that reads back as the same
-float: ``0.30000000000000004``), NaN and infinities as ``NaN``, ``Infinity``,
-``-Infinity``; dates and datetimes in ISO 8601 (``2024-01-31``,
+(``1234.50``), except past 400 digits before or after the point, where the exact
+text is its exponent form (``1.2E+1000000``, not a million digits); a float as
+``repr`` (the shortest text that reads back as the same float: ``0.30000000000000004``),
+NaN and infinities as ``NaN``, ``Infinity``, ``-Infinity``; dates and datetimes in ISO 8601 (``2024-01-31``,
 ``2024-01-31T08:00:00``); booleans ``true``/``false``; text as it is (a value starting
 with ``=`` is written as it is: CSV has no cell types, so whether a spreadsheet reads
 it as a formula is the reader's setting).
@@ -36,6 +37,7 @@ from reportdsl.engine.stream.events import ReportEnd, Sink
 from reportdsl.outputs.target import run_into
 from reportdsl.plan.models import Plan
 from reportdsl.render.errors import ReportRenderError, report_error
+from reportdsl.render.formatting.number_format import MAX_WHOLE_DIGITS
 
 if TYPE_CHECKING:
     from reportdsl.engine.runner import RunStats
@@ -45,7 +47,9 @@ _BUFFER = 1 << 16
 
 def decimal_text(value: Decimal) -> str:
     text = str(value)
-    return format(value, "f") if "E" in text and value.is_finite() else text
+    if "E" in text and value.is_finite() and abs(value.adjusted()) < MAX_WHOLE_DIGITS:
+        return format(value, "f")
+    return text
 
 
 def float_text(value: float) -> str:

@@ -44,6 +44,8 @@ CellXml = Callable[[str, Any], str]  # (cell reference "B7", value) -> "<c â€¦>â
 
 _EPOCH = dt.date(1899, 12, 31).toordinal()  # serial 1 is 1900-01-01
 _INF = float("inf")
+_BEYOND_DOUBLE = Decimal("1E308")  # Excel's largest number is 9.99999999999999E+307
+_BEYOND_INT = 10**308
 _EXCEL_TEXT_MAX = 32_767  # UTF-16 units
 
 
@@ -61,7 +63,10 @@ def excel_serial(value: dt.date) -> float | int | None:
 
 
 def non_finite_text(value: Any) -> str | None:
-    """``NaN``/``Infinity``/``-Infinity`` for a value Excel cannot hold, else None."""
+    """``NaN``/``Infinity``/``-Infinity`` for a value Excel cannot hold, else None; a
+    decimal past a double's range (``12e999999`` in data) is its own exact text."""
+    if value.__class__ is Decimal and value.is_finite() and value.copy_abs() >= _BEYOND_DOUBLE:
+        return str(value)
     if value != value:
         return "NaN"
     if value == _INF:
@@ -212,8 +217,10 @@ class CellWriters:
             if cls is str:
                 when = parse_iso(value) if dates is not None else None
                 return string_xml(ref, text_attr, value) if when is None else date_xml(ref, when)
-            if cls is int:
+            if cls is int and -_BEYOND_INT < value < _BEYOND_INT:
                 return f'<c r="{ref}"{number_attr(value)}><v>{value}</v></c>'
+            if cls is int:  # past a double's range: Excel cannot hold it as a number
+                return string_xml(ref, text_attr, str(value))
             if cls is Decimal or cls is float:
                 text = non_finite_text(value)
                 if text is not None:

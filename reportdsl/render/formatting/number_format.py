@@ -13,7 +13,7 @@ Babel's parsed pattern and the locale's symbols, about 5× faster than
 from __future__ import annotations
 
 import re
-from decimal import MAX_PREC, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 import babel.numbers
@@ -87,11 +87,13 @@ class NumberFormat:
                 return _default_text(value)
         if self.scale:
             value = value.scaleb(self.scale, _NO_ROUNDING)
+        if value.adjusted() >= MAX_WHOLE_DIGITS:  # 12e999999 in data: not a million digits
+            return _default_text(value)
         # copy_abs() and the context below: no rounding to the default 28 digits first
         try:
             rounded = value.copy_abs().quantize(self.quantum, ROUND_HALF_UP)
         except InvalidOperation:  # more digits than 28: 1e25 to cents
-            digits = Context(prec=max(value.adjusted(), 0) + self.max_frac + 2)
+            digits = Context(prec=max(value.adjusted(), 0) + self.max_frac + 2, Emax=MAX_EMAX, Emin=MIN_EMIN)
             rounded = value.copy_abs().quantize(self.quantum, ROUND_HALF_UP, digits)
         if self.fixed:
             text = f"{rounded:,f}"
@@ -133,7 +135,11 @@ class NumberFormat:
         return self.decimal_symbol + digits if digits else ""
 
 
-_NO_ROUNDING = Context(prec=MAX_PREC)  # for scaleb: a shift, never a rounding
+_NO_ROUNDING = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)  # for scaleb: a shift, never a rounding
+# A number with more digits before the point than this prints as its plain text
+# (1.2E+1000000): no report prints such a number in full, and Typst would lay out a
+# million digits for minutes.
+MAX_WHOLE_DIGITS = 400  # above every double (309 digits), which print in full
 
 
 def _to_decimal(value: Any) -> Decimal | None:
