@@ -164,3 +164,23 @@ def test_names_that_have_one_value_there_pass(band):
 
 
 # ---- a name too long, a template that is not there: see test_safety_paths.py --------------
+
+
+# ---- source locations the OS or SQLAlchemy would refuse with a traceback --------------------
+
+
+@pytest.mark.parametrize(("location", "message"), [
+    ("x\\u0000y.csv", "a source path or URL cannot contain a NUL character"),
+    ("postgresql+psycopg://u@localhost:abc/db", "is not a valid database URL: its port is not a number"),
+])
+def test_a_source_location_that_cannot_be_opened_is_an_error_at_it(tmp_path, location, message):
+    kind, form = ("sql", " table t") if "://" in location else ("csv", "")
+    text = f'report r {{\n  source {kind} "{location}"{form}\n  summary {{ text "{{COUNT()}}" }}\n}}\n'
+    path = tmp_path / "r.report"
+    path.write_text(text.replace("\\u0000", "\x00"), encoding="utf-8")
+    for command in ("check", "build"):
+        done = cli(command, path.name, cwd=tmp_path)
+        assert done.returncode == 1
+        lines = assert_compiler_error(done.stderr, path.name, 2, 14 + len(kind) - 3,
+                                      text.splitlines()[1].replace("\\u0000", "\x00"))
+        assert message in lines[0]

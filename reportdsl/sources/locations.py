@@ -46,9 +46,15 @@ def resolve(spec: SourceSpec, base_dir: str) -> Location:
                 f"environment variable '{spec.location}' is not set: "
                 "it should hold the source URL",
             )
+    _no_nul(raw)
     if spec.kind == "sql":
         return sql_location(raw, base_dir)
     return Location(spec.kind, _absolute(raw, base_dir), raw)
+
+
+def _no_nul(location: str) -> None:
+    if "\0" in location:  # the OS refuses such a path with a ValueError of its own
+        raise fail(ReportDataError, "a source path or URL cannot contain a NUL character (\\0)")
 
 
 def mask_password(url: str) -> str:
@@ -64,6 +70,7 @@ def sql_location(url: str, base_dir: str) -> Location:
         raise fail(ReportDataError, f"'{shown}' is not a database URL (like 'sqlite:///data/sales.db')")
     backend = scheme.split("+", 1)[0].lower()
     if backend not in _FILE_DB_SCHEMES:
+        _parses(url, shown)
         return Location("sql", url, shown)
     # sqlite:///relative.db -> rest "/relative.db"; sqlite:////abs.db -> "//abs.db";
     # sqlite:// or sqlite:///:memory: -> in memory.
@@ -86,6 +93,7 @@ def override_location(source: str, base_dir: str) -> Location:
     Relative paths in an override were typed by the user at the command line, so
     they resolve against ``base_dir`` as given by the caller (the current folder).
     """
+    _no_nul(source)
     if "://" in source:
         return sql_location(source, base_dir)
     lower = source.lower()
@@ -98,6 +106,21 @@ def override_location(source: str, base_dir: str) -> Location:
         f"cannot tell what kind of source '{source}' is: give a database URL "
         "(like 'sqlite:///sales.db') or a path ending in .csv or .jsonl",
     )
+
+
+def _parses(url: str, shown: str) -> None:
+    """A server URL SQLAlchemy can read (a port that is a number, …), said in the
+    user's terms rather than as SQLAlchemy's traceback."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(url)
+    except (ValueError, ArgumentError) as exc:
+        detail = str(exc).replace(url, shown)
+        if "invalid literal for int()" in detail:
+            detail = "its port is not a number"
+        raise fail(ReportDataError, f"'{shown}' is not a valid database URL: {detail}") from None
 
 
 def _absolute(path: str, base_dir: str) -> str:
