@@ -86,3 +86,22 @@ def test_decimals_with_huge_exponents_neither_crash_nor_print_a_million_digits(t
     assert cli("build", path.name, "-o", "big.xlsx", cwd=tmp_path).returncode == 0
     sheet = openpyxl.load_workbook(tmp_path / "big.xlsx").active
     assert [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))] == ["1.2E+1000000", "2.4E+1000000"]
+
+
+def test_a_csv_truncated_while_it_is_read_fails_instead_of_giving_part_of_its_rows(tmp_path):
+    from reportdsl.errors import ReportDataError
+    from reportdsl.sources.file_streams import CsvRows
+
+    path = tmp_path / "big.csv"
+    path.write_text("n\n" + "".join(f"{i}\n" for i in range(200_000)), encoding="utf-8")
+    rows = CsvRows(str(path), "big.csv")
+    chunks = rows.chunks()
+    first = next(chunks)
+    with open(path, "r+b") as f:  # another program cuts the file short
+        f.truncate(path.stat().st_size // 2)
+    try:
+        read = len(first) + sum(len(c) for c in chunks)
+    except ReportDataError as err:
+        assert "shrank" in str(err) and "big.csv" in str(err)
+    else:
+        raise AssertionError(f"read {read} rows of a truncated file without an error")

@@ -18,6 +18,8 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import os
+import stat
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import ClassVar, TextIO
@@ -63,6 +65,16 @@ class FileRows:
         self.rows_read = 0
         self.source_types: dict[str, str] = {}
         self._file: TextIO | None = open_text(path, shown)
+        self._size = _regular_size(self._file)
+
+    def _read_to_the_end(self) -> None:
+        """At the end of the rows: a file that shrank while it was read (truncated or
+        replaced by a writer) gave a part of its rows, and must not pass for all of them."""
+        if self._size is not None and self._file is not None:
+            now = _regular_size(self._file)
+            if now is not None and now < self._size:
+                raise read_failure(self.shown, self.rows_read,
+                                   f"the file shrank from {self._size:,} to {now:,} bytes while it was read")
 
     def _opened(self) -> TextIO:
         if self._file is None:
@@ -96,7 +108,14 @@ class CsvRows(FileRows):
 
     def chunks(self) -> Iterator[list[list[str]]]:
         reader = self._reader
-        return counted_chunks(self, lambda: list(itertools.islice(reader, CHUNK_ROWS)), _explain_csv_error)
+
+        def fetch() -> list[list[str]]:
+            rows = list(itertools.islice(reader, CHUNK_ROWS))
+            if not rows:
+                self._read_to_the_end()
+            return rows
+
+        return counted_chunks(self, fetch, _explain_csv_error)
 
 
 class JsonlRows(FileRows):
@@ -119,6 +138,7 @@ class JsonlRows(FileRows):
                 except UnicodeDecodeError as exc:
                     raise read_failure(self.shown, self.rows_read, str(exc)) from None
                 if not block:
+                    self._read_to_the_end()
                     return
                 rows: list[Row] = []
                 for line in block:
@@ -139,6 +159,12 @@ class JsonlRows(FileRows):
                 yield rows
         finally:
             self.close()
+
+
+def _regular_size(f: TextIO) -> int | None:
+    """The size of the open file, if it is a regular file (not a pipe or a device)."""
+    info = os.fstat(f.fileno())
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
 def _explain_csv_error(exc: BaseException) -> str | None:
