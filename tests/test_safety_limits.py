@@ -105,3 +105,14 @@ def test_a_csv_truncated_while_it_is_read_fails_instead_of_giving_part_of_its_ro
         assert "shrank" in str(err) and "big.csv" in str(err)
     else:
         raise AssertionError(f"read {read} rows of a truncated file without an error")
+
+
+def test_a_skipped_rows_error_does_not_read_like_a_position_in_the_data(tmp_path):
+    (tmp_path / "bad.csv").write_text("a,b,c\n1,x,2024-01-01\n2,3,oops\n", encoding="utf-8")
+    report = reportdsl.compile('report b {\n  // a comment\n  source csv "bad.csv" { b: int, c: string }\n'
+                               '  on_error skip\n  field d = date(c)\n  summary { text "{SUM(b)} {COUNT(d)}" }\n}',
+                               filename=str(tmp_path / "b.report"))
+    # the data's fault names the value; an expression's fault names its place in the report
+    assert [e["message"] for e in report.run().to_dict()["errors"]] == [
+        "column 'b' holds 'x', which is not an integer",
+        "'oops' is not a date (YYYY-MM-DD) (report line 5, column 13)"]

@@ -68,10 +68,14 @@ class Runtime:
         return self.generated.where.get(line) if line is not None else None
 
     def _position_note(self, span: Span | None) -> str:
-        if self.source_text is None or span is None:
+        """Where in the report the failing expression stands; nothing for a row the
+        source could not give (its report position, the source statement, would read
+        like a position in the data file)."""
+        source_span = as_span(self.plan.source.span) if self.plan.source is not None else None
+        if self.source_text is None or span is None or span == source_span:
             return ""
         line, col = self.source_text.line_col(span[0])
-        return f" (line {line}, column {col})"
+        return f" (report line {line}, column {col})"
 
     def explain(self, exc: BaseException, row: Any = None) -> tuple[str, Span | None]:
         """(cause in user terms, span) for an exception raised in generated code."""

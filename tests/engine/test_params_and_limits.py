@@ -107,7 +107,7 @@ def test_on_error_skip_counts_and_lists(compile_report, run_result):
     assert result["skipped_rows"] == 2
     assert result["totals"] == {"SUM(n)": 17, "COUNT()": 4}
     assert [e["row"] for e in result["errors"]] == [3, 5]
-    assert "(line 3, column 13)" in result["errors"][0]["message"]
+    assert "(report line 3, column 13)" in result["errors"][0]["message"]
     assert _groups(result) == [("a", 2), ("c", 1), ("d", 1)]  # 'b' lost its only row; null n fails where
 
 
