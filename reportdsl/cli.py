@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import json
+import signal
 import sys
 from functools import wraps
 from pathlib import Path
@@ -34,19 +35,32 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False, markup=False)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that it unwinds as Ctrl-C does: temporary
+    files and work folders are removed, worker processes stopped, no output half-written."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
 def report_errors(command):
-    """Turn ReportError into the compiler-style message and exit 1; Ctrl-C into 130."""
+    """Turn ReportError into the compiler-style message and exit 1; Ctrl-C into 130,
+    SIGTERM into 143, both after cleaning up."""
 
     @wraps(command)
     def wrapper(*args, **kwargs):
+        previous = signal.signal(signal.SIGTERM, _terminate)
         try:
             return command(*args, **kwargs)
         except ReportError as err:
             show_error(err)
             sys.exit(1)
-        except KeyboardInterrupt:
-            _stderr().print("interrupted", markup=False)
-            sys.exit(130)
+        except KeyboardInterrupt as stop:
+            _stderr().print("terminated" if isinstance(stop, Terminated) else "interrupted", markup=False)
+            sys.exit(143 if isinstance(stop, Terminated) else 130)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     return wrapper
 

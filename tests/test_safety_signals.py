@@ -1,0 +1,45 @@
+"""Signals (issue 20): SIGTERM during a long build in pieces unwinds like Ctrl-C — exit
+status 143, the work folder removed, the worker processes gone, no output file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_during_a_pieced_build_leaves_nothing_behind(tmp_path, sig, status):
+    rows = "".join(f"{i},r{i % 7},{i * 3}\n" for i in range(40_000))
+    (tmp_path / "big.csv").write_text("id,region,amount\n" + rows, encoding="utf-8")
+    (tmp_path / "big.report").write_text(
+        'report big {\n  source csv "big.csv" { id: int, amount: int }\n'
+        '  group region { footer { text "{SUM(amount)}" } }\n'
+        '  detail {\n    column id "Id" = id\n    column amount "Amount" = amount\n  }\n}\n', encoding="utf-8")
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "REPORTDSL_NO_AST_CACHE": "1"}
+    build = subprocess.Popen([sys.executable, "-m", "reportdsl.cli", "build", "big.report", "-o", "big.pdf",
+                              "--jobs", "2", "--chunk-rows", "400", "--quiet"],
+                             cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not work_folders(temp):
+        assert build.poll() is None, build.stderr.read() if build.stderr else ""
+        assert time.monotonic() < deadline, "no work folder appeared"
+        time.sleep(0.05)
+    time.sleep(1.0)  # pieces are being laid out
+    build.send_signal(sig)
+    _, err = build.communicate(timeout=60)
+    assert build.returncode == status, err
+    assert "Traceback" not in err
+    assert work_folders(temp) == []
+    assert not (tmp_path / "big.pdf").exists()
+
+
+def work_folders(temp) -> list[str]:
+    """The build's own temporary folders (the private cache folder stays by design)."""
+    return [p.name for p in temp.iterdir() if p.name.startswith("reportdsl-") and "cache" not in p.name]
