@@ -12,6 +12,7 @@ import gc
 import json
 import signal
 import sys
+import time
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -175,7 +176,9 @@ def parse(report: str) -> None:
 @click.option("--csv-bom", is_flag=True, help="Start a CSV with a UTF-8 byte-order mark (what Excel needs).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A report parameter; repeatable.")
 @click.option("--source", help="Replace the report's source: a SQLAlchemy URL or a .csv/.jsonl path.")
-@click.option("--quiet", is_flag=True, help="No progress display.")
+@click.option("--quiet", is_flag=True, help="No progress display, no 'wrote …' line.")
+@click.option("--require-rows", is_flag=True,
+              help="Exit with status 1 when no row passes 'where' (after writing the no_data output).")
 @click.option("--stats", is_flag=True, help="Print build statistics (rows, rate, time per phase).")
 @click.option("--jobs", type=click.IntRange(min=1),
               help="Typesetting processes for a long report (default: the cores available).")
@@ -184,8 +187,8 @@ def parse(report: str) -> None:
 @OUTSIDE_PATHS
 @report_errors
 def build(report: str, output: str | None, fmt: str | None, csv_bom: bool, params: tuple[str, ...],
-          source: str | None, quiet: bool, stats: bool, jobs: int | None, chunk_rows: int | None,
-          allow_outside_paths: bool) -> None:
+          source: str | None, quiet: bool, require_rows: bool, stats: bool, jobs: int | None,
+          chunk_rows: int | None, allow_outside_paths: bool) -> None:
     """Build REPORT: read its data, compute its aggregates, write the document."""
     from reportdsl import api
 
@@ -203,6 +206,7 @@ def build(report: str, output: str | None, fmt: str | None, csv_bom: bool, param
     _collect_new_objects_only()
     output = output or f"{Path(report).stem}.{fmt}"
     to_stdout = output == STDOUT
+    started = time.perf_counter()
     with BuildProgress(enabled=not quiet) as progress:
         typesetting: dict[str, Any] = {}
         if fmt in api.TABLE_FORMATS:
@@ -219,8 +223,16 @@ def build(report: str, output: str | None, fmt: str | None, csv_bom: bool, param
         console = _stderr()
         for warning in warnings:
             console.print(warning, markup=False)
+    if not quiet:
+        pages = result.stats.get("typesetting", {}).get("pages")
+        what = (f"{pages:,} page{'s' if pages != 1 else ''}, " if pages is not None else "")
+        what += f"{result.row_count:,} row{'s' if result.row_count != 1 else ''}, {time.perf_counter() - started:.1f} s"
+        _stderr().print(f"wrote {'standard output' if to_stdout else output}: {what}", markup=False, highlight=False)
     if stats:  # on stderr when the output itself goes to stdout
         click.echo(json.dumps(result.stats, indent=2, default=str), err=to_stdout)
+    if require_rows and result.row_count == 0:
+        _stderr().print("error: no row passed the report's 'where' (--require-rows)", markup=False)
+        sys.exit(1)
 
 
 class BuildProgress:

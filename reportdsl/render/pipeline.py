@@ -15,6 +15,7 @@ in one go.
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -40,6 +41,19 @@ from reportdsl.render.typeset.compile import (
 from reportdsl.render.typeset.fonts import font_paths
 
 Phase = Callable[[str], None]
+_PAGE_TREE_COUNT = re.compile(rb"/Count (\d+)")
+
+
+def page_count(format: str, pages: list[bytes]) -> int | None:
+    """How many pages a rendered document has: one file a page (png, svg), or a PDF's
+    page tree count (Typst's and pypdf's page trees are plain objects, not compressed;
+    the root's is the largest); None for Typst source."""
+    if format in ("png", "svg"):
+        return len(pages)
+    if format != "pdf" or not pages:
+        return None
+    counts = [int(m) for m in _PAGE_TREE_COUNT.findall(pages[0])]
+    return max(counts) if counts else None
 
 
 @dataclass
@@ -105,6 +119,7 @@ def render_report(
         rendered, typesetting = _typeset(plan, document, format, ppi, options, phase)
         timings["compile"] = time.perf_counter() - started
         typesetting["seconds"] = timings["compile"]
+        typesetting["pages"] = page_count(format, rendered.pages)
         return RenderResult(
             format=format,
             pages=rendered.pages,
