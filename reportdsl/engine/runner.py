@@ -96,6 +96,7 @@ def columns_read(plan: Plan) -> list[str]:
     """Every source column some expression of the plan reads."""
     exprs = [f.expr for f in plan.fields] + [g.key for g in plan.groups] + [k.expr for k in plan.sort]
     exprs += [a.arg for a in plan.aggregates if a.arg is not None] + [v.expr for v in plan.values]
+    exprs += [a.filter for a in plan.aggregates if a.filter is not None]
     if plan.where is not None:
         exprs.append(plan.where)
     columns, _ = used_names(plan, exprs)

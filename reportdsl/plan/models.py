@@ -27,7 +27,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Span = tuple[int, int]
 ValueType = Literal["string", "int", "decimal", "float", "date", "datetime", "bool", "null", "any"]
-AggFunc = Literal["sum", "count", "avg", "min", "max", "count_distinct", "first", "last"]
+AggFunc = Literal[
+    "sum", "count", "avg", "min", "max", "count_distinct", "first", "last", "stddev", "variance", "median",
+    "percentile",
+]
 Align = Literal["left", "center", "right"]
 
 
@@ -152,6 +155,8 @@ class Aggregate(PlanModel):
     type: ValueType
     text: str  # as written, white space outside strings removed: "SUM(revenue)overreport"
     span: Span
+    filter: Expr | None = None  # `AGG(e where COND)`: only rows where COND is true reach it
+    fraction: str | None = None  # PERCENTILE's p, exact decimal text ("0.9")
 
 
 class Value(PlanModel):
