@@ -286,7 +286,7 @@ class AggregateLayout:
 
         def st(prim: str) -> str:
             state = self.state(prim, arg, depth)
-            if scale is None or prim in ("nul", "set"):
+            if scale is None or prim in ("nul", "num", "set"):
                 return state
             # a scaled-integer argument's sums and values become Decimals here, once
             # per group (see ``scaled``); a sum is read only when it has values

@@ -54,7 +54,11 @@ def _percentile(values, p: str, floats: bool):
         if lo == rn:
             return float(ordered[lo])
         a, b = float(ordered[lo]), float(ordered[lo + 1])
-        return a + (b - a) * (rn - lo)
+        if math.isnan(a) or math.isnan(b) or a == b:
+            return b if math.isnan(b) else a
+        if math.isinf(a) or math.isinf(b):  # toward an infinity: it; between both: NaN
+            return math.nan if math.isinf(a) and math.isinf(b) else (a if math.isinf(a) else b)
+        return float(Fraction(a) + (Fraction(b) - Fraction(a)) * Fraction(rn - lo))  # exact, rounded once
     position = Decimal(p) * (len(ordered) - 1)
     lo = int(position)
     a = Decimal(ordered[lo])
@@ -120,6 +124,8 @@ CASES = {
     "a NaN": ("float", [1.0, math.nan, 3.0]),
     "an infinity": ("float", [1.0, math.inf]),
     "both infinities": ("float", [-math.inf, 2.0, math.inf]),
+    "an infinity and a number": ("float", [-math.inf, 0.0]),
+    "only infinities": ("float", [-math.inf, -math.inf, math.inf]),
     "one float NaN": ("float", [math.nan]),
 }
 
@@ -209,7 +215,7 @@ def test_group_values_are_kept_only_while_some_scope_needs_them(compile_report):
     assert [arg.prims_at for arg in layout.args] == [{0: {"values"}, 1: {"values"}}]
 
 
-def test_sqlite_decimals_are_not_scaled_for_statistics(tmp_path, compile_report, run_result):
+def test_sqlite_decimals_with_statistics_and_filters(tmp_path, compile_report, run_result):
     import sqlite3
 
     db = tmp_path / "t.db"
@@ -232,6 +238,13 @@ def test_sqlite_decimals_are_not_scaled_for_statistics(tmp_path, compile_report,
     assert a == {"SUM(p)": Decimal("3.40"), "MEDIAN(p)": Decimal("1.10"), "VARIANCE(p)": want}
     totals = got["totals"]
     assert totals["SUM(p)"] == Decimal("6.40")
+    # where nothing reads real values, p is summed as scaled integers: a filtered
+    # argument's count is a count, never un-scaled like the sums beside it
+    scaled = compile_report('report r {\n  source sql "sqlite:///t.db" table t\n'
+                            '  summary { text "{SUM(p)} {COUNT(p where g == \\"a\\")} '
+                            '{SUM(p where g == \\"a\\")}" }\n}\n')
+    assert run_result(scaled).totals == {"SUM(p)": Decimal("6.40"), 'COUNT(pwhereg=="a")': 3,
+                                         'SUM(pwhereg=="a")': Decimal("3.40")}
     assert totals["PERCENTILE(p,0.25)"] == Decimal("0.8375")  # 0.05 + (1.10 - 0.05) * 0.75
     assert totals["STDDEV(p)"] == _decimal_root(_exact_variance([Decimal("1.10"), Decimal("2.25"),
                                                                  Decimal("3.00"), Decimal("0.05")]))
