@@ -3,7 +3,9 @@
 In: an ``Outline`` whose names are resolved (``ctx.resolved``). Out: ``ctx.types[span]``
 for every expression, the types of fields and group keys, and errors for what
 cannot work on the types known at check time: ``"abc" * 2``, comparing a date with
-a number, ``SUM`` of a string, a ``date`` format on a number, a wrong arity.
+a number, ``SUM`` of a string, a ``date`` format on a number, a wrong arity, an
+aggregate's ``where`` filter that is not a condition, a PERCENTILE fraction that is not
+a number from 0 to 1 written out.
 ``any`` (a column of unknown type) is accepted everywhere; the row is then checked
 when it runs.
 """

@@ -28,7 +28,7 @@ class AggregateDecl(NamedTuple):
     arg: Arg
     result: str
     doc: str
-    primitives: tuple[str, ...]  # the engine's per-row state: nul sum min max first last set
+    primitives: tuple[str, ...]  # the engine's per-row state: nul sum min max first last set moments values
     sql: str | None = None  # the SQL aggregate ({0}: the argument), where one gives the same answer
     dialect_sql: Mapping[str, str] = MappingProxyType({})  # per dialect ({1}: the fraction), where it differs
     fraction: bool = False  # the second argument is a constant in [0, 1]

@@ -6,8 +6,9 @@ Out: frozen pydantic models, ``extra="forbid"``, JSON round-trippable
 
 Vocabulary
 - A *scope* is ``"report"`` or the name of a group level.
-- An *aggregate* (``a0``, ``a1``…) is one accumulator: a function over an argument,
-  reset at each instance of ``scope``; ``running`` ones are read at every detail row.
+- An *aggregate* (``a0``, ``a1``…) is one accumulator: a function over an argument
+  (of the rows its ``filter`` keeps, if it has one), reset at each instance of
+  ``scope``; ``running`` ones are read at every detail row.
 - A *value* (``v0``, ``v1``…) is an expression the engine evaluates for the page or
   the JSON result: a text interpolation, a row cell, a detail column, a total.
 - A *band point* is where a band instance occurs in the stream: report start (title

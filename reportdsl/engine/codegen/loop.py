@@ -9,8 +9,9 @@ constants, and the line map that turns a failure into a report position.
 The loop is written, not interpreted: group keys are locals compared per row,
 accumulators are locals (see ``aggregates``), band values are inline expressions,
 events are bound sink methods. Per row: phase 1 computes everything that can fail
-(arguments, break level, tentative running values, detail values) inside one
-``try`` (zero cost when nothing fails); phase 2 closes/opens groups and commits.
+(aggregate filters and arguments, break level, tentative running values, detail
+values) inside one ``try`` (zero cost when nothing fails); phase 2 closes/opens
+groups and commits.
 """
 
 from __future__ import annotations
