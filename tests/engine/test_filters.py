@@ -230,3 +230,12 @@ def test_filtered_running_values_agree_with_duckdb_windows(tmp_path, compile_rep
             assert g[0] == w[0]
             for (call, _, how), a, b in zip(RUNNING, g[1:], w[1:], strict=True):
                 assert _agree(a, b, how), f"row id {w[0]}: {call} = {a!r}, DuckDB gives {b!r}"
+
+
+def test_keys_of_calls_in_text_templates_resolve_its_escapes(compile_report, run_result):
+    # LANGUAGE.md §16: the call as the parser reads it, in a text and in a row's text cell
+    report = compile_report('report r {\n  detail { column c = x }\n'
+                            '  summary {\n    text "{MIN(upper(\\"\\"))} {SUM(x where s == \\"a b\\")}"\n'
+                            '    row { c: "{COUNT(where s != \\"\\\\\\\\\\")}" }\n  }\n}\n')
+    totals = run_result(report, source=[{"x": 1, "s": "a b"}, {"x": 2, "s": "\\"}]).totals
+    assert totals == {'MIN(upper(""))': "", 'SUM(xwheres=="a b")': 1, 'COUNT(wheres!="\\\\")': 1}
