@@ -85,12 +85,16 @@ class Moments:
         return state.stddev() if stddev else state.variance()
 
     def _numerator(self):
-        """``n * Σx² - (Σx)²`` (exact), and the power of two it is scaled by."""
+        """``n * Σx² - (Σx)²`` (exact), and the power of two it is scaled by: an int
+        where only floats came (the common case: no ``Fraction``, whose reductions
+        cost a running STDDEV ~30 µs a row), else a Decimal or a Fraction."""
         n = self.n
         if not self.floats:
             with localcontext() as ctx:
                 ctx.prec = 200  # (Σx)² of wide decimals: exact
                 return n * self.s2 - self.s1 * self.s1, 0
+        if not self.s1 and not self.s2:  # no exact value, or only zeros
+            return n * self.f2 - self.f1 * self.f1, 2 * _SHIFT
         total = (Fraction(self.s1) * (1 << _SHIFT)) + self.f1  # Σx * 2^1074, exact
         squares = Fraction(self.s2) * (1 << (2 * _SHIFT)) + self.f2
         return n * squares - total * total, 2 * _SHIFT
@@ -106,9 +110,9 @@ class Moments:
             with localcontext() as ctx:
                 ctx.prec = DIVISION_DIGITS
                 return Decimal(numerator) / denominator
-        exact = Fraction(numerator) / (denominator << shift)
-        try:
-            return float(exact)
+        exact = Fraction(numerator)
+        try:  # an int quotient is correctly rounded, as a Fraction's float
+            return exact.numerator / (exact.denominator * (denominator << shift))
         except OverflowError:  # beyond the float range: as a double computation overflows
             return math.inf
 
@@ -125,13 +129,13 @@ class Moments:
                 root = (Decimal(numerator) / denominator).sqrt()
                 ctx.prec = DIVISION_DIGITS
                 return +root
-        return _sqrt_float(Fraction(numerator) / (denominator << shift))
+        exact = Fraction(numerator)
+        return _sqrt_float(exact.numerator, exact.denominator * (denominator << shift))
 
 
-def _sqrt_float(q: Fraction) -> float:
-    """The square root of a non-negative exact ``q`` as a float: an 80-bit integer root
-    rounded once (within an ulp of the exact root)."""
-    num, den = q.numerator, q.denominator
+def _sqrt_float(num: int, den: int) -> float:
+    """The square root of ``num / den`` (non-negative) as a float: an 80-bit integer
+    root rounded once (within an ulp of the exact root)."""
     if not num:
         return 0.0
     t = 80 - (num.bit_length() - den.bit_length()) // 2  # the root times 2^t has ~80 bits

@@ -132,9 +132,12 @@ def _between(lo: float, hi: float, d: float) -> float:
         return hi
     if lo - lo != 0 or hi - hi != 0:  # an infinity: it, or NaN for -inf and inf
         return lo + hi
-    from fractions import Fraction  # rare enough not to load with the module
-
-    return float(Fraction(lo) + (Fraction(hi) - Fraction(lo)) * Fraction(d))
+    # lo + (hi - lo) * d over the common denominator (powers of two); Python's int
+    # division rounds correctly
+    a, ad = lo.as_integer_ratio()
+    b, bd = hi.as_integer_ratio()
+    t, td = d.as_integer_ratio()
+    return (a * bd * td + (b * ad - a * bd) * t) / (ad * bd * td)
 
 
 def _interpolate(get: Callable[[int], object], n: int, p: Decimal, floats: bool):
