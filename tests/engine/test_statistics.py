@@ -248,3 +248,13 @@ def test_sqlite_decimals_with_statistics_and_filters(tmp_path, compile_report, r
     assert totals["PERCENTILE(p,0.25)"] == Decimal("0.8375")  # 0.05 + (1.10 - 0.05) * 0.75
     assert totals["STDDEV(p)"] == _decimal_root(_exact_variance([Decimal("1.10"), Decimal("2.25"),
                                                                  Decimal("3.00"), Decimal("0.05")]))
+
+
+def test_untyped_values_of_mixed_kinds(compile_report, run_result):
+    # floats meet decimals as floats (§15): the result is a float, from the exact values
+    report = compile_report('report r {\n  summary { text "{VARIANCE(x)} {STDDEV(x)} {MEDIAN(x)} {MEDIAN(y)}" }\n}\n')
+    rows = [{"x": Decimal("1.5"), "y": 1}, {"x": 2.5, "y": Decimal("2.5")}, {"x": 4, "y": 3}]
+    assert run_result(report, source=rows).totals == {
+        "VARIANCE(x)": float(_exact_variance([Decimal("1.5"), 2.5, 4])), "STDDEV(x)": math.sqrt(19 / 12),
+        "MEDIAN(x)": 2.5, "MEDIAN(y)": Decimal("2.5"),
+    }
