@@ -202,9 +202,11 @@ def test_pnl_ytd_month_shares_and_year_to_date(tmp_path):
     # `whole` in detail: every row's share of its month's final total, in the CSV output.
     lines = detail_csv("pnl_ytd")
     assert len(lines) == len(postings)
-    for line in lines:
-        period = next(p["period"] for p in postings if p["account"] == line["Account"]
-                      and Decimal(p["amount"]) == Decimal(line["Amount"]))
+    # print order: year and month (both from the period), then `sort by account`, then the file's
+    in_print_order = sorted(enumerate(postings), key=lambda ip: (ip[1]["period"], ip[1]["account"], ip[0]))
+    for line, (_, posting) in zip(lines, in_print_order, strict=True):
+        period = posting["period"]
+        assert (line["Account"], Decimal(line["Amount"])) == (posting["account"], Decimal(posting["amount"]))
         assert close(line["% of net"], Decimal(line["Amount"]) / month_net[period])
         assert close(line["% of revenue"], Decimal(line["Amount"]) / month_revenue[period])
 

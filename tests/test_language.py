@@ -35,9 +35,13 @@ def test_every_function_the_engine_calls_is_implemented():
 
 
 def test_every_aggregate_keeps_state_the_engine_knows():
-    known = {"nul", "sum", "min", "max", "first", "last", "set"}
+    known = {"nul", "sum", "min", "max", "first", "last", "set", "moments", "values"}
     for decl in AGGREGATE_BY_NAME.values():
         assert decl.primitives and set(decl.primitives) <= known, decl.name
+
+
+def test_the_plan_accepts_exactly_the_declared_aggregates():
+    assert set(get_args(m.AggFunc)) == set(AGGREGATE_BY_NAME)
 
 
 def test_the_plan_accepts_exactly_the_declared_formats():

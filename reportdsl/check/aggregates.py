@@ -1,10 +1,11 @@
 """check_aggregates: aggregates stand only where they have rows to cover.
 
 In: an ``Outline``. Out: errors for aggregates in ``field``/``where``/``sort by``/
-group keys/parameter defaults, aggregates nested in aggregates, ``over`` that is not
-on an aggregate or does not name an enclosing group or ``report``, a ``whole`` or
-``running`` mode where §9 does not allow it, and a group's ``order by`` without an
-aggregate or ``limit`` below 1 (§12).
+group keys/parameter defaults, aggregates nested in aggregates (their arguments or
+their ``where`` filter), a filter or ``over`` that is not on an aggregate, ``over``
+that does not name an enclosing group or ``report``, a ``whole`` or ``running`` mode
+where §9 does not allow it, and a group's ``order by`` without an aggregate or
+``limit`` below 1 (§12).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from reportdsl.check.context import CheckContext
 from reportdsl.check.outline import Outline
 from reportdsl.check.places import Place, places
 from reportdsl.check.suggest import did_you_mean
-from reportdsl.language import AGGREGATE_BY_NAME
+from reportdsl.language import AGGREGATE_BY_NAME, FUNCTION_BY_NAME
 from reportdsl.language.walk import find_all
 from reportdsl.syntax import ast
 
@@ -37,36 +38,45 @@ def check_aggregates(outline: Outline, ctx: CheckContext) -> None:
         _check_group_order(group, ctx)
     for expr, place in places(outline):
         for node in find_all(expr, ast.Call):
-            is_aggregate = node.func in AGGREGATE_BY_NAME
-            if node.over is not None and not is_aggregate:
-                ctx.error(f"'over' applies to aggregates only, not to {node.name.name}()", node.over.span)
-            if node.mode is not None and not is_aggregate:
-                ctx.error(f"'{node.mode.name}' applies to aggregates only, not to {node.name.name}()",
-                          node.mode.span)
-            if not is_aggregate:
-                continue
-            if node.mode is not None and place.allows_aggregates:
-                _check_mode(node, node.mode, place, ctx)
-            if not place.allows_aggregates:
+            if node.func not in AGGREGATE_BY_NAME:
+                _check_scalar_call(node, ctx)
+            elif not place.allows_aggregates:
                 why = " (it is computed one row at a time)" if place.kind != "param_default" else ""
                 ctx.error(f"aggregate {node.name.name}() is not allowed in {place.label}{why}", node.span)
-                continue
-            for inner in node.args:
-                for sub in find_all(inner, ast.Call):
-                    if sub.func in AGGREGATE_BY_NAME:
-                        ctx.error(
-                            f"aggregate {sub.name.name}() inside {node.name.name}(): aggregates cannot nest",
-                            sub.span,
-                        )
-            if node.over is not None:
-                allowed = ("report",) + place.groups
-                if node.over.name not in allowed:
-                    where = ", ".join(f"'{a}'" for a in allowed)
-                    ctx.error(
-                        f"'over {node.over.name}' must name an enclosing group or 'report' "
-                        f"(here: {where}){did_you_mean(node.over.name, allowed)}",
-                        node.over.span,
-                    )
+            else:
+                _check_aggregate_call(node, place, ctx)
+
+
+def _check_scalar_call(node: ast.Call, ctx: CheckContext) -> None:
+    """What only an aggregate takes: ``over``, a mode, a ``where`` filter."""
+    if node.over is not None:
+        ctx.error(f"'over' applies to aggregates only, not to {node.name.name}()", node.over.span)
+    if node.mode is not None:
+        ctx.error(f"'{node.mode.name}' applies to aggregates only, not to {node.name.name}()", node.mode.span)
+    if node.filter is not None and node.func in FUNCTION_BY_NAME:
+        ctx.error(f"'where' filters the rows of an aggregate; {node.name.name}() is not one", node.filter.span)
+
+
+def _check_aggregate_call(node: ast.Call, place: Place, ctx: CheckContext) -> None:
+    if node.mode is not None:
+        _check_mode(node, node.mode, place, ctx)
+    for inner in node.args:
+        for sub in find_all(inner, ast.Call):
+            if sub.func in AGGREGATE_BY_NAME:
+                ctx.error(f"aggregate {sub.name.name}() inside {node.name.name}(): aggregates cannot nest", sub.span)
+    for sub in find_all(node.filter, ast.Call) if node.filter is not None else ():
+        if sub.func in AGGREGATE_BY_NAME:
+            ctx.error(f"aggregate {sub.name.name}() in the filter of {node.name.name}(): "
+                      "a filter is tested one row at a time", sub.span)
+    if node.over is not None:
+        allowed = ("report",) + place.groups
+        if node.over.name not in allowed:
+            where = ", ".join(f"'{a}'" for a in allowed)
+            ctx.error(
+                f"'over {node.over.name}' must name an enclosing group or 'report' "
+                f"(here: {where}){did_you_mean(node.over.name, allowed)}",
+                node.over.span,
+            )
 
 
 def _check_mode(node: ast.Call, mode: ast.Ident, place: Place, ctx: CheckContext) -> None:

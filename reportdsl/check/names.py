@@ -54,15 +54,17 @@ def resolve_names(outline: Outline, ctx: CheckContext) -> None:
 def _names(expr: ast.Expr) -> Iterator[tuple[ast.Name, bool]]:
     """Every name in ``expr``, in walk order, and whether it stands inside an
     aggregate's arguments (where it is read row by row). A call that is meant as one
-    — an unknown function (a misspelt aggregate), a scalar with ``over`` — counts as
-    one: its own error says what is wrong, not a second one about its argument."""
+    — an unknown function (a misspelt aggregate), a scalar with ``over`` or a filter —
+    counts as one: its own error says what is wrong, not a second one about its argument.
+    An aggregate's filter is read row by row like its arguments."""
     stack: list[tuple[object, bool]] = [(expr, False)]
     while stack:
         node, in_aggregate = stack.pop()
         if isinstance(node, ast.Name):
             yield node, in_aggregate
         inner = in_aggregate or (isinstance(node, ast.Call) and (
-            node.func in AGGREGATE_BY_NAME or node.func not in FUNCTION_BY_NAME or node.over is not None))
+            node.func in AGGREGATE_BY_NAME or node.func not in FUNCTION_BY_NAME or node.over is not None
+            or node.filter is not None))
         stack.extend((child, inner) for child in reversed(tuple(children(node))))
 
 

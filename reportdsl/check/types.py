@@ -3,7 +3,9 @@
 In: an ``Outline`` whose names are resolved (``ctx.resolved``). Out: ``ctx.types[span]``
 for every expression, the types of fields and group keys, and errors for what
 cannot work on the types known at check time: ``"abc" * 2``, comparing a date with
-a number, ``SUM`` of a string, a ``date`` format on a number, a wrong arity.
+a number, ``SUM`` of a string, a ``date`` format on a number, a wrong arity, an
+aggregate's ``where`` filter that is not a condition, a PERCENTILE fraction that is not
+a number from 0 to 1 written out.
 ``any`` (a column of unknown type) is accepted everywhere; the row is then checked
 when it runs.
 """
@@ -146,8 +148,10 @@ class TypeChecker:
             self.ctx.error(f"unknown function '{expr.name.name}'{hint}", expr.name.span)
             for arg in expr.args:
                 self.infer(arg, place)
+            self._filter(expr, place)
             return "any"
         args = [self.infer(a, place) for a in expr.args]
+        self._filter(expr, place)
         if not decl.min_args <= len(args) <= (decl.max_args if decl.max_args is not None else len(args)):
             want = decl.arity_text
             self.ctx.error(
@@ -158,6 +162,8 @@ class TypeChecker:
         if func in AGGREGATE_BY_NAME:
             spec = AGGREGATE_BY_NAME[func]
             ok = not args or self._expect(expr.args[0], args[0], spec.arg, expr.name.name)
+            if spec.fraction:
+                self._check_fraction(expr.args[1], expr.name.name)
             return _result(spec.result, args, ok)
         function = FUNCTION_BY_NAME[func]
         # every argument is checked (no short cut): each wrong one is reported
@@ -167,6 +173,25 @@ class TypeChecker:
             self._check_literal(expr.args[0], function.literal_arg)
         check_call_rules(expr, args, self.ctx)
         return _result(function.result, args, not oks or oks[0])
+
+    def _filter(self, expr: ast.Call, place: Place | None) -> None:
+        """``AGG(e where COND)``: COND is a condition (null and unknown types pass, as
+        in ``where``). A filter on a scalar function is check_aggregates' error."""
+        if expr.filter is None:
+            return
+        t = self.infer(expr.filter, place)
+        if family(t) not in ("bool", "null", "any"):
+            self.ctx.error(f"the filter of {expr.name.name}() needs a true/false condition, but this is {_a(t)}",
+                           expr.filter.span)
+
+    def _check_fraction(self, arg: ast.Expr, func: str) -> None:
+        """PERCENTILE's p: a number written out, from 0 to 1 (the plan carries it as a
+        constant; a parameter or a column would make each group's value a new sort)."""
+        if not (isinstance(arg, ast.Literal) and arg.type in ("int", "decimal")):
+            self.ctx.error(f"{func}() needs its fraction written out as a number from 0 to 1, "
+                           f"e.g. {func}(amount, 0.9)", arg.span)
+        elif not 0 <= arg.value <= 1:  # type: ignore[operator]
+            self.ctx.error(f"{func}() needs a fraction from 0 to 1, not {arg.value}", arg.span)
 
     def _expect(self, arg: ast.Expr, t: str, rule: Arg, func: str) -> bool:
         if rule.types is None or t in rule.types or t in LOOSE:

@@ -16,12 +16,21 @@ Exact arithmetic: int and Decimal sums use Python's exact operators (the run's
 decimal context is wide); float sums collect values and use ``math.fsum`` (exact,
 correctly rounded), compacted to a (high, low) pair at chunk and group ends.
 Running (detail) aggregates are in ``running``; the values they compute with in
-``aggregate_values``.
+``aggregate_values``; STDDEV/VARIANCE keep ``moments.Moments``, MEDIAN/PERCENTILE
+``order_statistics.Values`` (the primitives ``moments`` and ``values``).
+
+Filters (``AGG(e where COND)``): an argument is the pair (expression, filter). Each
+distinct filter is computed once a row (``w0``…); a filtered argument's local holds
+its value where the filter is true and None elsewhere, so every primitive skips the
+row as it skips a null. Its count of values is kept (``num``) rather than derived
+from the group's row count (``nul``); ``COUNT(where COND)`` is an argument with no
+expression whose local is the filter itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from pydantic import BaseModel
 
@@ -43,8 +52,10 @@ from reportdsl.engine.aggregate_values import (
     sum_any,
     total_any,
 )
+from reportdsl.engine.moments import Moments
+from reportdsl.engine.order_statistics import RunningValues, Values
 from reportdsl.language import AGGREGATE_BY_NAME
-from reportdsl.plan.models import Aggregate, Plan
+from reportdsl.plan.models import Aggregate, Expr, Plan
 
 ORDERED_TYPES = ("int", "decimal", "float", "string", "date", "datetime", "bool")
 
@@ -54,6 +65,7 @@ RUNTIME = {
     "_ntotal": neumaier_total, "_sum_any": sum_any, "_total_any": total_any, "_avg_any": avg_any,
     "_rsum_any": running_sum_any, "_rtotal_any": running_total_any, "_ravg_any": running_avg_any,
     "_min_any": min_any, "_max_any": max_any, "_ABOVE": ABOVE, "_BELOW": BELOW, "_NAN": NAN,
+    "_Moments": Moments, "_Values": Values, "_RValues": RunningValues, "_HALF": Decimal("0.5"),
 }
 
 
@@ -76,14 +88,28 @@ def _without_spans(value):
 @dataclass
 class Arg:
     index: int
-    expr: object
+    expr: object  # None: COUNT(where COND), which counts the rows the filter keeps
     type: str
     prims_at: dict[int, set[str]] = field(default_factory=dict)  # depth -> primitives
     alias: str | None = None  # the local already holding the value (a plain column)
+    filter: Expr | None = None  # the plan expression of `where COND`
+    filter_var: str | None = None  # the local holding the filter's truth (``w0``…)
 
     @property
     def var(self) -> str:
+        if self.expr is None and self.filter_var is not None:
+            return self.filter_var
         return self.alias or f"x{self.index}"
+
+    @property
+    def present(self) -> str:
+        """Code true when the row brings this argument a value."""
+        return self.var if self.expr is None else f"{self.var} is not None"
+
+    @property
+    def kind(self) -> str:
+        """What order statistics and moments know of its values (see ``order_statistics``)."""
+        return "float" if self.type == "float" else "exact" if self.type in ("int", "decimal") else "any"
 
 
 class AggregateLayout:
@@ -98,10 +124,11 @@ class AggregateLayout:
         self.running = [a for a in plan.aggregates if a.running]
         self.arg_scales: dict[int, int] = {}  # Arg.index -> scale, for scaled-integer arguments
         self.by_depth: dict[int, list[Aggregate]] = {d: [] for d in range(self.inner + 1)}
+        self.filters: dict[str, tuple[str, Expr]] = {}  # canonical filter -> (local, expression)
         for a in plan.aggregates:
             if a.scope not in self.depth_of:
                 raise ValueError(f"aggregate {a.text} has unknown scope {a.scope}")
-            arg = self._arg(a.arg) if a.arg is not None else None
+            arg = self._arg(a.arg, a.filter) if a.arg is not None or a.filter is not None else None
             if a.running:
                 continue
             d = self.depth_of[a.scope]
@@ -110,20 +137,35 @@ class AggregateLayout:
                 prims = set(AGGREGATE_BY_NAME[a.func].primitives)
                 if a.func == "min" and self.is_float(arg):
                     prims.add("nul")  # a MIN of only NaNs is NaN, of no value null
+                if "nul" in prims and (arg.filter is not None or arg.expr is None):
+                    prims = (prims - {"nul"}) | {"num"}  # rows - nulls would count rows the filter drops
                 for depth in range(d, self.inner + 1):
                     arg.prims_at.setdefault(depth, set()).update(prims)
 
-    def _arg(self, expr) -> Arg:
-        key = canonical(expr)
+    def _arg(self, expr, condition: Expr | None = None) -> Arg:
+        key = self._key(expr, condition)
         arg = self._arg_by_key.get(key)
         if arg is None:
-            arg = Arg(len(self.args), expr, expr.type)
+            arg = Arg(len(self.args), expr, expr.type if expr is not None else "int")
+            if condition is not None:
+                ckey = canonical(condition)
+                if ckey not in self.filters:
+                    self.filters[ckey] = (f"w{len(self.filters)}", condition)
+                arg.filter, arg.filter_var = condition, self.filters[ckey][0]
             self.args.append(arg)
             self._arg_by_key[key] = arg
         return arg
 
+    @staticmethod
+    def _key(expr, condition) -> str:
+        # an unfiltered argument keeps the key it always had
+        key = canonical(expr) if expr is not None else ""
+        return key if condition is None else f"{key} where {canonical(condition)}"
+
     def arg_of(self, a: Aggregate) -> Arg | None:
-        return None if a.arg is None else self._arg_by_key[canonical(a.arg)]
+        if a.arg is None and a.filter is None:
+            return None
+        return self._arg_by_key[self._key(a.arg, a.filter)]
 
     # ---- state -----------------------------------------------------------------
 
@@ -135,8 +177,12 @@ class AggregateLayout:
         return arg.type == "float"
 
     def _init(self, prim: str, arg: Arg) -> str:
-        if prim == "nul":
+        if prim in ("nul", "num"):
             return "0"
+        if prim == "moments":
+            return f"_Moments({arg.kind!r})"
+        if prim == "values":
+            return f"_Values({arg.kind!r})"
         if prim == "sum":
             return "[]" if self.is_float(arg) else "0"
         if prim == "set":
@@ -185,7 +231,7 @@ class AggregateLayout:
             # Non-null counts are kept as null counts (count = rows - nulls): the
             # else branch costs nothing on columns without nulls.
             if body:
-                out.append(f"if {x} is not None:")
+                out.append(f"if {arg.present}:")
                 out.extend("    " + b for b in body)
                 if "nul" in prims:
                     out.append(f"else: {self.state('nul', arg, d)} += 1")
@@ -220,13 +266,18 @@ class AggregateLayout:
             body.append(f"{st('last')} = {x}")
         if "set" in prims:
             body.append(f"{st('set')}.add({self.distinct(arg)})")
+        for prim in ("moments", "values"):
+            if prim in prims:
+                body.append(f"{st(prim)}.add({x})")
+        if "num" in prims:
+            body.append(f"{st('num')} += 1")
         return body
 
     # ---- closing a group ----------------------------------------------------------
 
     def final_expr(self, a: Aggregate, depth: int) -> str:
         """The final value of non-running aggregate ``a`` from the state at ``depth``."""
-        if a.func == "count" and a.arg is None:
+        if a.func == "count" and a.arg is None and a.filter is None:
             return f"rc{depth}"
         arg = self.arg_of(a)
         if arg is None:  # Aggregate.arg allows it, but only COUNT() has no argument
@@ -235,7 +286,7 @@ class AggregateLayout:
 
         def st(prim: str) -> str:
             state = self.state(prim, arg, depth)
-            if scale is None or prim in ("nul", "set"):
+            if scale is None or prim in ("nul", "num", "set"):
                 return state
             # a scaled-integer argument's sums and values become Decimals here, once
             # per group (see ``scaled``); a sum is read only when it has values
@@ -247,9 +298,13 @@ class AggregateLayout:
                 return "_ABOVE" if prim == "min" else "_BELOW"
             return "None"
 
-        count = f"(rc{depth} - {st('nul')})"
+        count = st("num") if "num" in arg.prims_at.get(depth, ()) else f"(rc{depth} - {st('nul')})"
         if a.func == "count":
             return count
+        if a.func in ("stddev", "variance"):
+            return f"{st('moments')}.{a.func}()"
+        if a.func in ("median", "percentile"):
+            return f"{st('values')}.percentile({self.fraction(a)})"
         if a.func in ("sum", "avg"):
             return self._sum_final(a, arg, st("sum"), count)
         if a.func == "count_distinct":
@@ -259,6 +314,10 @@ class AggregateLayout:
         if scale is None and none(a.func) != "None":
             return f"(None if {st(a.func)} is {none(a.func)} else {st(a.func)})"
         return st(a.func)
+
+    def fraction(self, a: Aggregate) -> str:
+        """MEDIAN's and PERCENTILE's p, a constant of the generated module."""
+        return "_HALF" if a.fraction is None else f"_Dec({a.fraction!r})"
 
     def _sum_final(self, a: Aggregate, arg: Arg, total: str, count: str) -> str:
         """SUM or AVG from the sum state ``total`` and the non-null ``count``."""
@@ -285,8 +344,10 @@ class AggregateLayout:
             t = lambda p, arg=arg: self.state(p, arg, up)  # noqa: E731
             generic = arg.type not in ORDERED_TYPES
             for prim in sorted(here & there):
-                if prim == "nul":
-                    out.append(f"{t('nul')} += {s('nul')}")
+                if prim in ("nul", "num"):
+                    out.append(f"{t(prim)} += {s(prim)}")
+                elif prim in ("moments", "values"):
+                    out.append(f"{t(prim)}.merge({s(prim)})")
                 elif prim == "sum":
                     if self.is_float(arg):
                         out.append(f"{t('sum')}.extend(_fpair({s('sum')}))")

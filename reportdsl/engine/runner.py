@@ -106,6 +106,7 @@ def compile_runner(plan: Plan, layout: RowLayout, mode: str, check_order: bool,
 def _expressions(plan: Plan) -> list:
     exprs = [f.expr for f in plan.fields] + [g.key for g in plan.groups] + [k.expr for k in plan.sort]
     exprs += [a.arg for a in plan.aggregates if a.arg is not None] + [v.expr for v in plan.values]
+    exprs += [a.filter for a in plan.aggregates if a.filter is not None]
     return exprs + ([plan.where] if plan.where is not None else [])
 
 

@@ -6,7 +6,10 @@ per row the *tentative* statements (the value so far, including this row) and th
 *commit* statements that keep it. The runner evaluates the tentative part inside
 the row's ``try`` and commits only after everything that can fail has been
 computed, so a row that fails later is not counted. A scope instance restarts when
-the row's break level is above the aggregate's depth.
+the row's break level is above the aggregate's depth. A filtered aggregate's argument
+is None where its filter is not true (``aggregates``), so it skips those rows as nulls;
+``COUNT(where COND)`` counts the rows whose filter is true. STDDEV/VARIANCE peek at a
+``Moments`` and MEDIAN/PERCENTILE at a sorted ``RunningValues``, each updated at commit.
 """
 
 from __future__ import annotations
@@ -39,12 +42,20 @@ def running_lines(layout: AggregateLayout, agg_var: Callable[[str], str], brk: s
         reset = f"{brk} < {d}"
         out_var = agg_var(rid)
         if a.func == "count" and a.arg is None:
-            tentative.append(f"t_{rid} = (0 if {reset} else r_{rid}) + 1")
+            step = "1" if a.filter is None else f"(1 if {_arg(layout, a).var} else 0)"
+            tentative.append(f"t_{rid} = (0 if {reset} else r_{rid}) + {step}")
             tentative.append(f"{out_var} = t_{rid}")
             commit.append(f"r_{rid} = t_{rid}")
             continue
         arg = _arg(layout, a)
         x = arg.var
+        if a.func in ("stddev", "variance", "median", "percentile"):
+            state = "_Moments" if a.func in ("stddev", "variance") else "_RValues"
+            how = a.func == "stddev" if state == "_Moments" else layout.fraction(a)
+            tentative.append(f"if {reset}: r_{rid} = {state}({arg.kind!r})")  # safe: the instance restarts anyway
+            tentative.append(f"{out_var} = r_{rid}.peek({x}, {how})")
+            commit.append(f"if {x} is not None: r_{rid}.add({x})")
+            continue
         if a.func in ("count", "sum", "avg"):
             float_sum = layout.is_float(arg)
             generic = arg.type not in ("int", "decimal", "float")
@@ -98,13 +109,17 @@ def running_init_lines(layout: AggregateLayout) -> list[str]:
     out = []
     for a in layout.running:
         rid = a.id
-        if a.func == "count" and a.arg is None:
+        if a.func == "count" and a.arg is None:  # filtered or not
             out.append(f"r_{rid} = 0")
         elif a.func in ("count", "sum", "avg"):
             zero = "(0.0, 0.0)" if layout.is_float(_arg(layout, a)) else "0"
             out.append(f"rc_{rid} = 0; rs_{rid} = {zero}")
         elif a.func == "count_distinct":
             out.append(f"r_{rid} = set()")
+        elif a.func in ("stddev", "variance"):
+            out.append(f"r_{rid} = _Moments({_arg(layout, a).kind!r})")
+        elif a.func in ("median", "percentile"):
+            out.append(f"r_{rid} = _RValues({_arg(layout, a).kind!r})")
         else:
             out.append(f"r_{rid} = None")
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from reportdsl.language.aggregates import AGGREGATES
+from reportdsl.language.aggregates import AGGREGATES, AggregateDecl
 from reportdsl.language.formats import FORMATS
 from reportdsl.language.functions import FUNCTIONS, Arg, FunctionDecl
 from reportdsl.language.papers import PAPERS
@@ -35,6 +35,18 @@ def _signature(decl: FunctionDecl) -> str:
     return f"`{decl.name}({', '.join(args)})`"
 
 
+def _aggregate_sql(a: AggregateDecl) -> str:
+    """The SQL spelling: one for every dialect, or each dialect's own."""
+    if a.sql:
+        return f"`{a.sql.format('e', 'p')}`"
+    if not a.dialect_sql:
+        return "—"
+    spellings: dict[str, list[str]] = {}
+    for dialect, text in a.dialect_sql.items():
+        spellings.setdefault(text.format("e", "p"), []).append(dialect)
+    return "; ".join(f"{', '.join(ds)}: `{text}`" for text, ds in spellings.items())
+
+
 def reference_markdown() -> str:
     lines = [
         "# Functions, aggregates, formats and paper sizes",
@@ -55,11 +67,14 @@ def reference_markdown() -> str:
                      f"{sql.replace('*', 'every dialect')} |")
     lines += ["", "## Aggregates", "",
               "Every aggregate skips nulls; of no value, `COUNT` is 0 and the others are null.",
+              "Every aggregate takes a filter that ends its argument list: `SUM(amount where status == \"open\")`,",
+              "`COUNT(where late)`, `PERCENTILE(amount, 0.9 where region == \"EU\")`; rows where the condition",
+              "is false or null do not reach the aggregate (SQL's `FILTER (WHERE …)`).",
               "", "| aggregate | argument | result | what it gives | SQL |", "|---|---|---|---|---|"]
     for a in AGGREGATES:
-        call = f"`{a.shown}()` / `{a.shown}(e)`" if a.min_args == 0 else f"`{a.shown}(e)`"
-        lines.append(f"| {call} | {_arg(a.arg)} | {_RESULTS.get(a.result, a.result)} | {a.doc} | "
-                     f"{'`' + a.sql.format('e') + '`' if a.sql else '—'} |")
+        call = f"`{a.shown}()` / `{a.shown}(e)`" if a.min_args == 0 else (
+            f"`{a.shown}(e, p)`" if a.fraction else f"`{a.shown}(e)`")
+        lines.append(f"| {call} | {_arg(a.arg)} | {_RESULTS.get(a.result, a.result)} | {a.doc} | {_aggregate_sql(a)} |")
     lines += ["", "## Formats", "", "| format | arguments | applies to | what it prints |", "|---|---|---|---|"]
     for fmt in FORMATS:
         args = ", ".join(fmt.args) or "none"

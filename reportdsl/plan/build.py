@@ -274,9 +274,13 @@ class BandLayout:
         for band in bands:
             for element in band.elements:
                 for value in formatted_values(element):
+                    # a value that is not a detail column or a row cell's expression
+                    # stands in a text template: its key resolves the template's escapes
+                    in_template = isinstance(element, ast.Text) or (
+                        isinstance(element, ast.Row) and not any(c.value is value for c in element.cells))
                     for node in find_all(value.expr, ast.Call):
                         if node.func in AGGREGATE_BY_NAME:
-                            key = call_text(text, node)
+                            key = call_text(text, node, in_template)
                             if key not in out:
                                 out[key] = self.compiler.value(node, point)
         return out

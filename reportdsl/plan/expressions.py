@@ -10,12 +10,14 @@ scope that must end before it is known (``ready_at``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from reportdsl.language import AGGREGATE_BY_NAME, FUNCTION_BY_NAME
 from reportdsl.language.walk import find_all
 from reportdsl.plan import models as m
 from reportdsl.syntax import ast
+from reportdsl.syntax.strings import ESCAPES
 
 if TYPE_CHECKING:  # check imports plan.models; plan must not import check at load time
     from reportdsl.check import CheckedReport
@@ -92,9 +94,15 @@ class ExpressionCompiler:
         elif mode == "running":
             running = True
         func = node.func
-        # Calls with the same function, argument text and scope share one accumulator.
-        shape = call_text(self.checked.source.text, node.args[0]) if node.args else None
-        key = (func, shape, target, running)
+        # Calls with the same function, argument text, filter, fraction and scope share
+        # one accumulator.
+        text = self.checked.source.text
+        shape = call_text(text, node.args[0]) if node.args else None
+        condition = call_text(text, node.filter) if node.filter is not None else None
+        fraction = _fraction(node)
+        key: tuple = (func, shape, target, running)
+        if condition is not None or fraction is not None:  # the keys of plain calls stay as they were
+            key += (condition, fraction and Decimal(fraction).normalize())
         agg_id = self._agg_ids.get(key)
         t = self.type_of(node)
         if agg_id is None:
@@ -103,7 +111,8 @@ class ExpressionCompiler:
             self._agg_ids[key] = agg_id
             aggregate = m.Aggregate.model_construct(
                 id=agg_id, func=func, arg=arg, scope=target, running=running, type=t,
-                text=call_text(self.checked.source.text, node), span=node.span,
+                text=call_text(text, node), span=node.span,
+                filter=self.expr(node.filter) if node.filter is not None else None, fraction=fraction,
             )
             self.aggregates.append(aggregate)
             self._by_id[agg_id] = aggregate
@@ -135,14 +144,29 @@ class ExpressionCompiler:
         return min(pending, key=self.scopes.index)
 
 
+def _fraction(node: ast.Call) -> str | None:
+    """PERCENTILE's p as exact decimal text (check_types made it a literal in [0, 1])."""
+    if not AGGREGATE_BY_NAME[node.func].fraction:
+        return None
+    p = node.args[1]
+    if not isinstance(p, ast.Literal):
+        raise AssertionError("a PERCENTILE fraction that is not a literal")
+    return str(p.value)
+
+
 def _aggregate_ids(expr: m.Expr) -> list[str]:
     return [node.id for node in find_all(expr, m.AggRef)]
 
 
-def call_text(text: str, node: ast.Expr) -> str:
+def call_text(text: str, node: ast.Expr, in_template: bool = False) -> str:
     """The expression as written with white space outside string literals removed
-    (CONTRACT.md §3): ``SUM( revenue ) over report`` -> ``SUM(revenue)overreport``."""
+    (CONTRACT.md §3): ``SUM( revenue ) over report`` -> ``SUM(revenue)overreport``.
+    ``in_template``: the expression stands in a text template's ``{…}``, whose escapes
+    are resolved first: the call as the parser reads it (LANGUAGE.md §16), so
+    ``{SUM(x where s == \"open\")}`` is keyed ``SUM(xwheres=="open")``."""
     raw = text[node.span[0] : node.span[1]]
+    if in_template and "\\" in raw:
+        raw = _unescape(raw)
     out: list[str] = []
     quote = None
     i = 0
@@ -160,5 +184,20 @@ def call_text(text: str, node: ast.Expr) -> str:
             out.append(ch)
         elif not ch.isspace():
             out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _unescape(raw: str) -> str:
+    """A template's escapes (``\\"`` ``\\\\`` ``\\{`` …) resolved, as ``syntax.strings`` reads them."""
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\\" and i + 1 < len(raw) and raw[i + 1] in ESCAPES:
+            out.append(ESCAPES[raw[i + 1]])
+            i += 2
+            continue
+        out.append(ch)
         i += 1
     return "".join(out)

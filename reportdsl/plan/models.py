@@ -6,8 +6,9 @@ Out: frozen pydantic models, ``extra="forbid"``, JSON round-trippable
 
 Vocabulary
 - A *scope* is ``"report"`` or the name of a group level.
-- An *aggregate* (``a0``, ``a1``…) is one accumulator: a function over an argument,
-  reset at each instance of ``scope``; ``running`` ones are read at every detail row.
+- An *aggregate* (``a0``, ``a1``…) is one accumulator: a function over an argument
+  (of the rows its ``filter`` keeps, if it has one), reset at each instance of
+  ``scope``; ``running`` ones are read at every detail row.
 - A *value* (``v0``, ``v1``…) is an expression the engine evaluates for the page or
   the JSON result: a text interpolation, a row cell, a detail column, a total.
 - A *band point* is where a band instance occurs in the stream: report start (title
@@ -31,7 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Span = tuple[int, int]
 ValueType = Literal["string", "int", "decimal", "float", "date", "datetime", "bool", "null", "any"]
-AggFunc = Literal["sum", "count", "avg", "min", "max", "count_distinct", "first", "last"]
+AggFunc = Literal[
+    "sum", "count", "avg", "min", "max", "count_distinct", "first", "last", "stddev", "variance", "median",
+    "percentile",
+]
 Align = Literal["left", "center", "right"]
 
 
@@ -157,6 +161,8 @@ class Aggregate(PlanModel):
     type: ValueType
     text: str  # as written, white space outside strings removed: "SUM(revenue)overreport"
     span: Span
+    filter: Expr | None = None  # `AGG(e where COND)`: only rows where COND is true reach it
+    fraction: str | None = None  # PERCENTILE's p, exact decimal text ("0.9")
 
 
 class Value(PlanModel):

@@ -83,9 +83,10 @@ class Call(_Node):
     args: tuple[Expr, ...]
     over: Ident | None
     span: Span
+    filter: Expr | None = None  # `AGG(e where COND)`: COND (LANGUAGE.md §10)
     mode: Ident | None = None  # `whole` or `running` (LANGUAGE.md §9)
 
-    CHILDREN: ClassVar[tuple[str, ...]] = ("args",)
+    CHILDREN: ClassVar[tuple[str, ...]] = ("args", "filter")
 
     @property
     def func(self) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedInput, VisitError
@@ -80,6 +81,12 @@ def _position(pos: int | None) -> int:
 def _hole_offsets(offsets: tuple[int, ...]) -> Callable[[int], int]:
     """Offsets in a ``{…}`` hole's text mapped to file offsets (the end stays the end)."""
     return lambda p: offsets[min(p, len(offsets) - 1)]
+
+
+class _LoneWhere(NamedTuple):
+    """``where`` with no condition after it, first in a call's parentheses."""
+
+    span: ast.Span
 
 
 @v_args(meta=True)
@@ -174,14 +181,26 @@ class AstBuilder(Transformer):
         return ast.Unary(str(op), operand, span)
 
     def call(self, meta, children) -> ast.Call:
-        name, *args, over_kw, over, mode = children
+        name, *args, condition, over_kw, over, mode = children
+        arguments = tuple(a for a in args if a is not None)
+        if isinstance(condition, _LoneWhere):
+            if arguments:
+                raise fail(ReportSyntaxError, "'where' in a call needs a condition after it, "
+                           "e.g. SUM(amount where status == \"open\")", self.source, condition.span)
+            # `F(where)`: the keyword cannot start a filter here, so it is the column `where`
+            arguments, condition = (ast.Name("where", condition.span),), None
         return ast.Call(
             self.ident(name),
-            tuple(a for a in args if a is not None),
+            arguments,
             self.ident(over) if over is not None else None,
             self.span(meta),
+            condition,
             self.ident(mode) if mode is not None else None,
         )
+
+    def call_filter(self, meta, children) -> ast.Expr | _LoneWhere:
+        (condition,) = children
+        return condition if condition is not None else _LoneWhere(self.span(meta))
 
     def format(self, meta, children) -> ast.Format:
         name, *args = children

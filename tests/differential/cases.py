@@ -2,8 +2,9 @@
 
 In: hypothesis draws. Out: ``Table`` (typed columns, rows of Python values, source
 order = list order) and ``Case`` (a report over it: group levels, aggregate calls with
-their scopes, an optional ``where``), each able to say itself as report text and as the
-SQL DuckDB runs for the reference (reference.py).
+their scopes — some filtered, ``AGG(e where COND)``, and the statistical ones of
+LANGUAGE.md §10 — an optional ``where``), each able to say itself as report text and as
+the SQL DuckDB runs for the reference (reference.py).
 """
 
 from __future__ import annotations
@@ -62,10 +63,38 @@ class Level:
 class Call:
     func: str  # lower-case
     arg: str | None  # a column name, or None for COUNT()
+    filter: tuple[str, str] | None = None  # `where COND`: (report text, SQL)
+    fraction: str | None = None  # PERCENTILE's p
+
+    @property
+    def written(self) -> str:
+        """The call inside a text template's ``{…}`` (its quotes escaped)."""
+        inner = ", ".join(x for x in (self.arg, self.fraction) if x)
+        if self.filter:
+            inner += f"{' ' if inner else ''}where {self.filter[0]}"
+        return f"{self.func.upper()}({inner})".replace('"', '\\"')
 
     @property
     def text(self) -> str:
-        return f"{self.func.upper()}({self.arg or ''})"
+        """Its JSON key: the call as the parser reads it, white space outside strings removed."""
+        return _without_white_space(self.written.replace('\\"', '"'))
+
+    def columns(self) -> set[str]:
+        """The columns and fields its argument and filter read."""
+        used = {self.arg} if self.arg else set()
+        if self.filter:
+            used |= {name for name in (*COLUMNS, *FIELDS) if name in self.filter[1].replace("(", " ").split()}
+        return used
+
+
+def _without_white_space(text: str) -> str:
+    out, quoted = [], False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        if quoted or not ch.isspace():
+            out.append(ch)
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -77,8 +106,9 @@ class Case:
 
     def columns(self) -> set[str]:
         """The table columns and fields the report reads."""
-        used = {c.arg for c in self.calls if c.arg} | {lv.sql_key for lv in self.levels if lv.sql_key in COLUMNS}
-        for name in [c.arg for c in self.calls] + [lv.name for lv in self.levels]:
+        used = {lv.sql_key for lv in self.levels if lv.sql_key in COLUMNS}
+        used |= {name for c in self.calls for name in c.columns()}
+        for name in sorted(used) + [lv.name for lv in self.levels]:
             used |= FIELDS[name][2] | {name} if name in FIELDS else set()
         used |= {"dt"} if any(lv.name == "y" for lv in self.levels) else set()
         used |= {name for name in COLUMNS if self.where and name in self.where[1].replace("(", " ").split()}
@@ -86,7 +116,7 @@ class Case:
 
     def report(self, source: str) -> str:
         """The report text over ``source`` (a ``source …`` line, or "" for none)."""
-        cells = ", ".join(f"{{{c.text}}}" for c in self.calls)
+        cells = ", ".join(f"{{{c.written}}}" for c in self.calls)
         lines = ["report diff {", f"  {source}" if source else ""]
         lines += [f"  field {name} = {expr}" for name, (expr, _, _) in FIELDS.items()]
         if self.where:
@@ -149,7 +179,26 @@ _AGGREGATES = {
     "first": ("k1", "n", "d", "dt", "s"),
     "last": ("k1", "n", "d", "dt", "s"),
 }
+_STATISTICS = {
+    "stddev": ("n", "d", "f", "fd"),
+    "variance": ("n", "d", "f", "r"),
+    "median": ("n", "d", "f", "pick"),
+    "percentile": ("n", "d", "f"),
+}
 _CALLS = [Call(func, arg) for func, args in _AGGREGATES.items() for arg in args]
+_CALLS += [Call(func, arg) for func, args in _STATISTICS.items() for arg in args if func != "percentile"]
+_CALLS += [Call("percentile", arg, fraction=p) for arg in _STATISTICS["percentile"] for p in ("0", "0.25", "0.9", "1")]
+# `where COND` inside calls: (report text, DuckDB condition); NaN sorts above every
+# number in both (§15), and a null condition drops the row in both
+_FILTERS = [
+    ("n > 0", "n > 0"),
+    ('k1 == "a"', "k1 = 'a'"),
+    ("f < 0.5", "f < 0.5"),
+    ("not (d >= 0)", "NOT (d >= 0)"),
+    ('dt >= date("2020-06-01")', "dt >= DATE '2020-06-01'"),
+    ('u != "A" and n != 0', "(u <> 'A' AND n <> 0)"),
+    ("k2 > 0 or d < 1", "(k2 > 0 OR d < 1)"),
+]
 _WHERES = [
     ("n > 0", "n > 0"),
     ('k1 != "a"', "k1 <> 'a'"),
@@ -165,7 +214,9 @@ def cases(draw) -> Case:
     count = draw(st.integers(0, 2))
     picked = draw(st.permutations(_LEVELS))[:count]
     levels = tuple(Level(lv.name, lv.report_key, lv.sql_key, draw(st.booleans())) for lv in picked)
-    calls = tuple(draw(st.lists(st.sampled_from(_CALLS), min_size=1, max_size=6, unique=True)))
+    picked_calls = draw(st.lists(st.sampled_from(_CALLS), min_size=1, max_size=6, unique=True))
+    calls = tuple(dict.fromkeys(  # a filtered call is the same call when the filter draws equal
+        Call(c.func, c.arg, draw(st.one_of(st.none(), st.sampled_from(_FILTERS))), c.fraction) for c in picked_calls))
     where = draw(st.one_of(st.none(), st.sampled_from(_WHERES)))
     sort = draw(st.one_of(st.none(), st.tuples(st.sampled_from(["s", "n", "d", "dt"]), st.booleans())))
     return Case(levels, calls, where, sort)

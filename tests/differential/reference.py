@@ -9,6 +9,15 @@ way; text by code point), rows inside the innermost group in source order. FIRST
 LAST follow print order and skip nulls. AVG of ints and decimals is a decimal to 28
 significant digits (SQL's NUMERIC division): the reference divides DuckDB's exact sum
 by the count in Python, so it is exact too.
+
+Filtered calls are DuckDB's ``FILTER (WHERE …)``. MEDIAN and PERCENTILE of floats are
+DuckDB's ``quantile_cont`` as it is (NaN above every number there too). Of ints and
+decimals reportdsl is exact where DuckDB answers in doubles (or rounds to the column's
+scale), and STDDEV/VARIANCE in doubles (Welford's running sums) lose digits as the
+data's spread shrinks against its mean and overflow past 1e154: for those the referee
+computes the exact value from the very values DuckDB's filter selects (``list(x)``),
+rounded once as reportdsl promises, and checks that DuckDB's ``stddev_samp``,
+``var_samp`` and ``quantile_cont`` agree with it (to 1e-9) wherever doubles can.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from decimal import Decimal, localcontext
 import duckdb
 
 from .cases import COLUMNS, FIELDS, Call, Case, Table
+from .statistics import statistic
 
 
 def connect(table: Table) -> duckdb.DuckDBPyConnection:
@@ -50,20 +60,30 @@ def _order(case: Case, below: int) -> str:
 
 def _select(call: Call, order: str) -> list[str]:
     x = call.arg
+    where = f" FILTER (WHERE {call.filter[1]})" if call.filter else ""
     if call.func == "count":
-        return [f"COUNT({x or '*'})"]
+        return [f"COUNT({x or '*'}){where}"]
     if call.func == "count_distinct":
-        return [f"COUNT(DISTINCT {x})"]
+        return [f"COUNT(DISTINCT {x}){where}"]
     if call.func in ("sum", "avg"):
         total = f"fsum({x})" if _type(x) == "float" else f"SUM({x})"
-        return [total, f"COUNT({x})"]
+        return [total + where, f"COUNT({x}){where}"]
     if call.func in ("min", "max"):
-        return [f"{call.func.upper()}({x})"]
-    pick = "first" if call.func == "first" else "last"
-    return [f"{pick}({x} ORDER BY {order}) FILTER (WHERE {x} IS NOT NULL)"]
+        return [f"{call.func.upper()}({x}){where}"]
+    if call.func in ("first", "last"):
+        pick = "first" if call.func == "first" else "last"
+        both = f" AND ({call.filter[1]})" if call.filter else ""
+        return [f"{pick}({x} ORDER BY {order}) FILTER (WHERE {x} IS NOT NULL{both})"]
+    p = "0.5" if call.func == "median" else call.fraction
+    sql = {"stddev": f"stddev_samp({x})", "variance": f"var_samp({x})"}.get(call.func)
+    if sql is None:
+        sql = f"quantile_cont({x}, {p})" if _type(x) == "float" else f"quantile_cont(CAST({x} AS DOUBLE), {p})"
+    return [sql + where, f"list({x}){where}"]
 
 
 def _value(call: Call, got: list):
+    if call.func in ("stddev", "variance", "median", "percentile"):
+        return statistic(call, _type(call.arg), *got)
     if call.func == "sum":
         total, count = got
         if count == 0:

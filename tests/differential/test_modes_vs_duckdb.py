@@ -40,7 +40,7 @@ ORDERED = """report diff {{
     column t "t" = SUM(n) over report whole
     column r "r" = SUM(n)
   }}
-  summary {{ text "{{SUM(n)}} {{COUNT()}}" }}
+  summary {{ text "{{SUM(n)}} {{COUNT()}} {{COUNT_DISTINCT(k1)}}" }}
 }}
 """
 
@@ -72,8 +72,11 @@ FROM t JOIN ranked ON t.k1 IS NOT DISTINCT FROM ranked.k1
 def expected_ordered(table: Table, ordering: str) -> tuple[dict, list[tuple]]:
     con = connect(table)
     con.execute(f"CREATE VIEW m AS {_MAPPED if ordering else _IN_KEY_ORDER}")
-    report = con.execute("SELECT SUM(n), COUNT(*) FROM m").fetchone()
-    want: dict = {"row_count": report[1], "totals": {"SUM(n)": report[0], "COUNT()": report[1]}, "groups": []}
+    # COUNT_DISTINCT(k1) counts the column's values, not the printed keys: Others is a
+    # group's key, never a value of the column
+    report = con.execute("SELECT SUM(n), COUNT(*), COUNT(DISTINCT k1) FROM m").fetchone()
+    want: dict = {"row_count": report[1], "groups": [],
+                  "totals": {"SUM(n)": report[0], "COUNT()": report[1], "COUNT_DISTINCT(k1)": report[2]}}
     outer = con.execute("""
         SELECT r1, mk1, SUM(n), COUNT(*),
                SUM(SUM(d)) OVER (ORDER BY r1 ROWS UNBOUNDED PRECEDING),

@@ -98,3 +98,26 @@ def test_limit_without_others_leaves_rows_out_of_every_total(compile_report):
     assert result["groups"][0]["omitted"] == {"groups": 2, "rows": 2}
     assert result["totals"] == {"SUM(amount)": Decimal("0.75"), "COUNT()": 1}
     assert result["row_count"] == 1
+
+
+def test_the_others_label_is_the_groups_key_never_the_columns_value(compile_report):
+    # in the group's own bands its name is the key (§5): the label, in Others
+    report = compile_report("""report t {
+      group region order by SUM(amount) desc limit 1 others "rest" {
+        footer { text "{COUNT_DISTINCT(region)} {FIRST(region)}" }
+      }
+      summary { text "{COUNT_DISTINCT(region)}" }
+    }""")
+    result, _ = events(report, ROWS)
+    assert [g["key"] for g in result["groups"]] == ["W", "rest"]
+    assert result["groups"][1]["totals"] == {"COUNT_DISTINCT(region)": 1, "FIRST(region)": "rest"}
+    assert result["totals"] == {"COUNT_DISTINCT(region)": 4}  # the column's values
+    # a group named apart from the column: the column's values inside Others too
+    report = compile_report("""report t {
+      group r = region order by SUM(amount) desc limit 1 others "rest" {
+        footer { text "{COUNT_DISTINCT(region)} {FIRST(region)}" }
+      }
+    }""")
+    result, _ = events(report, ROWS)
+    # Others' rows print in source order (no sort by): its first row is ROWS[0], region N
+    assert result["groups"][1]["totals"] == {"COUNT_DISTINCT(region)": 3, "FIRST(region)": "N"}

@@ -71,7 +71,7 @@ def test_the_command_line_gives_the_earlier_parameters(tmp_path):
     result = CliRunner().invoke(main, ["build", str(path), "--format", "json", "-o", "-", "--param", "months=6"],
                                 env={"SOURCE_DATE_EPOCH": EPOCH})
     assert result.exit_code == 0, result.output
-    got = json.loads(result.output)["parameters"]
+    got = json.loads(result.stdout)["parameters"]
     assert got["since"] == "2023-08-29" and got["months"] == 6
 
 

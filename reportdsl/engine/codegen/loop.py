@@ -9,8 +9,9 @@ constants, and the line map that turns a failure into a report position.
 The loop is written, not interpreted: group keys are locals compared per row,
 accumulators are locals (see ``aggregates``), band values are inline expressions,
 events are bound sink methods. Per row: phase 1 computes everything that can fail
-(arguments, break level, tentative running values, detail values) inside one
-``try`` (zero cost when nothing fails); phase 2 closes/opens groups and commits.
+(aggregate filters and arguments, break level, tentative running values, detail
+values) inside one ``try`` (zero cost when nothing fails); phase 2 closes/opens
+groups and commits.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class RunnerWriter:
         self.aggs = AggregateLayout(plan)
         for arg in self.aggs.args:  # a plain column or field needs no copy per row
             e = arg.expr
-            if isinstance(e, Ref) and e.ref in ("column", "field"):
+            if isinstance(e, Ref) and e.ref in ("column", "field") and arg.filter is None:
                 arg.alias = (self.rows.column_var if e.ref == "column" else self.rows.field_var).get(e.name)
         self.scaled = self._scaled_decimals()
         self.rows.scaled = self.scaled.columns
@@ -206,7 +207,8 @@ class RunnerWriter:
     def _row_needs(self):
         plan = self.plan
         exprs = [g.key for g in plan.groups] + [k.expr for k in plan.sort]
-        exprs += [arg_expr(a) for a in self.aggs.args]
+        exprs += [arg_expr(a) for a in self.aggs.args if a.expr is not None]
+        exprs += [condition for _, condition in self.aggs.filters.values()]
         if plan.where is not None:
             exprs.append(plan.where)
         if plan.detail is not None:
@@ -282,11 +284,17 @@ class RunnerWriter:
             self.rows.group_keys(b, ind)
         row_groups = {g.name: self.rows.key_var[i] for i, g in enumerate(plan.groups)}
         w = ExprWriter(self.ctx, self.rows.names(groups=row_groups))
+        for var, condition in aggs.filters.values():
+            b.emit(ind, f"{var} = {w.condition(condition)}",
+                   LineContext("expr", "an aggregate's filter", span=as_span(condition.span)))
         for arg in aggs.args:
-            if arg.alias:
+            if arg.alias or arg.expr is None:
                 continue
             expr = arg_expr(arg)
-            b.emit(ind, f"{arg.var} = {w.write(expr)}",
+            # a filtered argument is computed only where its filter is true (as SQL's
+            # FILTER), and is None elsewhere: every aggregate skips it there
+            code = w.write(expr) if arg.filter_var is None else f"{w.write(expr)} if {arg.filter_var} else None"
+            b.emit(ind, f"{arg.var} = {code}",
                    LineContext("expr", "an aggregate's argument", span=as_span(expr.span)))
         # The break level is needed in phase 1 only by max_groups, row_number and
         # running aggregates; otherwise phase 2 finds it only on rows that break.

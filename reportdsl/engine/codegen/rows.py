@@ -120,10 +120,11 @@ class RowCode:
         if plan.where is not None:
             self.late_columns = frozenset(layout.names) - set(used_names(plan, [plan.where])[0])
         self.scaled: dict[str, int] = {}  # columns carried as scaled integers (see ``scaled``)
-        # where each group key lives: a plain column key is its column's local, no copy
+        # where each group key lives: a plain column key is its column's local, no copy —
+        # unless an Others group (§12) gives the key a label the column must not take
         self.key_var = [
             self.column_var[g.key.name] if isinstance(g.key, Ref) and g.key.ref == "column"
-            and g.key.name in self.column_var else f"n{level}"
+            and g.key.name in self.column_var and g.others is None else f"n{level}"
             for level, g in enumerate(plan.groups)
         ]
 

@@ -35,6 +35,7 @@ from reportdsl.engine.conversions import ConversionCache, decimal_converter
 from reportdsl.plan.models import BinaryOp, Expr, Lit, Plan, Ref, UnaryOp
 
 _VALUE_PRIMS = {"min", "max", "first", "last"}  # primitives that return a row's value
+_REAL_PRIMS = {"moments", "values"}  # STDDEV/VARIANCE/MEDIAN/PERCENTILE read real values
 
 ENABLED = True  # tests turn it off to compare with plain Decimal arithmetic
 
@@ -133,7 +134,8 @@ class _Scaling:
                 e = arg_expr(arg)
                 prims = set().union(*arg.prims_at.values())
                 bare = isinstance(e, Ref) and e.ref == "column"
-                if self.scale_of(e) is None or (prims & _VALUE_PRIMS and not bare and e.type == "decimal"):
+                if self.scale_of(e) is None or (prims & _VALUE_PRIMS and not bare and e.type == "decimal") \
+                        or prims & _REAL_PRIMS:
                     changed |= self.drop(e)
 
 
@@ -147,10 +149,12 @@ def analyse(plan: Plan, layout: RowLayout, aggs: AggregateLayout, row_exprs: lis
     if not cols:
         return ScaledDecimals()
     scaling = _Scaling(plan, layout, cols)
-    # arguments of running (detail) aggregates are read per row as real values
-    plain_args = [a for a in aggs.args if any(aggs.arg_of(r) is a for r in aggs.running)]
-    scaled_args = [a for a in aggs.args if a not in plain_args]
-    scaling.settle(row_exprs + [arg_expr(a) for a in plain_args], scaled_args)
+    # arguments of running (detail) aggregates are read per row as real values, and so
+    # are filters (conditions); COUNT(where COND) has no argument to scale
+    plain_args = [a for a in aggs.args if any(aggs.arg_of(r) is a for r in aggs.running) and a.expr is not None]
+    scaled_args = [a for a in aggs.args if a not in plain_args and a.expr is not None]
+    filters = [condition for _, condition in aggs.filters.values()]
+    scaling.settle(row_exprs + filters + [arg_expr(a) for a in plain_args], scaled_args)
     result = ScaledDecimals(columns=dict(cols))
     if not cols:
         return result
