@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 from decimal import Decimal, InvalidOperation
 
-from reportdsl.engine.functions import _text
+from reportdsl.engine.functions.core import _text
 from reportdsl.sources.text_values import parse_date, parse_datetime, parse_decimal
 
 

@@ -29,7 +29,7 @@ def default_value(spec: ParamSpec, earlier: Mapping[str, object] | None = None,
     computed from the values of the parameters before it."""
     if isinstance(spec.default, _CONSTANT):
         return parse_constant(spec.default, spec.type)
-    from reportdsl.engine.functions import build_time
+    from reportdsl.engine.functions.core import build_time
     from reportdsl.engine.param_defaults import evaluate_default
 
     return parse_constant(evaluate_default(spec.default, earlier or {}, now or build_time()), spec.type)
@@ -74,7 +74,7 @@ def resolve_params(
 
 def _default(spec: ParamSpec, earlier: dict[str, object], now: _dt.datetime | None,
              source_text: SourceText | None) -> object:
-    from reportdsl.engine.functions import RowValueError
+    from reportdsl.engine.functions.core import RowValueError
 
     try:
         return default_value(spec, earlier, now)

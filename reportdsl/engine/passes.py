@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from reportdsl.engine.codegen.loop import RecordLayout
+from reportdsl.engine.codegen.generated import RecordLayout
 from reportdsl.engine.sorting import Desc, ExternalSorter, key_part_width, rank_key
 from reportdsl.engine.stream.events import Deferred, ReportEnd
 from reportdsl.engine.stream.sinks import NullSink

@@ -24,12 +24,13 @@ from decimal import MAX_EMAX, MIN_EMIN, Decimal, localcontext
 from typing import Any
 
 from reportdsl.engine import conversions as conv
-from reportdsl.engine import functions as fn
-from reportdsl.engine.aggregates import RUNTIME as AGG_RUNTIME
+from reportdsl.engine.aggregates.layout import RUNTIME as AGG_RUNTIME
 from reportdsl.engine.codegen import scaled
 from reportdsl.engine.codegen.expressions import HELPERS
-from reportdsl.engine.codegen.loop import GeneratedRunner, RunnerWriter
+from reportdsl.engine.codegen.generated import GeneratedRunner
+from reportdsl.engine.codegen.loop import RunnerWriter
 from reportdsl.engine.codegen.rows import RowLayout, as_span, used_names
+from reportdsl.engine.functions import core as fn
 from reportdsl.engine.params import resolve_params
 from reportdsl.engine.passes import OmittedSink, WholeValues, needs_passes, order_groups
 from reportdsl.engine.runtime import OverLimit, Runtime, row_number_in_chunk

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from reportdsl.engine.codegen.rows import LineContext, RowLayout, as_span
-from reportdsl.engine.functions import RowValueError, show
+from reportdsl.engine.functions.core import RowValueError, show
 from reportdsl.engine.sorting import in_order
 from reportdsl.engine.stream.events import RowError
 from reportdsl.errors import ReportDataError, ReportError, SourceText, Span, fail
@@ -23,7 +23,7 @@ from reportdsl.sources.interface import SourceRowError
 from reportdsl.sources.text_values import TYPE_WORDS
 
 if TYPE_CHECKING:
-    from reportdsl.engine.codegen.loop import GeneratedRunner
+    from reportdsl.engine.codegen.generated import GeneratedRunner
     from reportdsl.engine.stream.deferred import Deferrals
 
 MAX_LISTED_ERRORS = 100  # skipped rows listed in the result; all are counted

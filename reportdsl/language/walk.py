@@ -74,6 +74,32 @@ def _replace(node: Any, changes: dict[str, Any]) -> Any:
     return node.model_copy(update=changes)  # a pydantic plan model
 
 
+def chain(node: Any, ops: tuple[str, ...], both_sides: bool = False) -> tuple[list, list[str]]:
+    """The operands of a chain of binary operators ``ops`` (nodes with ``op``, ``left``,
+    ``right``: the AST's and the plan's), left to right, and its operators in order:
+    the left spine (``a + b - c`` is ``(a + b) - c``), or with ``both_sides`` also right
+    operands of the same operator (``and``/``or``, which group either way). Iterative:
+    a chain of any length is no deep recursion."""
+    terms: list = []
+    signs: list[str] = []
+    if not both_sides:
+        while getattr(node, "op", None) in ops and hasattr(node, "left"):
+            terms.append(node.right)
+            signs.append(node.op)
+            node = node.left
+        terms.append(node)
+        return terms[::-1], signs[::-1]
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if getattr(n, "op", None) in ops and hasattr(n, "left"):
+            signs.append(n.op)
+            stack += [n.right, n.left]
+        else:
+            terms.append(n)
+    return terms, signs
+
+
 def depth(node: Any) -> int:
     """How many levels deep ``node``'s tree goes (a leaf: 1); iterative."""
     deepest, stack = 0, [(node, 1)]

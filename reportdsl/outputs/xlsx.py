@@ -132,7 +132,7 @@ class XlsxSink:
         self.workbook.use_zip64()  # only entries over 4 GB use it
         properties: dict[str, Any] = {"title": plan.title or plan.name, "comments": "Written by reportdsl"}
         if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
-            from reportdsl.engine.functions import build_time
+            from reportdsl.engine.functions.core import build_time
 
             properties["created"] = build_time()
         self.workbook.set_properties(properties)

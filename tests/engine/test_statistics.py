@@ -16,8 +16,8 @@ from fractions import Fraction
 
 import pytest
 
-from reportdsl.engine.moments import Moments
-from reportdsl.engine.order_statistics import RunningValues, Values
+from reportdsl.engine.aggregates.moments import Moments
+from reportdsl.engine.aggregates.order_statistics import RunningValues, Values
 
 CALLS = ("STDDEV(x)", "VARIANCE(x)", "MEDIAN(x)", "PERCENTILE(x,0.9)", "PERCENTILE(x,0)", "PERCENTILE(x,1)",
          "COUNT(x)")
@@ -202,7 +202,7 @@ def test_a_text_value_is_an_error_in_untyped_statistics(compile_report, run_resu
 
 
 def test_group_values_are_kept_only_while_some_scope_needs_them(compile_report):
-    from reportdsl.engine.aggregates import AggregateLayout
+    from reportdsl.engine.aggregates.layout import AggregateLayout
 
     only_groups = compile_report('report r {\n  group g { footer { text "{MEDIAN(x)} {STDDEV(x)}" } }\n}\n')
     layout = AggregateLayout(only_groups.plan)

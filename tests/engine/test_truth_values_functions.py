@@ -10,8 +10,8 @@ import math
 import sys
 from decimal import Decimal
 
-from reportdsl.engine import functions as fn
-from reportdsl.engine.aggregate_values import avg_any, float_sum, fsum_pair, max_any, min_any, sum_any, total_any
+from reportdsl.engine.aggregates.values import avg_any, float_sum, fsum_pair, max_any, min_any, sum_any, total_any
+from reportdsl.engine.functions import core as fn
 from reportdsl.engine.sorting import rank_key
 from reportdsl.engine.stream.result import dumps
 

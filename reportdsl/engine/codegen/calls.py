@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reportdsl.engine.date_functions import locale_names
+from reportdsl.engine.functions.dates import locale_names
 from reportdsl.language import FunctionDecl
 from reportdsl.plan.models import BinaryOp, FuncCall, Lit
 

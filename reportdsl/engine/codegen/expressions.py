@@ -19,13 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from reportdsl.engine import date_functions, number_functions, text_functions
-from reportdsl.engine import functions as fn
 from reportdsl.engine.codegen.calls import CallForms
+from reportdsl.engine.functions import core as fn
+from reportdsl.engine.functions import dates as date_functions
+from reportdsl.engine.functions import numbers as number_functions
+from reportdsl.engine.functions import text as text_functions
 from reportdsl.language import FUNCTION_BY_NAME, FunctionDecl
+from reportdsl.language.walk import chain, find_all
 from reportdsl.language.walk import children as children  # re-exported for codegen.scaled
-from reportdsl.language.walk import find_all
-from reportdsl.plan.models import AggRef, BinaryOp, Expr, FuncCall, Lit, Ref, UnaryOp
+from reportdsl.plan.models import AggRef, BinaryOp, FuncCall, Lit, Ref, UnaryOp
 
 NUMERIC = {"int", "decimal", "float"}
 # Types whose values compare with Python's operators among themselves.
@@ -194,9 +196,9 @@ class ExprWriter(CallForms):
         lt, rt = e.left.type, e.right.type
         if e.op in ("+", "-") and "date" in (lt, rt, e.type):
             return self.date_operator(e)
-        chain = self._flat_chain(e)
-        if chain is not None:
-            return chain
+        flat = self._flat_chain(e)
+        if flat is not None:
+            return flat
         native: str | None = None
         if e.op in ("+", "-", "*") and lt in NUMERIC and rt in NUMERIC:
             native = e.op
@@ -233,7 +235,7 @@ class ExprWriter(CallForms):
         ops = ("+", "-") if e.op in ("+", "-") else ("*",) if e.op == "*" else ()
         if not ops or not isinstance(e.left, BinaryOp) or e.left.op not in ops:
             return None
-        terms, signs = _chain(e, ops)
+        terms, signs = chain(e, ops)
         kinds = {t.type for t in terms}
         if not (kinds <= {"int", "decimal"} or kinds == {"float"} or (kinds == {"string"} and set(signs) == {"+"})):
             return None
@@ -265,7 +267,7 @@ class ExprWriter(CallForms):
             code = self.write(x)
             return code if x.type == "bool" else f"_truth({code}, {self.ctx.span(x.span)})"
 
-        terms, _ = _chain(e, (e.op,), both_sides=True)
+        terms, _ = chain(e, (e.op,), both_sides=True)
         temps = [self.ctx.temp() for _ in terms]
         stop, other = ("False", "True") if e.op == "and" else ("True", "False")
         tests = " or ".join(f"({t} := {truthy(x)}) is {stop}" for t, x in zip(temps, terms, strict=True))
@@ -373,34 +375,6 @@ def _nan_aware(op: str, a: str, b: str, a_nan: bool, b_nan: bool) -> str:
         if big_nan:
             return f"({a} {op} {b} or {big} != {big})"
     return f"{a} {op} {b}"
-
-
-def _chain(e: BinaryOp, ops: tuple[str, ...], both_sides: bool = False) -> tuple[list, list[str]]:
-    """The operands of a chain of ``ops``, left to right, and its operators in order:
-    the left spine (``a + b - c`` is ``(a + b) - c``), or with ``both_sides`` also right
-    operands of the same operator (``and``/``or``, which group either way). Iterative,
-    so a chain of any length is no deep recursion."""
-    if not both_sides:
-        terms: list = []
-        signs: list[str] = []
-        node: Expr = e
-        while isinstance(node, BinaryOp) and node.op in ops:
-            terms.append(node.right)
-            signs.append(node.op)
-            node = node.left
-        terms.append(node)
-        return terms[::-1], signs[::-1]
-    stack: list[Expr] = [e]
-    terms, signs = [], []
-    while stack:
-        node = stack.pop()
-        if isinstance(node, BinaryOp) and node.op in ops:
-            signs.append(node.op)
-            stack.append(node.right)
-            stack.append(node.left)
-        else:
-            terms.append(node)
-    return terms, signs
 
 
 def aggregate_ids(e) -> set[str]:

@@ -17,9 +17,9 @@ groups and commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import CodeType
 
-from reportdsl.engine.aggregates import AggregateLayout
+from reportdsl.engine.aggregates.layout import AggregateLayout
+from reportdsl.engine.aggregates.running import running_init_lines, running_lines
 from reportdsl.engine.codegen.expressions import (
     CodeContext,
     ExprWriter,
@@ -27,6 +27,7 @@ from reportdsl.engine.codegen.expressions import (
     aggregate_ids,
     refs,
 )
+from reportdsl.engine.codegen.generated import GeneratedRunner, RecordLayout
 from reportdsl.engine.codegen.modes import ModeCode
 from reportdsl.engine.codegen.rows import (
     CodeBuffer,
@@ -38,30 +39,7 @@ from reportdsl.engine.codegen.rows import (
     used_names,
 )
 from reportdsl.engine.codegen.scaled import analyse
-from reportdsl.engine.running import running_init_lines, running_lines
 from reportdsl.plan.models import Expr, Plan, Ref
-
-
-@dataclass(frozen=True)
-class RecordLayout:
-    """Where a sorted-mode record keeps what ``passes`` rewrites (§12): per group level,
-    the record item holding its rank (ordered or limited levels only) and the payload
-    item holding its key."""
-
-    rank_slots: dict[int, int]
-    key_items: tuple[int, ...]
-    key_types: tuple[str, ...]  # per level: the type its key parts were written for
-
-
-@dataclass
-class GeneratedRunner:
-    source: str
-    filename: str
-    constants: dict[str, object]
-    where: dict[int, LineContext]  # line -> what it computes
-    spans: list[tuple[int, int]]
-    code: CodeType
-    record: RecordLayout | None = None  # sorted mode only
 
 
 @dataclass(frozen=True)

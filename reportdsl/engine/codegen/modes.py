@@ -15,7 +15,7 @@ reads whole at each depth (``whole_at``), and the lines the runner emits for the
 
 from __future__ import annotations
 
-from reportdsl.engine.aggregates import AggregateLayout
+from reportdsl.engine.aggregates.layout import AggregateLayout
 from reportdsl.engine.codegen.expressions import aggregate_ids
 from reportdsl.plan.models import Plan
 

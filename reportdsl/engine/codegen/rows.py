@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from reportdsl.engine.aggregates import Arg
+from reportdsl.engine.aggregates.layout import Arg
 from reportdsl.engine.codegen.expressions import CodeContext, ExprWriter, NameMap, refs
 from reportdsl.engine.sorting import key_part_code, key_part_width
 from reportdsl.errors import Span

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from reportdsl.engine.aggregates import AggregateLayout, Arg
+from reportdsl.engine.aggregates.layout import AggregateLayout, Arg
 from reportdsl.engine.codegen.expressions import children
 from reportdsl.engine.codegen.rows import RowLayout, arg_expr
 from reportdsl.engine.conversions import ConversionCache, decimal_converter

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from reportdsl.language import FUNCTION_BY_NAME
+from reportdsl.language.walk import chain
 from reportdsl.plan.models import BinaryOp, FuncCall, Lit, Plan, Ref, UnaryOp
 from reportdsl.sources.text_values import parse_date
 
@@ -103,7 +104,7 @@ class _WhereTranslator:
         if isinstance(e, BinaryOp) and e.op in ("and", "or"):
             # one flat list: SQLite's parser stack overflows on ~90 nested parentheses,
             # and its expression depth stops at 1000
-            terms = _chain(e, e.op)
+            terms, _ = chain(e, (e.op,), both_sides=True)
             if len(terms) > _MAX_TERMS:
                 raise _NoSQL
             return "(" + f" {e.op.upper()} ".join(self.condition(t) for t in terms) + ")"
@@ -232,22 +233,10 @@ def _literal(type_: str, value):
 
 
 def _conjuncts(e) -> list:
-    return _chain(e, "and")
+    return chain(e, ("and",), both_sides=True)[0]
 
 
 _MAX_TERMS = 500  # an or/and list longer than this stays in the engine
-
-
-def _chain(e, op: str) -> list:
-    """The operands of a chain of ``op`` (and/or group either way), left to right."""
-    out, stack = [], [e]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, BinaryOp) and node.op == op:
-            stack += [node.right, node.left]
-        else:
-            out.append(node)
-    return out
 
 
 def internal_bind_prefix(plan: Plan, base: str) -> str:

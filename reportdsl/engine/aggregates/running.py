@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reportdsl.engine.aggregates import ORDERED_TYPES, AggregateLayout, Arg
+from reportdsl.engine.aggregates.layout import ORDERED_TYPES, AggregateLayout, Arg
 from reportdsl.plan.models import Aggregate
 
 

@@ -27,7 +27,7 @@ from bisect import bisect_right, insort
 from collections.abc import Callable
 from decimal import Decimal
 
-from reportdsl.engine.functions import RowValueError, kind_word, show
+from reportdsl.engine.functions.core import RowValueError, kind_word, show
 
 # what the generated code knows of the values' kind: "float", "exact" (int or
 # decimal), or "any" (a source without types: decided by the values)

@@ -13,7 +13,7 @@ import math
 import sys
 from decimal import Decimal, localcontext
 
-from reportdsl.engine.functions import DIVISION_DIGITS, RowValueError, kind_word, show
+from reportdsl.engine.functions.core import DIVISION_DIGITS, RowValueError, kind_word, show
 from reportdsl.engine.sorting import rank_key
 
 _FLOAT_MAX = sys.float_info.max

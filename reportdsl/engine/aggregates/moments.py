@@ -23,7 +23,7 @@ import math
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
-from reportdsl.engine.functions import DIVISION_DIGITS, RowValueError, kind_word, show
+from reportdsl.engine.functions.core import DIVISION_DIGITS, RowValueError, kind_word, show
 
 _SHIFT = 1074  # 2^-1074, the smallest float: every finite float times 2^1074 is an integer
 

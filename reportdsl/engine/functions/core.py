@@ -77,7 +77,7 @@ def add(a, b, at=None):
     if isinstance(a, str) and isinstance(b, str):
         return a + b
     if isinstance(a, _dt.date) or isinstance(b, _dt.date):  # §11: date + int (imported late: it imports us)
-        from reportdsl.engine.date_functions import date_plus
+        from reportdsl.engine.functions.dates import date_plus
 
         return date_plus(a, b, at)
     a, b = _numbers(a, b, "add", at)
@@ -88,7 +88,7 @@ def sub(a, b, at=None):
     if a is None or b is None:
         return None
     if isinstance(a, _dt.date) or isinstance(b, _dt.date):  # §11: date - date, date - int
-        from reportdsl.engine.date_functions import date_minus
+        from reportdsl.engine.functions.dates import date_minus
 
         return date_minus(a, b, at)
     a, b = _numbers(a, b, "subtract", at)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 
-from reportdsl.engine.functions import RowValueError, _as_date, kind_word, show
+from reportdsl.engine.functions.core import RowValueError, _as_date, kind_word, show
 
 _DAY = _dt.timedelta(days=1)
 

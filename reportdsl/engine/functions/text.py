@@ -9,7 +9,7 @@ is a sequence of code points, so slicing is already right.
 
 from __future__ import annotations
 
-from reportdsl.engine.functions import RowValueError, _need_text, _text, kind_word, show
+from reportdsl.engine.functions.core import RowValueError, _need_text, _text, kind_word, show
 
 # Unicode's White_Space property (PropList.txt). Python's str.strip() also removes
 # U+001C–U+001F, which are separators, not white space, so the set is spelt out.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 
-from reportdsl.engine.functions import DIVISION_DIGITS, RowValueError, _is_number, eq, gt, kind_word, lt, show
+from reportdsl.engine.functions.core import DIVISION_DIGITS, RowValueError, _is_number, eq, gt, kind_word, lt, show
 
 # A power with more digits than this is an error rather than minutes of arithmetic
 # (ints are unbounded, §15, but 2 ** 10 ** 9 would take the build down).

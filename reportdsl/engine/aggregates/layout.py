@@ -34,7 +34,9 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from reportdsl.engine.aggregate_values import (
+from reportdsl.engine.aggregates.moments import Moments
+from reportdsl.engine.aggregates.order_statistics import RunningValues, Values
+from reportdsl.engine.aggregates.values import (
     ABOVE,
     BELOW,
     NAN,
@@ -52,8 +54,6 @@ from reportdsl.engine.aggregate_values import (
     sum_any,
     total_any,
 )
-from reportdsl.engine.moments import Moments
-from reportdsl.engine.order_statistics import RunningValues, Values
 from reportdsl.language import AGGREGATE_BY_NAME
 from reportdsl.plan.models import Aggregate, Expr, Plan
 
