@@ -99,13 +99,22 @@ class Moments:
         squares = Fraction(self.s2) * (1 << (2 * _SHIFT)) + self.f2
         return n * squares - total * total, 2 * _SHIFT
 
-    def variance(self):
+    def _quotient(self):
+        """``n·Σx² − (Σx)²`` over ``n(n − 1)`` as (numerator, shift, denominator), the
+        variance's exact parts; or the whole answer: None for fewer than two values,
+        NaN where a NaN or an infinity is among them."""
         if self.n < 2:
             return None
         if self.special:
             return math.nan
         numerator, shift = self._numerator()
-        denominator = self.n * (self.n - 1)
+        return numerator, shift, self.n * (self.n - 1)
+
+    def variance(self):
+        parts = self._quotient()
+        if not isinstance(parts, tuple):
+            return parts
+        numerator, shift, denominator = parts
         if not self.floats:
             with localcontext() as ctx:
                 ctx.prec = DIVISION_DIGITS
@@ -117,12 +126,10 @@ class Moments:
             return math.inf
 
     def stddev(self):
-        if self.n < 2:
-            return None
-        if self.special:
-            return math.nan
-        numerator, shift = self._numerator()
-        denominator = self.n * (self.n - 1)
+        parts = self._quotient()
+        if not isinstance(parts, tuple):
+            return parts
+        numerator, shift, denominator = parts
         if not self.floats:
             with localcontext() as ctx:
                 ctx.prec = DIVISION_DIGITS + 12  # the root of a variance exact to 40 digits
