@@ -116,3 +116,28 @@ def test_a_skipped_rows_error_does_not_read_like_a_position_in_the_data(tmp_path
     assert [e["message"] for e in report.run().to_dict()["errors"]] == [
         "column 'b' holds 'x', which is not an integer",
         "'oops' is not a date (YYYY-MM-DD) (report line 5, column 13)"]
+
+
+def test_limits_a_report_of_over_a_million_characters_and_a_row_of_over_100k(tmp_path):
+    from reportdsl.errors import ReportDataError, ReportSyntaxError
+
+    huge = "report h {\n" + "".join(f"  field f{i} = {i}\n" for i in range(70_000)) + "}\n"
+    try:
+        reportdsl.compile(huge, filename="h.report")
+    except ReportSyntaxError as err:
+        assert "a report may have at most 1,000,000" in str(err) and err.line == 1
+    else:
+        raise AssertionError("a report of over a million characters compiled")
+    (tmp_path / "long.csv").write_text("a,b\n1," + "x" * 120_000 + "\n2,y\n", encoding="utf-8")
+    report = reportdsl.compile('report l {\n  source csv "long.csv"\n  detail { column b "B" = b }\n}',
+                               filename=str(tmp_path / "l.report"))
+    try:
+        report.render(format="pdf")
+    except ReportDataError as err:
+        assert "detail row 1 has 120,0" in str(err) and "at most 100,000" in str(err)
+    else:
+        raise AssertionError("a 120,000-character cell was laid out")
+    fine = reportdsl.compile('report l {\n  source csv "long.csv"\n  detail { column b "B" = left(b, 1000) }\n}',
+                             filename=str(tmp_path / "l.report"))
+    assert fine.render(format="pdf").startswith(b"%PDF")
+

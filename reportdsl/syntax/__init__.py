@@ -13,6 +13,10 @@ if TYPE_CHECKING:
 __all__ = ["BOM", "parse", "without_bom"]
 
 BOM = "\ufeff"
+# A report is a page or two of text; a million characters is a thousand times that.
+# Past it, parsing alone takes tens of seconds and a string literal of that size
+# hundreds of MB (docs/language-notes.md, "Limits").
+MAX_REPORT_CHARS = 1_000_000
 
 
 def without_bom(text: str) -> str:
@@ -25,6 +29,11 @@ def parse(text: str, filename: str = "<string>") -> Report:
     from reportdsl.syntax import ast_cache
 
     text = without_bom(text)
+    if len(text) > MAX_REPORT_CHARS:
+        from reportdsl.errors import ReportSyntaxError, SourceText, fail
+
+        raise fail(ReportSyntaxError, f"the report has {len(text):,} characters; a report may have at most "
+                                      f"{MAX_REPORT_CHARS:,}", SourceText(filename, text), (0, 0))
     tree = ast_cache.load(text)
     if tree is None:
         from reportdsl.syntax.parser import parse as parse_text

@@ -64,7 +64,7 @@ from reportdsl.render.document import body as body_format
 from reportdsl.render.document.layout import BandCall, DocumentLayout
 from reportdsl.render.document.row_writer import row_line_function
 from reportdsl.render.document.template import TemplateRenderer
-from reportdsl.render.document.typst_text import DATA_NEEDS_CARE, typst_data
+from reportdsl.render.document.typst_text import DATA_NEEDS_CARE, MAX_PRINTED_TEXT, too_long, typst_data
 from reportdsl.render.errors import ReportFormatError, ReportRenderError, report_error
 from reportdsl.render.formatting.formats import Formatter, ValueFormatter
 
@@ -190,7 +190,10 @@ class TypstDocumentSink:
 
     def detail(self, row: tuple) -> None:
         self.rows += 1
-        self.write(self._row_line(row))
+        line = self._row_line(row)
+        if len(line) > MAX_PRINTED_TEXT:
+            raise too_long(f"detail row {self.rows:,}", len(line))
+        self.write(line)
 
     def group_end(self, level: int, key: Any, row_count: int, values: Mapping[str, Any]) -> None:
         self._after_group_start = False
@@ -318,6 +321,8 @@ class TypstDocumentSink:
         if value.__class__ is Deferred:
             return self._placeholder(value.slot, formatter)
         text = formatter(value)
+        if len(text) > MAX_PRINTED_TEXT:
+            raise too_long("a value in a band", len(text))
         if not text.isascii():
             self.characters.update(text)
         return typst_data(text)
@@ -384,3 +389,4 @@ def _open_for_writing(path: Path, buffering: int = -1) -> IO[str]:
     """A file the sink writes across events: ``report_end``/``finish`` close it, or
     ``close()`` after a failed run (no ``with`` block spans the events)."""
     return open(path, "w", encoding="utf-8", buffering=buffering)
+

@@ -28,6 +28,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from reportdsl.errors import ReportDataError, fail
 from reportdsl.language.papers import PAPER_BY_NAME, PAPER_BY_PLAN_NAME
 
 # Typst string escapes: \\ \" \n \r \t \u{…}. Every other control character (C0, DEL,
@@ -173,3 +174,13 @@ def typst_paper(name: str) -> TypstCode:
     if paper.typst_paper is not None:
         return TypstCode(f"paper: {typst_string(paper.typst_paper)}")
     return TypstCode(f"width: {paper.width_mm}mm, height: {paper.height_mm}mm")
+
+
+# What one detail row or one band value may print: a page holds a few thousand
+# characters, and Typst laying out one 100 MB cell took 18.5 GB and two minutes.
+MAX_PRINTED_TEXT = 100_000
+
+
+def too_long(what: str, size: int) -> ReportDataError:
+    return fail(ReportDataError, f"{what} has {size:,} characters of text; a printed row or value holds at "
+                                 f"most {MAX_PRINTED_TEXT:,} (shorten it in the report, e.g. with left(x, 1000))")
