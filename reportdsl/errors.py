@@ -15,6 +15,9 @@ only here, when a diagnostic is shown.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import errno
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -132,3 +135,19 @@ def fail(
 ) -> E:
     """Build (not raise) an error: ``raise fail(ReportCheckError, ...)``."""
     return kind(Diagnostic(message, source, span, notes))
+
+
+_NO_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+@contextlib.contextmanager
+def room_to_write(what: str, folder: str) -> Iterator[None]:
+    """A full disk (or quota) while writing ``what`` in ``folder`` is a ``ReportError``
+    that says where, not an ``OSError`` traceback; other OSErrors pass."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _NO_ROOM:
+            raise
+        raise fail(ReportError, f"cannot write {what} in {folder}: {exc.strerror} (free some room there, "
+                                "or set TMPDIR to a folder with more)") from None

@@ -16,6 +16,7 @@ files removed; nothing is half-sent to the sink after it.
 from __future__ import annotations
 
 import datetime as _dt
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -43,7 +44,7 @@ from reportdsl.engine.sorting import (
 from reportdsl.engine.stream.deferred import Deferrals
 from reportdsl.engine.stream.events import ReportEnd, Sink
 from reportdsl.engine.stream.sinks import NullSink
-from reportdsl.errors import ReportDataError, ReportError, SourceText, fail
+from reportdsl.errors import ReportDataError, ReportError, SourceText, fail, room_to_write
 from reportdsl.language.walk import deep_trees, depth
 from reportdsl.plan.models import Plan
 from reportdsl.sources.interface import BadRow, RowSource
@@ -174,14 +175,16 @@ def run(
                     stats.phases["read+aggregate"] = time.perf_counter() - t_open
                 else:
                     sorter = ExternalSorter(memory_budget)
-                    rows_read = namespace["prepare"](rows.chunks(), rt, sorter.add_all)
+                    with room_to_write("the rows to sort", tempfile.gettempdir()):
+                        rows_read = namespace["prepare"](rows.chunks(), rt, sorter.add_all)
                     t_read = time.perf_counter()
                     stats.phases["read"] = t_read - t_open
                     rt.phase = "aggregate"
                     try:
                         if two_pass:
-                            sorter, sink = _first_passes(plan, generated, layout, source_text, namespace,
-                                                         sorter, sink, memory_budget)
+                            with room_to_write("the rows to sort", tempfile.gettempdir()):
+                                sorter, sink = _first_passes(plan, generated, layout, source_text, namespace,
+                                                             sorter, sink, memory_budget)
                         chunks = sorter.sorted_chunks()
                         rows_read_b, row_count, end_values = namespace["run"](chunks, sink, rt)
                     except TypeError as exc:

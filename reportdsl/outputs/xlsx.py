@@ -231,6 +231,7 @@ class XlsxSink:
         try:
             self.workbook.close()
         except (FileCreateError, OSError) as exc:
+            _abandon_zip_files(exc)
             cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else exc
             reason = getattr(cause, "strerror", None) or cause
             raise ReportRenderError(f"cannot write the XLSX output: {reason}") from None
@@ -372,3 +373,25 @@ def write_xlsx(
     ``extra_sinks`` get the same events (a ``ResultSink`` for the JSON result)."""
     return run_into(output, lambda stream: XlsxSink(plan, stream, max_sheet_rows=max_sheet_rows), plan, params,
                     source, source_text=source_text, progress=progress, extra_sinks=extra_sinks)
+
+
+def _abandon_zip_files(exc: BaseException) -> None:
+    """xlsxwriter's ZipFile, left open when writing failed (a full disk), would try to
+    finish the archive when collected, on a stream closed by then, and print that
+    error at exit; the file is discarded anyway, so it is closed without writing."""
+    from zipfile import ZipFile
+
+    seen: list[BaseException] = []
+    todo: list[object] = [exc]
+    while todo:  # the error, and the ones it wraps (FileCreateError holds the OSError)
+        e = todo.pop()
+        if not isinstance(e, BaseException) or any(e is s for s in seen):
+            continue
+        seen.append(e)
+        todo += [e.__context__, e.__cause__, *e.args]
+        tb = e.__traceback__
+        while tb is not None:
+            for value in tb.tb_frame.f_locals.values():
+                if isinstance(value, ZipFile):
+                    value.fp = None  # ZipFile.close() then does nothing
+            tb = tb.tb_next

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol, runtime_checkable
 
+from reportdsl.errors import room_to_write
 from reportdsl.render.errors import ReportRenderError
 
 PAGE_PLACEHOLDER = "{n}"
@@ -143,10 +144,17 @@ def atomic_writer(path: str | os.PathLike) -> Iterator[IO[bytes]]:
         return
     handle, temp = _open_aside(target)
     try:
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
+        with room_to_write(str(target.path), str(target.path.parent)):
+            try:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+            except BaseException:
+                # the error in flight says what went wrong; closing may only repeat it
+                with contextlib.suppress(OSError):
+                    handle.close()
+                raise
+            handle.close()
         _move_into_place(temp, target.path)
     except BaseException:
         _discard(temp)

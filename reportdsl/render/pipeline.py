@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from reportdsl.engine.stream.events import ReportEnd, Sink
 from reportdsl.engine.stream.sinks import TeeSink
+from reportdsl.errors import room_to_write
 from reportdsl.plan.models import Plan
 from reportdsl.render.document.body import index_body
 from reportdsl.render.document.sink import TypstDocument, TypstDocumentSink
@@ -100,7 +101,7 @@ def render_report(
 
         run = engine_run
     phase = on_phase or (lambda name: None)
-    with _work_folder(workdir) as folder:
+    with _work_folder(workdir) as folder, room_to_write("the document's working files", str(folder)):
         sink = TypstDocumentSink(plan, folder, template=template, document_date=document_date_setting(),
                                  allow_outside_paths=allow_outside_paths)
         timings: dict[str, float] = {}
