@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import sys
 import time
 from collections import Counter
@@ -86,18 +87,35 @@ def fuzz_one(seed: int) -> tuple[str, float, str]:
     return outcome, time.perf_counter() - t0, text
 
 
+class _Hung(Exception):
+    pass
+
+
+def _hung(signum, frame) -> None:
+    raise _Hung()
+
+
 def main(argv: list[str]) -> int:
     count = int(argv[0]) if argv else 10_000
     first = int(argv[1]) if len(argv) > 1 else 0
     outcomes: Counter[str] = Counter()
     slow = 0
     t0 = time.perf_counter()
+    signal.signal(signal.SIGALRM, _hung)
     for seed in range(first, first + count):
+        signal.setitimer(signal.ITIMER_REAL, 10 * MAX_SECONDS)  # a hang is reported, not waited for
         try:
             outcome, seconds, _ = fuzz_one(seed)
+        except _Hung:
+            outcome, seconds = "HANG", 10 * MAX_SECONDS
+            print(f"seed {seed}: still running after {seconds:.0f} s", file=sys.stderr)
         except Exception as exc:  # noqa: BLE001 - the fuzzer reports what escaped
             outcome, seconds = f"CRASH {type(exc).__name__}", 0.0
             print(f"seed {seed}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        if (seed - first + 1) % 10_000 == 0:
+            print(f"  {seed - first + 1:,} inputs, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         outcomes[outcome] += 1
         slow += seconds > MAX_SECONDS
         if seconds > MAX_SECONDS:
@@ -105,7 +123,7 @@ def main(argv: list[str]) -> int:
     print(f"{count:,} inputs in {time.perf_counter() - t0:.0f} s; over {MAX_SECONDS} s: {slow}")
     for outcome, n in outcomes.most_common():
         print(f"  {outcome}: {n:,}")
-    return 1 if slow or any(o.startswith("CRASH") for o in outcomes) else 0
+    return 1 if slow or any(o.startswith(("CRASH", "HANG")) for o in outcomes) else 0
 
 
 if __name__ == "__main__":

@@ -141,3 +141,23 @@ def test_limits_a_report_of_over_a_million_characters_and_a_row_of_over_100k(tmp
                              filename=str(tmp_path / "l.report"))
     assert fine.render(format="pdf").startswith(b"%PDF")
 
+
+
+def test_an_int_parameter_given_a_huge_exponent_is_refused_at_once(tmp_path):
+    # found by the fuzzer: int(Decimal("12e999999")) builds a million-digit int for minutes
+    from reportdsl.engine.conversions import coerce_int
+    from reportdsl.errors import ReportCheckError
+
+    try:
+        reportdsl.compile('report p {\n  param x: int = 12e999999\n}', filename="p.report")
+    except ReportCheckError as err:
+        assert err.line == 2 and "default of parameter 'x'" in str(err)
+    else:
+        raise AssertionError("an int default of 12e999999 was accepted")
+    from decimal import Decimal
+
+    import pytest
+
+    with pytest.raises(ValueError):
+        coerce_int(Decimal("12e999999"))
+    assert coerce_int(Decimal("12e3")) == 12000

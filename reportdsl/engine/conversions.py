@@ -13,6 +13,7 @@ import datetime as _dt
 from decimal import Decimal, InvalidOperation
 
 from reportdsl.engine.functions.core import _text
+from reportdsl.language.constants import MAX_INT_DIGITS
 from reportdsl.sources.text_values import parse_date, parse_datetime, parse_decimal
 
 
@@ -100,7 +101,7 @@ def coerce_int(v):
         return v
     if isinstance(v, float) and v.is_integer():
         return int(v)
-    if isinstance(v, Decimal) and v == v.to_integral_value():
+    if isinstance(v, Decimal) and v.is_finite() and v.adjusted() < MAX_INT_DIGITS and v == v.to_integral_value():
         return int(v)
     if isinstance(v, str):
         return int(v.strip())

@@ -19,6 +19,7 @@ number is a string of its digits.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from decimal import Decimal
 
 from reportdsl.language.types import TYPES
@@ -114,8 +115,15 @@ def _from_number(value: int | Decimal | float, type_name: str) -> object:
     return None
 
 
+# An int may have as many digits as Python converts to and from text (4,300): a
+# decimal like 12e999999 made into an int would take minutes and print as nothing.
+MAX_INT_DIGITS = sys.int_info.default_max_str_digits
+
+
 def _whole(number: Decimal) -> int | None:
-    return int(number) if number.is_finite() and number == number.to_integral_value() else None
+    if not number.is_finite() or number.adjusted() >= MAX_INT_DIGITS:
+        return None
+    return int(number) if number == number.to_integral_value() else None
 
 
 def _finite(number: Decimal) -> Decimal | None:
