@@ -164,6 +164,7 @@ class SelectRows:
         self.plan = plan
         self.want_order = want_order
         self.ordered = False
+        self.read_failed = False  # set when reading failed midway (see _fetch_chunks)
         self.rows_read = 0
         self.source_types: dict[str, str] = {}
         self.text_columns: set[str] = set()  # SQLite TEXT affinity: every value is text
@@ -204,8 +205,12 @@ class SelectRows:
         if cursor is None:
             raise ValueError(f"source '{self.shown}' is not open")
         fetch = cursor.fetchmany
+        def marked(exc: BaseException) -> str | None:  # a read that failed: see _drop_connection
+            self.read_failed = True
+            return explain(exc)
+
         if not bits:
-            return counted_chunks(self, lambda: fetch(size), explain)
+            return counted_chunks(self, lambda: fetch(size), marked)
 
         def fetch_bits() -> list[Any]:
             rows = list(fetch(size))
@@ -218,7 +223,7 @@ class SelectRows:
                     rows[i] = row
             return rows
 
-        return counted_chunks(self, fetch_bits, explain)
+        return counted_chunks(self, fetch_bits, marked)
 
 
 class SqlRows(SelectRows):
@@ -306,6 +311,11 @@ class SqlRows(SelectRows):
                 self._cursor.close()
             self._cursor = None
         if self._conn is not None and self._own_conn:
+            if self.read_failed:
+                # a connection lost mid-read (a server that went away) is not handed back
+                # to the pool, whose rollback of it would log SQLAlchemy's own traceback
+                with contextlib.suppress(Exception):
+                    self._conn.invalidate()
             with contextlib.suppress(Exception):
                 self._conn.close()
             self._conn = None

@@ -1,0 +1,44 @@
+"""A database server that goes away mid-read (issue 20): the PostgreSQL backend of a
+running build is terminated; the build fails with the source named and how far it got,
+no traceback (neither ours nor SQLAlchemy's pool's), and the previous output stays."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import sqlalchemy as sa
+
+from .conftest import PG_URL
+
+
+def test_a_postgresql_backend_terminated_mid_read(tmp_path, pg_schema):
+    engine, schema = pg_schema
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE TABLE "{schema}".big AS SELECT g AS id, (g % 7)::text AS region, '
+                             f'g * 1.5 AS amount FROM generate_series(1, 3000000) g'))
+    url = PG_URL
+    (tmp_path / "pg.report").write_text(
+        f'report pg {{\n  source sql "{url}" table {schema}.big\n'
+        '  group region { footer { text "{SUM(amount)}" } }\n  summary { text "{COUNT()}" }\n}\n', encoding="utf-8")
+    (tmp_path / "pg.json").write_text("the previous build", encoding="utf-8")
+    build = subprocess.Popen([sys.executable, "-m", "reportdsl.cli", "build", "pg.report", "-o", "pg.json", "--quiet"],
+                             cwd=tmp_path, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "REPORTDSL_NO_AST_CACHE": "1"})
+    deadline = time.monotonic() + 60
+    terminated = 0
+    while not terminated:
+        assert build.poll() is None, "the build ended before it could be interrupted"
+        assert time.monotonic() < deadline, "the build never started fetching"
+        with engine.begin() as conn:
+            terminated = conn.execute(sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE pid <> pg_backend_pid() AND query LIKE 'FETCH%reportdsl_rows%'")).scalar()
+        time.sleep(0.05)
+    _, err = build.communicate(timeout=60)
+    assert build.returncode == 1, err
+    assert "Traceback" not in err and "Exception during reset" not in err, err
+    assert err.startswith("error: reading source 'postgresql") and "failed after" in err and "rows" in err
+    assert (tmp_path / "pg.json").read_text(encoding="utf-8") == "the previous build"
