@@ -12,20 +12,28 @@ import time
 import pytest
 
 
-@pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_a_signal_during_a_pieced_build_leaves_nothing_behind(tmp_path, sig, status):
+def _big_report(tmp_path) -> None:
     rows = "".join(f"{i},r{i % 7},{i * 3}\n" for i in range(40_000))
     (tmp_path / "big.csv").write_text("id,region,amount\n" + rows, encoding="utf-8")
     (tmp_path / "big.report").write_text(
         'report big {\n  source csv "big.csv" { id: int, amount: int }\n'
         '  group region { footer { text "{SUM(amount)}" } }\n'
         '  detail {\n    column id "Id" = id\n    column amount "Amount" = amount\n  }\n}\n', encoding="utf-8")
+
+
+def _pieced_build(tmp_path, env, chunk_rows="400"):
+    return subprocess.Popen([sys.executable, "-m", "reportdsl.cli", "build", "big.report", "-o", "big.pdf",
+                             "--jobs", "2", "--chunk-rows", chunk_rows, "--quiet"],
+                            cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_during_a_pieced_build_leaves_nothing_behind(tmp_path, sig, status):
+    _big_report(tmp_path)
     temp = tmp_path / "temp"
     temp.mkdir()
     env = {**os.environ, "TMPDIR": str(temp), "REPORTDSL_NO_AST_CACHE": "1"}
-    build = subprocess.Popen([sys.executable, "-m", "reportdsl.cli", "build", "big.report", "-o", "big.pdf",
-                              "--jobs", "2", "--chunk-rows", "400", "--quiet"],
-                             cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    build = _pieced_build(tmp_path, env)
     deadline = time.monotonic() + 60
     while not work_folders(temp):
         assert build.poll() is None, build.stderr.read() if build.stderr else ""
@@ -38,6 +46,20 @@ def test_a_signal_during_a_pieced_build_leaves_nothing_behind(tmp_path, sig, sta
     assert "Traceback" not in err
     assert work_folders(temp) == []
     assert not (tmp_path / "big.pdf").exists()
+
+
+def test_workers_of_a_killed_build_end_quietly(tmp_path):
+    """SIGKILL gives the main process no chance to stop its workers: they find the pipe
+    closed and end, without printing a BrokenPipeError traceback. A worker sees it only
+    if it is answering when the main process dies, so the kill comes at three moments."""
+    _big_report(tmp_path)
+    for delay in (1.5, 2.5, 3.5):
+        build = _pieced_build(tmp_path, {**os.environ, "REPORTDSL_NO_AST_CACHE": "1"}, chunk_rows="3000")
+        time.sleep(delay)  # pieces are being laid out by the workers
+        build.kill()
+        _, err = build.communicate(timeout=60)  # the pipe closes when the last worker has ended
+        assert build.returncode == -signal.SIGKILL
+        assert "Traceback" not in err and "BrokenPipeError" not in err, err
 
 
 def work_folders(temp) -> list[str]:

@@ -14,6 +14,7 @@ ignores Ctrl-C: the main process decides, and ends the pool.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -136,5 +137,8 @@ def main() -> None:
                 steps.close()
                 continue
             send(answers, steps.send(True))
-        except EOFError:
+        except (EOFError, BrokenPipeError):
+            # the main process is gone (it ended, or was killed): nothing to answer
+            with contextlib.suppress(OSError):
+                answers.close()
             return
