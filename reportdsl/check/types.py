@@ -215,11 +215,15 @@ class TypeChecker:
         if len(fmt.args) > len(spec.args):
             self.ctx.error(f"format '{name}' takes {len(spec.args) or 'no'} argument(s)", fmt.span)
         for arg, kind in zip(fmt.args, spec.args, strict=False):
-            if not (isinstance(arg, ast.Literal) and arg.type == kind):
-                what = "a whole number" if kind == "int" else "a string"
+            if not (isinstance(arg, ast.Literal) and arg.type in kind.split("|")):
+                what = {"int": "a whole number", "string": "a string"}.get(kind, "a whole number or a string")
                 self.ctx.error(f"format '{name}' takes {what} written out, e.g. {spec.example}", arg.span)
-            elif name == "currency" and not _is_currency(arg.value):
+            elif name in ("currency", "accounting") and not _is_currency(arg.value):
                 self.ctx.error(f"unknown currency code '{arg.value}' (ISO 4217, e.g. \"EUR\")", arg.span)
+            elif name == "number" and arg.type == "string":
+                problem = number_pattern_problem(str(arg.value))
+                if problem:
+                    self.ctx.error(f"number pattern '{arg.value}': {problem}", arg.span)
         if spec.applies_to is not None and t not in spec.applies_to + LOOSE:
             self.ctx.error(f"format '{name}' needs {spec.needs}, but this is {_a(t)}", fmt.span)
 
@@ -257,3 +261,23 @@ def _is_currency(code: object) -> bool:
     from babel.numbers import list_currencies
 
     return code in list_currencies()
+
+
+def number_pattern_problem(pattern: str) -> str | None:
+    """Why ``number("PATTERN")`` cannot take this CLDR pattern, or None (LANGUAGE.md §14:
+    percent and currency signs are ``percent``'s and ``currency``'s job)."""
+    if "%" in pattern or "\u2030" in pattern:
+        return "a percent sign is the percent format's job: write | percent(N)"
+    if "\u00a4" in pattern:
+        return "a currency sign is the currency or accounting format's job"
+    if "E" in pattern.replace("'E'", "") or "@" in pattern:
+        return "scientific and significant-digit patterns are not supported"
+    import babel.numbers
+
+    try:
+        babel.numbers.parse_pattern(pattern)
+    except ValueError as exc:
+        return f"not a CLDR number pattern ({exc})"
+    if not any(c in pattern for c in "0#"):
+        return "it has no digits (0 or #), e.g. \"#,##0.00;(#,##0.00)\""
+    return None

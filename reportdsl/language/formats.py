@@ -12,7 +12,7 @@ from reportdsl.language.types import DATES, NUMERIC
 
 class FormatDecl(NamedTuple):
     name: str
-    args: tuple[str, ...]  # the kinds of its optional literal arguments: "int" or "string"
+    args: tuple[str, ...]  # the kinds of its optional literal arguments: "int", "string" or "int|string"
     applies_to: tuple[str, ...] | None  # None: any value
     example: str
     doc: str
@@ -23,9 +23,12 @@ class FormatDecl(NamedTuple):
 
 
 FORMATS = (
-    FormatDecl("number", ("int",), NUMERIC, "number(2)", "locale grouping; `number(N)`: N decimals"),
+    FormatDecl("number", ("int|string",), NUMERIC, 'number("#,##0.00;(#,##0.00)")',
+               "locale grouping; `number(N)`: N decimals; `number(\"PATTERN\")`: a CLDR number pattern"),
     FormatDecl("currency", ("string",), NUMERIC, 'currency("EUR")',
                "the locale's currency pattern, the report's currency or the given ISO 4217 code"),
+    FormatDecl("accounting", ("string",), NUMERIC, 'accounting("EUR")',
+               "`currency` with the locale's accounting pattern (negatives in parentheses where the locale says so)"),
     FormatDecl("percent", ("int",), NUMERIC, "percent(1)", "×100 with the locale's percent sign; N decimals"),
     FormatDecl("date", ("string",), DATES, 'date("yyyy-MM-dd")',
                "the locale's medium date, or a CLDR pattern, or short/medium/long/full"),

@@ -77,7 +77,7 @@ def reference_markdown() -> str:
         lines.append(f"| {call} | {_arg(a.arg)} | {_RESULTS.get(a.result, a.result)} | {a.doc} | {_aggregate_sql(a)} |")
     lines += ["", "## Formats", "", "| format | arguments | applies to | what it prints |", "|---|---|---|---|"]
     for fmt in FORMATS:
-        args = ", ".join(fmt.args) or "none"
+        args = ", ".join(kind.replace("|", " or ") for kind in fmt.args) or "none"
         applies = "any value" if fmt.applies_to is None else ", ".join(fmt.applies_to)
         lines.append(f"| `{fmt.name}` (e.g. `{fmt.example}`) | {args} | {applies} | {fmt.doc} |")
     lines += ["", "## Paper sizes", "", "| `page` size | size |", "|---|---|"]

@@ -45,7 +45,7 @@ from reportdsl.render.formatting.number_format import parse_number_pattern
 
 DEFAULT_MAX_DECIMALS = 6  # as formats.DEFAULT_MAX_DECIMALS
 DATE_STYLES = ("short", "medium", "long", "full")
-NUMERIC_FORMATS = ("number", "currency", "percent")
+NUMERIC_FORMATS = ("number", "currency", "accounting", "percent")
 INT_CODE = "0"  # an unformatted int: plain digits (ids, years)
 
 
@@ -286,16 +286,20 @@ class ExcelFormats:
         return self._decimal_codes[min(scale, DEFAULT_MAX_DECIMALS)]
 
     def number(self, fmt: Format) -> NumberCodes:
-        """``number``, ``number(N)``, ``currency``, ``currency("EUR")``, ``percent(N)``."""
+        """``number``, ``number(N)``, ``number("PATTERN")``, ``currency``, ``currency("EUR")``,
+        ``accounting``, ``accounting("EUR")``, ``percent(N)``."""
         name, args = fmt.name, list(fmt.args)
         if name == "number":
+            if args and isinstance(args[0], str):  # a CLDR pattern of the report's own
+                return self._number_codes((args[0], None, None))
             frac = _fixed(_decimals_arg(fmt, args[0])) if args else None
             return self._number_codes((self._decimal_pattern, frac, None))
-        if name == "currency":
+        if name in ("currency", "accounting"):
             code = str(args[0]).upper() if args else self.currency
             if not re.fullmatch(r"[A-Z]{3}", code):
                 raise ReportFormatError(f"currency '{code}' is not a 3-letter ISO 4217 code")
-            return self._number_codes((self.locale.currency_formats["standard"].pattern, None, code))
+            style = "standard" if name == "currency" else "accounting"
+            return self._number_codes((self.locale.currency_formats[style].pattern, None, code))
         if name == "percent":
             frac = _fixed(_decimals_arg(fmt, args[0])) if args else None
             return self._number_codes((self.locale.percent_formats[None].pattern, frac, None))

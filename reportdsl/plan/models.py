@@ -177,7 +177,7 @@ class Value(PlanModel):
 
 class Format(PlanModel):
     name: Literal[
-        "number", "currency", "percent", "date", "datetime", "upper", "lower"
+        "number", "currency", "accounting", "percent", "date", "datetime", "upper", "lower"
     ]
     args: list[int | str] = []
 

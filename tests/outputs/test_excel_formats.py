@@ -23,6 +23,8 @@ NUMBER_FORMATS = [
     Format(name="number"), Format(name="number", args=[0]), Format(name="number", args=[2]),
     Format(name="number", args=[4]), Format(name="currency"), Format(name="currency", args=["EUR"]),
     Format(name="currency", args=["JPY"]), Format(name="percent"), Format(name="percent", args=[1]),
+    Format(name="accounting"), Format(name="accounting", args=["EUR"]),
+    Format(name="number", args=["#,##0.00;(#,##0.00)"]), Format(name="number", args=["0.000"]),
     Format(name="percent", args=[3]),
 ]
 NUMBERS = [0, 1, -1, 7, 1234, -98765, 1234.5, -1234.5678, 0.153, 2.675, 0.1 + 0.2, 1e6, 123456789.125,

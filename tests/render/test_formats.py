@@ -133,6 +133,12 @@ numbers = st.one_of(
     st.decimals(min_value=-10**12, max_value=10**12, places=4, allow_nan=False, allow_infinity=False),
 )
 _GROUP = "\ue000"  # stands for the group symbol while Babel renders the reference
+PATTERN = "#,##0.00;(#,##0.00)"  # number("PATTERN") (LANGUAGE.md §14)
+KINDS = ["number", "currency", "accounting", "percent", "pattern"]
+
+
+def kind_format(kind, *args):
+    return fmt("number", PATTERN) if kind == "pattern" else fmt(kind, *args)
 
 
 def babel_reference(value, locale, kind, decimals):
@@ -150,8 +156,11 @@ def babel_reference(value, locale, kind, decimals):
     ):
         ctx.rounding = decimal.ROUND_HALF_UP
         number = Decimal(value)
-        if kind == "currency":
-            text = babel.numbers.format_currency(number, "EUR", locale=loc)
+        if kind in ("currency", "accounting"):
+            style = "standard" if kind == "currency" else "accounting"
+            text = babel.numbers.format_currency(number, "EUR", locale=loc, format_type=style)
+        elif kind == "pattern":
+            text = babel.numbers.parse_pattern(PATTERN).apply(number, loc)
         else:
             formats = loc.decimal_formats if kind == "number" else loc.percent_formats
             pattern = babel.numbers.parse_pattern(formats[None].pattern)
@@ -162,16 +171,16 @@ def babel_reference(value, locale, kind, decimals):
 
 
 @settings(max_examples=300, deadline=None)
-@given(value=numbers, locale=st.sampled_from(LOCALES), kind=st.sampled_from(["number", "currency", "percent"]),
+@given(value=numbers, locale=st.sampled_from(LOCALES), kind=st.sampled_from(KINDS),
        decimals=st.one_of(st.none(), st.integers(0, 4)))
 @example(value=1000000, locale="de_CH", kind="number", decimals=None)
 @example(value=Decimal("-0.0010"), locale="de_CH", kind="currency", decimals=None)
 def test_number_format_matches_babel(value, locale, kind, decimals):
     """The fast path renders CLDR patterns exactly as Babel does (rounding half-up)."""
     formatter = ValueFormatter(locale, "EUR")
-    args = [] if decimals is None or kind == "currency" else [decimals]
-    ours = formatter.format(value, fmt(kind, *args))
-    digits = None if kind == "currency" else decimals
+    args = [] if decimals is None or kind in ("currency", "accounting", "pattern") else [decimals]
+    ours = formatter.format(value, kind_format(kind, *args))
+    digits = None if kind in ("currency", "accounting", "pattern") else decimals
     theirs = babel_reference(value, formatter.locale, kind, digits)
     if theirs != ours:
         # Babel prints a negative value that rounds to zero with the negative pattern
@@ -180,11 +189,17 @@ def test_number_format_matches_babel(value, locale, kind, decimals):
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-@pytest.mark.parametrize("kind", ["number", "currency", "percent"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_number_format_matches_babel_in_every_locale(locale, kind):
     formatter = ValueFormatter(locale, "EUR")
     for value in (0, 7, -1234, 1234567, Decimal("-9876543.215"), Decimal("0.5"), 10**13):
-        assert formatter.format(value, fmt(kind)) == babel_reference(value, formatter.locale, kind, None)
+        assert formatter.format(value, kind_format(kind)) == babel_reference(value, formatter.locale, kind, None)
+
+
+def test_accounting_puts_negatives_in_parentheses_where_the_locale_says_so():
+    assert ValueFormatter("en_US", "USD").format(Decimal("-16.85"), fmt("accounting")) == "($16.85)"
+    assert ValueFormatter("de_DE", "EUR").format(Decimal("-16.85"), fmt("accounting")) == "-16,85\u00a0€"
+    assert ValueFormatter("de_DE").format(Decimal("-16.854"), fmt("number", PATTERN)) == "(16,85)"
 
 
 def test_swiss_numbers_keep_their_apostrophes():

@@ -152,6 +152,8 @@ class ValueFormatter:
             change = str.upper if name == "upper" else str.lower
             return lambda v: change(default(v))
         if name == "number":
+            if args and isinstance(args[0], str):  # number("#,##0.00;(#,##0.00)"): a CLDR pattern
+                return _numeric(NumberFormat(args[0], self.locale), default)
             if args:
                 decimals = _int_arg(fmt, args[0])
                 pattern = NumberFormat(
@@ -162,13 +164,12 @@ class ValueFormatter:
             else:
                 pattern = self._number
             return _numeric(pattern, default)
-        if name == "currency":
+        if name in ("currency", "accounting"):
             code = str(args[0]).upper() if args else self.currency
             if not re.fullmatch(r"[A-Z]{3}", code):
                 raise ReportFormatError(f"currency '{code}' is not a 3-letter ISO 4217 code")
-            pattern = NumberFormat(
-                self.locale.currency_formats["standard"].pattern, self.locale, currency=code
-            )
+            style = "standard" if name == "currency" else "accounting"
+            pattern = NumberFormat(self.locale.currency_formats[style].pattern, self.locale, currency=code)
             return _numeric(pattern, default)
         if name == "percent":
             frac = None
@@ -226,7 +227,7 @@ class ValueFormatter:
 # one another; upper/lower: of a text, its upper/lower case.
 _NUMBERS = (int, Decimal, float)
 _EQUAL_TEXTS: dict[str, tuple[type, ...]] = {
-    "number": _NUMBERS, "currency": _NUMBERS, "percent": _NUMBERS,
+    "number": _NUMBERS, "currency": _NUMBERS, "accounting": _NUMBERS, "percent": _NUMBERS,
     "date": (dt.date, dt.datetime, str), "datetime": (dt.date, dt.datetime, str),
     "upper": (str,), "lower": (str,),
 }
