@@ -4,8 +4,10 @@ In: a plan that orders or limits a group level (§12: ``order by AGG``, ``limit 
 ``others``) or whose detail reads ``whole`` values (§9); the sorted records of its run
 (an ``ExternalSorter`` after the generated ``prepare``), the generated module's
 namespace and the record layout (``RecordLayout``). Out: the records in print order
-(a new sorter), the whole values each group instance's rows read, the groups and rows
-``limit`` left out, and ``final_sink``, which reports those to the JSON result.
+(a new sorter, ``order_groups``), the whole values each group instance's rows read
+(``WholeValues``), the groups and rows ``limit`` left out, and ``OmittedSink``, which
+reports those to the JSON result. (A report with whole values and no ordered level,
+over a source that reads the same again, skips the sort: ``runner`` reads it twice.)
 
 How, level by level, outermost first (a nested level's groups inside an Others group
 merge, so they are ranked only after the level above is rewritten):
