@@ -161,3 +161,15 @@ def test_an_int_parameter_given_a_huge_exponent_is_refused_at_once(tmp_path):
     with pytest.raises(ValueError):
         coerce_int(Decimal("12e999999"))
     assert coerce_int(Decimal("12e3")) == 12000
+
+
+def test_text_past_excels_cell_limit_is_cut_visibly(tmp_path):
+    import openpyxl
+
+    (tmp_path / "l.csv").write_text("a,b\n1," + "x" * 40_000 + "\n2,short\n", encoding="utf-8")
+    (tmp_path / "l.report").write_text('report l {\n  source csv "l.csv"\n  detail { column b "B" = b }\n}\n',
+                                       encoding="utf-8")
+    assert cli("build", "l.report", "-o", "l.xlsx", cwd=tmp_path).returncode == 0
+    cells = [c.value for c in openpyxl.load_workbook(tmp_path / "l.xlsx").active["A"]]
+    assert len(cells[1]) == 32_767 and cells[1].endswith("x\u2026")  # Excel's limit, and a sign of the cut
+    assert cells[2] == "short"

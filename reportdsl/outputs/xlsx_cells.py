@@ -107,11 +107,13 @@ def string_xml(ref: str, style: str, text: str) -> str:
 
 
 def _cut(text: str) -> str:
+    """Text past Excel's 32,767 UTF-16 units, cut to fit and ending in "…", so that a
+    reader of the cell sees that it is not all there."""
     units = 0
     for i, ch in enumerate(text):
         units += 2 if ord(ch) > 0xFFFF else 1
         if units > _EXCEL_TEXT_MAX:
-            return text[:i]
+            return text[: i - 1] + "\u2026"
     return text
 
 
