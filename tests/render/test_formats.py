@@ -249,3 +249,11 @@ def test_numeric_date_patterns_match_babel(day, pattern, locale):
     text must be Babel's, in every locale."""
     ours = ValueFormatter(locale).format(day, fmt("date", pattern))
     assert ours == babel.dates.format_date(day, pattern, locale=locale)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), Decimal("NaN"), Decimal("-Infinity")])
+def test_nan_and_infinities_print_as_the_json_result_writes_them(us, value):
+    # §16's spellings, with or without a format (Python's own str() gives nan and inf)
+    want = "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    assert us.default_text(value) == want
+    assert us.format(value, fmt("number")) == want

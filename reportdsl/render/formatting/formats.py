@@ -94,14 +94,14 @@ class ValueFormatter:
             return str(value)
         if cls is Decimal:
             if not value.is_finite():
-                return str(value)
+                return _non_finite(value)
             scale = min(max(-value.as_tuple().exponent, 0), DEFAULT_MAX_DECIMALS)
             return self._decimal_format(scale)(value)
         if cls is bool:
             return "true" if value else "false"
         if cls is float:
             if value != value or value in (float("inf"), float("-inf")):
-                return str(value)
+                return _non_finite(value)
             return self._decimal_format(-DEFAULT_MAX_DECIMALS)(value)
         if isinstance(value, dt.datetime):
             return self._medium_datetime(value)
@@ -289,6 +289,13 @@ def _as_datetime_value(value: Any) -> dt.date | None:
         except ValueError:
             return None
     return None
+
+
+def _non_finite(value: float | Decimal) -> str:
+    """NaN and the infinities as the JSON result and every number format write them
+    (§16): ``NaN``, ``Infinity``, ``-Infinity`` — not Python's ``nan``/``inf``."""
+    return "NaN" if value != value or (isinstance(value, Decimal) and value.is_nan()) else (
+        "Infinity" if value > 0 else "-Infinity")
 
 
 def _int_arg(fmt: Format, arg: Any) -> int:
