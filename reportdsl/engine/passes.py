@@ -48,9 +48,13 @@ from reportdsl.plan.models import Plan
 _NAN = ("NaN",)  # a NaN key in a path: every NaN is one group (§15)
 
 
+def ordered_levels(plan: Plan) -> list[int]:
+    """The group levels whose groups print ordered or limited (§12), outermost first."""
+    return [i for i, g in enumerate(plan.groups) if g.order_by is not None or g.limit is not None]
+
+
 def needs_passes(plan: Plan) -> bool:
-    ordered = any(g.order_by is not None or g.limit is not None for g in plan.groups)
-    return ordered or bool(plan.detail is not None and plan.detail.whole)
+    return bool(ordered_levels(plan)) or bool(plan.detail is not None and plan.detail.whole)
 
 
 def _norm(key: Any) -> Any:
@@ -259,9 +263,8 @@ def order_groups(plan: Plan, sorter: ExternalSorter, record: RecordLayout, run_p
                  budget: int) -> tuple[ExternalSorter, dict[int, Omitted]]:
     """The records in print order (§12), and per limited level without Others what it left out."""
     omitted: dict[int, Omitted] = {}
-    for level, g in enumerate(plan.groups):
-        if g.order_by is None and g.limit is None:
-            continue
+    for level in ordered_levels(plan):
+        g = plan.groups[level]
         sink = RankSink(level, g.order_by)
         try:
             run_pass(sorter.sorted_chunks(keep=True), sink)

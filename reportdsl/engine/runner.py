@@ -33,7 +33,7 @@ from reportdsl.engine.codegen.loop import RunnerWriter
 from reportdsl.engine.codegen.rows import RowLayout, as_span, used_names
 from reportdsl.engine.functions import core as fn
 from reportdsl.engine.params import resolve_params
-from reportdsl.engine.passes import OmittedSink, WholeValues, needs_passes, order_groups
+from reportdsl.engine.passes import OmittedSink, WholeValues, needs_passes, order_groups, ordered_levels
 from reportdsl.engine.runtime import OverLimit, Runtime, row_number_in_chunk
 from reportdsl.engine.sorting import (
     DEFAULT_MEMORY_BUDGET,
@@ -164,7 +164,7 @@ def run(
             ctx.Emax, ctx.Emin = MAX_EMAX, MIN_EMIN
             try:
                 if reread:
-                    whole = WholeValues(plan, _whole_widths(plan))
+                    whole = WholeValues(plan, generated.whole_widths)
                     with _first_pass_namespace(namespace, whole):
                         _pass_runner(plan, generated, layout, source_text, namespace, whole)(rows.chunks(), NullSink())
                     rows.close()
@@ -220,7 +220,7 @@ def _first_passes(plan: Plan, generated: GeneratedRunner, layout: RowLayout, sou
                   namespace: dict, sorter: ExternalSorter, sink: Sink, budget: int) -> tuple[ExternalSorter, Sink]:
     """Order the records (§12) and collect whole values (§9) with runs of the same code
     (see ``passes``); return the records to print and the sink to print them to."""
-    whole = WholeValues(plan, _whole_widths(plan))
+    whole = WholeValues(plan, generated.whole_widths)
     run_pass = _pass_runner(plan, generated, layout, source_text, namespace, whole)
     assert generated.record is not None  # sorted mode
     with _first_pass_namespace(namespace, whole):
@@ -234,7 +234,7 @@ def can_read_twice(plan: Plan, source: object) -> bool:
     """Whether whole values may come from a first read of the source rather than from the
     engine's sort: no ordered level, a source that gives the same rows again, and no
     FIRST/LAST (a database may order ties differently the second time)."""
-    if any(g.order_by is not None or g.limit is not None for g in plan.groups) or not rereadable(source):
+    if ordered_levels(plan) or not rereadable(source):
         return False
     by_id = {a.id: a for a in plan.aggregates}
     return not any(by_id[aid].func in ("first", "last") for aid in plan.detail.whole) if plan.detail else True
@@ -264,16 +264,6 @@ def _pass_runner(plan: Plan, generated: GeneratedRunner, layout: RowLayout, sour
         _, _, end_values = namespace["run"](chunks, pass_sink, rt)
         pass_sink.report_end(ReportEnd(values=end_values, row_count=0, rows_read=0, no_data=False))
     return run_pass
-
-
-def _whole_widths(plan: Plan) -> dict[int, int]:
-    depth_of = {"report": 0} | {g.name: i + 1 for i, g in enumerate(plan.groups)}
-    by_id = {a.id: a for a in plan.aggregates}
-    out: dict[int, int] = {}
-    for aid in plan.detail.whole if plan.detail is not None else ():
-        d = depth_of[by_id[aid].scope]
-        out[d] = out.get(d, 0) + 1
-    return out
 
 
 def _from_sort(exc: BaseException) -> bool:

@@ -123,8 +123,8 @@ class ExternalSorter:
         self._sorted = False
         # Records that arrive in order (a database sorted them; the passes of §9/§12
         # read a sorted stream again) need no sort and no merge, only reading back in
-        # turn: 200k spilled records of bench_engine's ordered report, 1.39 s -> see
-        # the closing note. Checking costs one tuple comparison a record.
+        # turn: bench_engine's ordered report over 200k rows (every record spilled) ran
+        # 1.39 s before, 1.20 s after. Checking costs one tuple comparison a record.
         self.in_order = True
         self._last: tuple | None = None
 

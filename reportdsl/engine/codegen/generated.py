@@ -8,7 +8,7 @@ that turns a failure into a report position, the compiled code) and ``RecordLayo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import CodeType
 
 from reportdsl.engine.codegen.rows import LineContext
@@ -34,3 +34,5 @@ class GeneratedRunner:
     spans: list[tuple[int, int]]
     code: CodeType
     record: RecordLayout | None = None  # sorted mode only
+    # depth -> how many aggregates detail reads whole there (``modes.ModeCode.whole_at``)
+    whole_widths: dict[int, int] = field(default_factory=dict)

@@ -167,7 +167,8 @@ class RunnerWriter:
             payload = self._payload_vars()
             record = RecordLayout(self.rows.rank_slots(), tuple(payload.index(k) for k in self.rows.key_var),
                                   tuple(g.key_type for g in self.plan.groups))
-        return GeneratedRunner(source, filename, self.ctx.constants, b.where, self.ctx.spans, code, record)
+        return GeneratedRunner(source, filename, self.ctx.constants, b.where, self.ctx.spans, code, record,
+                               self.modes.whole_widths)
 
     def _write_deferred(self) -> None:
         b = self.buf

@@ -35,6 +35,11 @@ class ModeCode:
             self.whole_at[aggs.depth_of[aggs.aggs[aid].scope]].append(aid)
 
     @property
+    def whole_widths(self) -> dict[int, int]:
+        """Depth -> how many whole values a row reads there (what ``passes`` collects)."""
+        return {d: len(ids) for d, ids in self.whole_at.items() if ids}
+
+    @property
     def whole_in_groups(self) -> bool:
         """Whether rows must know their break level early, to read a group's whole values."""
         return any(ids for d, ids in self.whole_at.items() if d > 0)
