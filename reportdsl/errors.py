@@ -137,7 +137,7 @@ def fail(
     return kind(Diagnostic(message, source, span, notes))
 
 
-_NO_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+NO_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # a full disk or quota
 
 
 @contextlib.contextmanager
@@ -147,7 +147,7 @@ def room_to_write(what: str, folder: str) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if exc.errno not in _NO_ROOM:
+        if exc.errno not in NO_ROOM:
             raise
         raise fail(ReportError, f"cannot write {what} in {folder}: {exc.strerror} (free some room there, "
                                 "or set TMPDIR to a folder with more)") from None

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol, runtime_checkable
 
-from reportdsl.errors import room_to_write
+from reportdsl.errors import NO_ROOM
 from reportdsl.render.errors import ReportRenderError
 
 PAGE_PLACEHOLDER = "{n}"
@@ -144,17 +144,21 @@ def atomic_writer(path: str | os.PathLike) -> Iterator[IO[bytes]]:
         return
     handle, temp = _open_aside(target)
     try:
-        with room_to_write(str(target.path), str(target.path.parent)):
-            try:
-                yield handle
-                handle.flush()
-                os.fsync(handle.fileno())
-            except BaseException:
-                # the error in flight says what went wrong; closing may only repeat it
-                with contextlib.suppress(OSError):
-                    handle.close()
-                raise
+        try:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        except BaseException as exc:
+            # the error in flight says what went wrong; closing may only repeat it
+            with contextlib.suppress(OSError):
+                handle.close()
+            if isinstance(exc, OSError) and exc.errno in NO_ROOM:  # the output's folder is full
+                raise ReportRenderError(f"cannot write {target.path}: {exc.strerror or exc}") from None
+            raise
+        try:
             handle.close()
+        except OSError as exc:
+            raise ReportRenderError(f"cannot write {target.path}: {exc.strerror or exc}") from None
         _move_into_place(temp, target.path)
     except BaseException:
         _discard(temp)
