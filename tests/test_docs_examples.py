@@ -443,6 +443,8 @@ def nulls_last():
         assert g["row_count"] == len(reps[g["key"]])
 
 
+from . import docs_layout_checks  # noqa: E402, F401  (registers its checks; it imports the helpers above)
+
 # ---- the tests ---------------------------------------------------------------------
 
 

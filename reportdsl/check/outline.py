@@ -30,11 +30,15 @@ class Outline:
     groups: list[ast.Group] = field(default_factory=list)
     bands: dict[str, ast.Band] = field(default_factory=dict)
     group_bands: list[dict[str, ast.Band]] = field(default_factory=list)
+    table: ast.Columns | None = None  # `columns { … }` instead of a detail band (§14)
 
     @property
     def columns(self) -> list[ast.Column]:
+        """The table's columns: the detail band's, or the `columns` block's."""
         detail = self.bands.get("detail")
-        return [e for e in detail.elements if isinstance(e, ast.Column)] if detail else []
+        if detail is not None:
+            return [e for e in detail.elements if isinstance(e, ast.Column)]
+        return list(self.table.columns) if self.table is not None else []
 
 
 def build_outline(report: ast.Report, ctx: CheckContext) -> Outline:
@@ -73,9 +77,16 @@ class _OutlineBuilder:
             kind = stmt.kind.name
             if kind in GROUP_BANDS:
                 ctx.error(f"'{kind}' belongs inside a group: group NAME {{ {kind} {{ … }} }}", stmt.kind.span)
+            elif kind == "detail" and out.table is not None:
+                ctx.error(_BOTH_TABLES, stmt.kind.span)
             elif self.single(f"band:{kind}", f"the '{kind}' band", stmt.kind.span):
                 out.bands[kind] = stmt
                 _check_elements(stmt, ctx)
+        elif isinstance(stmt, ast.Columns):
+            if "detail" in out.bands:
+                ctx.error(_BOTH_TABLES, (stmt.span[0], stmt.span[0] + len("columns")))
+            elif self.single("columns", "'columns'", stmt.span):
+                out.table = stmt
         else:
             self._add_once(stmt)
 
@@ -114,13 +125,46 @@ def _group_bands(group: ast.Group, ctx: CheckContext) -> dict[str, ast.Band]:
     return bands
 
 
+_BOTH_TABLES = (
+    "a report has a 'detail' band or a 'columns' block, not both "
+    "(a columns table is filled by 'row' elements only)"
+)
+
+
 def _check_elements(band: ast.Band, ctx: CheckContext) -> None:
     kind = band.kind.name
+    seen_column = False
     for element in band.elements:
-        if kind == "detail" and not isinstance(element, ast.Column):
+        if kind == "detail" and isinstance(element, ast.RowStyle):
+            if seen_column:
+                ctx.error("a row style comes before the detail band's columns", element.span)
+        elif kind == "detail" and not isinstance(element, ast.Column):
             ctx.error(
-                "the detail band holds only 'column' elements (put text in a group header or footer)",
+                "the detail band holds only 'column' elements and the row styles before them "
+                "(put text in a group header or footer)",
                 element.span,
             )
-        elif kind != "detail" and isinstance(element, ast.Column):
-            ctx.error(f"'column' belongs in the detail band, not in '{kind}'", element.span)
+        elif kind != "detail":
+            _check_band_element(element, kind, ctx)
+        seen_column = seen_column or isinstance(element, ast.Column)
+
+
+def _check_band_element(element: ast.Element, kind: str, ctx: CheckContext, in_grid: bool = False) -> None:
+    if isinstance(element, ast.Column):
+        ctx.error(f"'column' belongs in the detail band, not in '{kind}'", element.span)
+    elif isinstance(element, ast.RowStyle):
+        ctx.error(f"a row style ('{_row_style_word(element)}') belongs in the detail band, before its columns",
+                  element.span)
+    elif isinstance(element, ast.Row) and in_grid:
+        ctx.error("a 'row' fills the table's columns: it cannot stand inside a grid block", element.span)
+    elif isinstance(element, ast.Grid):
+        if len(element.blocks) != len(element.widths):
+            ctx.error(f"this grid has {len(element.widths)} width(s) but {len(element.blocks)} block(s): "
+                      "give one width a block", element.span)
+        for block in element.blocks:
+            for inner in block.elements:
+                _check_band_element(inner, kind, ctx, in_grid=True)
+
+
+def _row_style_word(element: ast.RowStyle) -> str:
+    return element.style.kind if element.style.kind in ("background", "color") else "style"

@@ -25,6 +25,7 @@ class Place:
     field_index: int | None = None  # for fields: only earlier fields are visible
     formatted: ast.Formatted | None = None  # the `EXPR | FORMAT` it belongs to
     param_index: int | None = None  # for parameter defaults: only earlier parameters are visible
+    role: str = "value"  # in a band: "value", "condition" (`when`) or "colour" (color/background)
 
     @property
     def allows_aggregates(self) -> bool:
@@ -73,10 +74,15 @@ def places(outline: Outline) -> Iterator[tuple[ast.Expr, Place]]:
 
 
 def formatted_values(element: ast.Element) -> Iterator[ast.Formatted]:
-    if isinstance(element, ast.Text):
+    if isinstance(element, ast.Grid):
+        for block in element.blocks:
+            for inner in block.elements:
+                yield from formatted_values(inner)
+    elif isinstance(element, ast.Text):
         yield from (p for p in element.template.parts if isinstance(p, ast.Formatted))
     elif isinstance(element, ast.Column):
-        yield element.value
+        if element.value is not None:
+            yield element.value
     elif isinstance(element, ast.Row):
         for cell in element.cells:
             if isinstance(cell.value, ast.TextTemplate):
@@ -85,9 +91,35 @@ def formatted_values(element: ast.Element) -> Iterator[ast.Formatted]:
                 yield cell.value
 
 
+def layout_exprs(element: ast.Element) -> Iterator[tuple[ast.Expr, str]]:
+    """The conditions (`when`) and colours (`color EXPR`, `background EXPR`) of an
+    element, its styles and, for a grid, the elements in its blocks (§14)."""
+    if isinstance(element, ast.Grid):
+        for block in element.blocks:
+            for inner in block.elements:
+                yield from layout_exprs(inner)
+    styles: tuple[ast.Style, ...] = ()
+    if isinstance(element, ast.RowStyle):
+        styles = (element.style,)
+    elif isinstance(element, (ast.Text, ast.Column, ast.Row)):
+        styles = element.styles
+    for style in styles:
+        if style.when is not None:
+            yield style.when, "condition"
+        if style.kind in ("color", "background") and isinstance(style.value, ast.Expr):
+            yield style.value, "colour"
+    when = getattr(element, "when", None)
+    if when is not None:
+        yield when, "condition"
+
+
 def _band_exprs(band: ast.Band, place: Place) -> Iterator[tuple[ast.Expr, Place]]:
     for element in band.elements:
-        for value in formatted_values(element):
-            yield value.expr, Place(
-                place.kind, place.label, place.band, place.groups, place.scope, formatted=value
+        exprs: list[tuple[ast.Expr, str, ast.Formatted | None]]
+        exprs = [(value.expr, "value", value) for value in formatted_values(element)]
+        exprs += [(expr, role, None) for expr, role in layout_exprs(element)]
+        exprs.sort(key=lambda item: item[0].span[0])
+        for expr, role, value in exprs:
+            yield expr, Place(
+                place.kind, place.label, place.band, place.groups, place.scope, formatted=value, role=role
             )

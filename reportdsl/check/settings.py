@@ -48,10 +48,13 @@ def check_settings(outline: Outline, ctx: CheckContext) -> None:
     for band in _all_bands(outline):
         for element in band.elements:
             _check_element(element, outline, ctx)
+    for column in outline.table.columns if outline.table is not None else ():
+        _check_element(column, outline, ctx)
     names = [c.name.name for c in outline.columns]
     for i, name in enumerate(names):
         if name in names[:i]:
-            ctx.error(f"two detail columns are called '{name}'", outline.columns[i].name.span)
+            what = "detail columns" if outline.table is None else "columns"
+            ctx.error(f"two {what} are called '{name}'", outline.columns[i].name.span)
 
 
 def _all_bands(outline: Outline) -> list[ast.Band]:
@@ -165,13 +168,14 @@ def _check_source(outline: Outline, ctx: CheckContext) -> None:
 
 
 def _check_element(element: ast.Element, outline: Outline, ctx: CheckContext) -> None:
-    if isinstance(element, ast.Text):
-        for style in element.styles:
-            if style.kind == "color" and isinstance(style.value, str) and not COLOR.fullmatch(style.value):
-                ctx.error(f"a colour is written \"#RRGGBB\", e.g. \"#336699\", not \"{style.value}\"", style.span)
-            elif style.kind == "size" and isinstance(style.value, ast.Length):
-                _check_length(style.value, ctx, "a text size")
-    elif isinstance(element, ast.Column) and element.width is not None:
+    for style in _styles(element):
+        if style.kind in ("color", "background") and isinstance(style.value, ast.Literal):
+            value = style.value.value
+            if isinstance(value, str) and not COLOR.fullmatch(value):
+                ctx.error(f"a colour is written \"#RRGGBB\", e.g. \"#336699\", not \"{value}\"", style.value.span)
+        elif style.kind == "size" and isinstance(style.value, ast.Length):
+            _check_length(style.value, ctx, "a text size")
+    if isinstance(element, ast.Column) and element.width is not None:
         _check_length(element.width, ctx, "a column width", allow_fr=True)
     elif isinstance(element, ast.Space):
         _check_length(element.length, ctx, "a space")
@@ -179,16 +183,54 @@ def _check_element(element: ast.Element, outline: Outline, ctx: CheckContext) ->
         if element.width is not None:
             _check_length(element.width, ctx, "an image width")
         _check_image(element, ctx)
+    elif isinstance(element, ast.Grid):
+        for width in element.widths:
+            _check_length(width, ctx, "a grid width", allow_fr=True)
+        for block in element.blocks:
+            for inner in block.elements:
+                _check_element(inner, outline, ctx)
     elif isinstance(element, ast.Row):
-        columns = [c.name.name for c in outline.columns]
-        if not columns:
-            ctx.error("a row fills the detail columns, but this report has no detail band", element.span)
-            return
-        seen: set[str] = set()
-        for cell in element.cells:
-            name = cell.column.name
-            if name not in columns:
-                ctx.error(f"no detail column is called '{name}'{did_you_mean(name, columns)}", cell.column.span)
-            elif name in seen:
-                ctx.error(f"column '{name}' is filled twice in this row", cell.column.span)
-            seen.add(name)
+        _check_row(element, outline, ctx)
+
+
+def _styles(element: ast.Element) -> tuple[ast.Style, ...]:
+    if isinstance(element, ast.RowStyle):
+        return (element.style,)
+    if isinstance(element, (ast.Text, ast.Column, ast.Row)):
+        return element.styles
+    return ()
+
+
+def _check_row(element: ast.Row, outline: Outline, ctx: CheckContext) -> None:
+    """Each cell names a table column (or a span FIRST..LAST of them, left to right),
+    and no column is filled twice."""
+    columns = [c.name.name for c in outline.columns]
+    if not columns:
+        ctx.error("a row fills the table's columns, but this report has no detail band or 'columns' block",
+                  element.span)
+        return
+    what = "detail column" if outline.table is None else "column"
+    filled: dict[int, str] = {}
+    for cell in element.cells:
+        ends = [cell.column] + ([cell.last] if cell.last is not None else [])
+        indexes = []
+        for end in ends:
+            if end.name not in columns:
+                ctx.error(f"no {what} is called '{end.name}'{did_you_mean(end.name, columns)}", end.span)
+            else:
+                indexes.append(columns.index(end.name))
+        if len(indexes) != len(ends):
+            continue
+        first, last = indexes[0], indexes[-1]
+        if last < first:
+            ctx.error(f"a spanning cell runs left to right: '{columns[last]}' comes before '{columns[first]}' "
+                      f"(write {columns[last]}..{columns[first]})", cell.span)
+            continue
+        for i in range(first, last + 1):
+            if i in filled:
+                taken = filled[i]
+                ctx.error(f"column '{columns[i]}' is filled twice in this row"
+                          + (f" (the cell '{taken}' covers it)" if taken != columns[i] else ""), cell.column.span)
+                break
+        for i in range(first, last + 1):
+            filled.setdefault(i, cell.column.name if cell.last is None else f"{cell.column.name}..{cell.last.name}")

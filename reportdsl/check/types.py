@@ -41,16 +41,26 @@ def check_types(outline: Outline, ctx: CheckContext) -> None:
     for expr, place in places(outline):
         if place.kind in ("field", "group_key"):
             continue
-        t = checker.infer(expr, place)
-        if place.kind == "where" and family(t) not in ("bool", "null", "any"):
-            ctx.error(f"'where' needs a true/false condition, but this is {_a(t)}", expr.span)
-        if (place.kind == "sort" or place.band == "order_by") and t not in ORDERED + ("any", "null"):
-            ctx.error(f"cannot {'sort' if place.kind == 'sort' else 'order groups'} by {_a(t)}", expr.span)
-        if place.formatted is not None and place.formatted.format is not None:
-            checker.check_format(place.formatted.format, t)
+        _check_place(checker, expr, place, checker.infer(expr, place), ctx)
+    for column in outline.table.columns if outline.table is not None else ():
+        if column.format is not None:  # checked against each cell it formats at run time
+            checker.check_format(column.format, "any")
     for param in outline.params:  # computed defaults (§11): typed against the parameter
         if param.default is not None and param.default.span in ctx.types:
             check_default_type(param, ctx.types[param.default.span], ctx)
+
+
+def _check_place(checker: TypeChecker, expr: ast.Expr, place: Place, t: str, ctx: CheckContext) -> None:
+    """What the place of an expression asks of its type."""
+    if (place.kind == "where" or place.role == "condition") and family(t) not in ("bool", "null", "any"):
+        what = "'where'" if place.kind == "where" else "'when'"
+        ctx.error(f"{what} needs a true/false condition, but this is {_a(t)}", expr.span)
+    if (place.kind == "sort" or place.band == "order_by") and t not in ORDERED + ("any", "null"):
+        ctx.error(f"cannot {'sort' if place.kind == 'sort' else 'order groups'} by {_a(t)}", expr.span)
+    if place.formatted is not None and place.formatted.format is not None:
+        checker.check_format(place.formatted.format, t)
+    if place.role == "colour" and family(t) not in ("string", "null", "any"):
+        ctx.error(f"a colour is a text \"#RRGGBB\" (or null), but this is {_a(t)}", expr.span)
 
 
 class TypeChecker:

@@ -105,6 +105,12 @@ class CsvSink:
         except OSError as exc:
             raise _write_error(exc) from None
         self._writerow = self._writer.writerow
+        detail = plan.detail
+        if detail.extras:  # the row's styles follow its columns' values; `when` empties a cell
+            self._width = len(detail.columns)
+            self._shown = [(i, self._width + detail.extras.index(c.when))
+                           for i, c in enumerate(detail.columns) if c.when is not None]
+            self.detail = self._detail_with_extras  # type: ignore[method-assign]
 
     def report_start(self, params: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         pass
@@ -118,6 +124,13 @@ class CsvSink:
         except OSError as exc:
             raise _write_error(exc) from None
         self.rows += 1
+
+    def _detail_with_extras(self, row: tuple) -> None:
+        values = list(row[: self._width])
+        for column, shown in self._shown:
+            if row[shown] is not True:
+                values[column] = None
+        CsvSink.detail(self, tuple(values))
 
     def group_end(self, level: int, key: Any, row_count: int, values: Mapping[str, Any]) -> None:
         pass

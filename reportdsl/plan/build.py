@@ -13,24 +13,20 @@ build). tests/test_frontend_fixtures.py validates every fixture's plan instead
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from reportdsl.check.places import formatted_values
-from reportdsl.language import AGGREGATE_BY_NAME, PAPER_BY_NAME
+from reportdsl.language import PAPER_BY_NAME
 from reportdsl.language.constants import canonical, parse_constant
-from reportdsl.language.walk import deep_trees, find_all
+from reportdsl.language.walk import deep_trees
 from reportdsl.plan import models as m
-from reportdsl.plan.expressions import (
-    ExpressionCompiler,
-    Point,
-    call_text,
-)
+from reportdsl.plan.bands import BandLayout
+from reportdsl.plan.expressions import ExpressionCompiler, Point
 from reportdsl.plan.source import source_spec
 from reportdsl.syntax import ast
 
 if TYPE_CHECKING:  # check imports plan.models; plan must not import check at load time
     from reportdsl.check import CheckedReport
+    from reportdsl.check.outline import Outline
 
 
 def build_plan(checked: CheckedReport) -> m.Plan:
@@ -58,7 +54,7 @@ def _build_plan(checked: CheckedReport) -> m.Plan:
     detail = None
     if "detail" in outline.bands:
         innermost = groups[-1].name.name if groups else "report"
-        detail = layout.detail(outline.columns, Point("row", innermost, running=True))
+        detail = layout.detail(outline.bands["detail"], outline.columns, Point("row", innermost, running=True))
 
     start = Point("start", "report")
     title_band = layout.band(outline.bands.get("title"), start)
@@ -127,6 +123,7 @@ def _build_plan(checked: CheckedReport) -> m.Plan:
         page_header=page_header,
         page_footer=page_footer,
         detail=detail,
+        table_columns=layout.table(outline.table.columns, _cell_types(outline, compiler)) if outline.table else [],
         summary=summary,
         no_data=no_data,
         report_totals=report_totals,
@@ -191,108 +188,17 @@ def _group_key_type(group: ast.Group, compiler: ExpressionCompiler, checked: Che
     return (checked.columns or {}).get(name, "any")
 
 
-class BandLayout:
-    """Band elements -> plan layout elements, registering their values."""
-
-    def __init__(self, compiler: ExpressionCompiler, columns: dict[str, ast.Column]):
-        self.compiler = compiler
-        self.columns = columns
-
-    def band(self, band: ast.Band | None, point: Point) -> m.Band | None:
-        if band is None:
-            return None
-        first = len(self.compiler.values)
-        elements = [self.element(e, point) for e in band.elements]
-        return m.Band.model_construct(elements=elements, values=[v.id for v in self.compiler.values[first:]])
-
-    def element(self, element: ast.Element, point: Point) -> m.Element:
-        if isinstance(element, ast.Text):
-            styles = {s.kind: s.value for s in element.styles}
-            return m.TextElement.model_construct(
-                parts=self.parts(element.template.parts, point),
-                bold="bold" in styles,
-                italic="italic" in styles,
-                size=str(styles["size"]) if "size" in styles else None,
-                color=styles.get("color"),
-                align=styles.get("align"),
-            )
-        if isinstance(element, ast.Row):
-            order = list(self.columns)
-            cells = sorted(element.cells, key=lambda c: order.index(c.column.name))
-            return m.RowElement.model_construct(cells=[self.cell(c, point) for c in cells])
-        if isinstance(element, ast.Line):
-            return m.LineElement.model_construct()
-        if isinstance(element, ast.Space):
-            return m.SpaceElement.model_construct(length=str(element.length))
-        if isinstance(element, ast.Image):
-            width = str(element.width) if element.width else None
-            return m.ImageElement.model_construct(path=element.path, width=width)
-        raise AssertionError(f"{type(element).__name__} outside detail")  # check_outline forbids it
-
-    def cell(self, cell: ast.Cell, point: Point) -> m.RowCell:
-        if isinstance(cell.value, ast.TextTemplate):
-            return m.RowCell.model_construct(column=cell.column.name, parts=self.parts(cell.value.parts, point))
-        column = self.columns[cell.column.name]
-        fmt = cell.value.format or column.value.format
-        part = m.ValuePart.model_construct(value=self.compiler.value(cell.value.expr, point), format=_format(fmt))
-        return m.RowCell.model_construct(column=cell.column.name, parts=[part])
-
-    def parts(self, parts: tuple[str | ast.Formatted, ...], point: Point) -> list[m.TextPart]:
-        out: list[m.TextPart] = []
-        for part in parts:
-            if isinstance(part, str):
-                out.append(m.LiteralPart.model_construct(text=part))
-                continue
-            res = self.compiler.checked.resolved.get(part.expr.span)
-            if isinstance(part.expr, ast.Name) and res is not None and res.ref in ("page", "pages"):
-                out.append(m.PageNumberPart.model_construct(which=res.ref, format=_format(part.format)))
-            else:
-                vid = self.compiler.value(part.expr, point)
-                out.append(m.ValuePart.model_construct(value=vid, format=_format(part.format)))
-        return out
-
-    def detail(self, columns: list[ast.Column], point: Point) -> m.DetailBand:
-        first = len(self.compiler.values)
-        band_columns = [
-                m.DetailColumn.model_construct(
-                    name=c.name.name,
-                    label=c.label if c.label is not None else c.name.name,
-                    value=self.compiler.value(c.value.expr, point),
-                    type=self.compiler.type_of(c.value.expr),
-                    format=_format(c.value.format),
-                    align=c.align,
-                    width=str(c.width) if c.width else None,
-                )
-                for c in columns
-            ]
-        return m.DetailBand.model_construct(columns=band_columns, whole=self.compiler.whole_reads(first))
-
-    def totals(self, bands: Iterable[ast.Band], point: Point) -> dict[str, str]:
-        """Every aggregate call written in these bands, keyed as CONTRACT.md §3 says."""
-        out: dict[str, str] = {}
-        text = self.compiler.checked.source.text
-        for band in bands:
-            for element in band.elements:
-                for value in formatted_values(element):
-                    # a value that is not a detail column or a row cell's expression
-                    # stands in a text template: its key resolves the template's escapes
-                    in_template = isinstance(element, ast.Text) or (
-                        isinstance(element, ast.Row) and not any(c.value is value for c in element.cells))
-                    for node in find_all(value.expr, ast.Call):
-                        if node.func in AGGREGATE_BY_NAME:
-                            key = call_text(text, node, in_template)
-                            if key not in out:
-                                out[key] = self.compiler.value(node, point)
-        return out
-
-
-def _format(fmt: ast.Format | None) -> m.Format | None:
-    if fmt is None:
-        return None
-    return m.Format.model_construct(name=fmt.name.name, args=[_format_arg(a) for a in fmt.args])
-
-
-def _format_arg(arg: ast.Expr) -> object:
-    if not isinstance(arg, ast.Literal):
-        raise AssertionError("a format argument that is not a literal")  # check_types.check_format forbids it
-    return arg.value
+def _cell_types(outline: Outline, compiler: ExpressionCompiler) -> dict[str, list[str]]:
+    """The types of the values that fill each table column (a column of amounts is
+    aligned like numbers), from every one-column row cell that is an expression."""
+    out: dict[str, list[str]] = {}
+    bands = list(outline.bands.values()) + [b for bands in outline.group_bands for b in bands.values()]
+    for band in bands:
+        for element in band.elements:
+            if isinstance(element, ast.Row):
+                for cell in element.cells:
+                    if cell.last is None and isinstance(cell.value, ast.Formatted):
+                        t = compiler.type_of(cell.value.expr)
+                        if t != "null":
+                            out.setdefault(cell.column.name, []).append(t)
+    return out

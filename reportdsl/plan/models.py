@@ -204,43 +204,73 @@ class PageNumberPart(PlanModel):
 TextPart = Annotated[LiteralPart | ValuePart | PageNumberPart, Field(discriminator="kind")]
 
 
-class TextElement(PlanModel):
-    kind: Literal["text"] = "text"
-    parts: list[TextPart]
+class Styled(PlanModel):
+    """LANGUAGE.md §14 styles and `when`. A constant style is a flag or a colour; a
+    computed one names the Value that decides it per band instance (or per row, in
+    ``detail``): ``*_when`` a condition, ``*_value`` a text "#RRGGBB" or null."""
+
     bold: bool = False
     italic: bool = False
-    size: str | None = None  # a Typst length, e.g. "13pt"
+    strike: bool = False
+    bold_when: str | None = None
+    italic_when: str | None = None
+    strike_when: str | None = None
     color: str | None = None  # "#RRGGBB"
+    color_value: str | None = None
+    background: str | None = None
+    background_value: str | None = None
+    when: str | None = None  # the element's own condition: left out where false or null
+
+
+class TextElement(Styled):
+    kind: Literal["text"] = "text"
+    parts: list[TextPart]
+    size: str | None = None  # a Typst length, e.g. "13pt"
     align: Align | None = None
 
 
 class RowCell(PlanModel):
-    column: str  # a detail column name
+    column: str  # a table column name
     parts: list[TextPart]
+    last: str | None = None  # a spanning cell covers the columns `column` to `last`
 
 
-class RowElement(PlanModel):
+class RowElement(Styled):
     kind: Literal["row"] = "row"
-    cells: list[RowCell]  # in detail-column order; unnamed columns are absent
+    cells: list[RowCell]  # in table-column order; unnamed columns are absent
+    border_top: bool = False
+    border_bottom: Literal["single", "double"] | None = None
 
 
 class LineElement(PlanModel):
     kind: Literal["line"] = "line"
+    when: str | None = None
 
 
 class SpaceElement(PlanModel):
     kind: Literal["space"] = "space"
     length: str
+    when: str | None = None
 
 
 class ImageElement(PlanModel):
     kind: Literal["image"] = "image"
     path: str  # as written, relative to Plan.base_dir
     width: str | None = None
+    when: str | None = None
+
+
+class GridElement(PlanModel):
+    """``grid W… { block { … } … }``: one block a width, side by side."""
+
+    kind: Literal["grid"] = "grid"
+    widths: list[str]
+    blocks: list[list[Element]]
+    when: str | None = None
 
 
 Element = Annotated[
-    TextElement | RowElement | LineElement | SpaceElement | ImageElement,
+    TextElement | RowElement | LineElement | SpaceElement | ImageElement | GridElement,
     Field(discriminator="kind"),
 ]
 
@@ -250,21 +280,32 @@ class Band(PlanModel):
     values: list[str]  # the Value ids its elements read, in order of appearance
 
 
-class DetailColumn(PlanModel):
+class TableColumn(Styled):
+    """A column of a ``columns { … }`` table (§14), filled only by ``row`` elements;
+    ``type`` is the type its cells' values share ("any" where they differ)."""
+
     name: str
     label: str
-    value: str  # a Value id
     type: ValueType
     format: Format | None = None
     align: Align | None = None
     width: str | None = None  # a Typst length; "1fr" style fractions allowed
 
 
-class DetailBand(PlanModel):
+class DetailColumn(TableColumn):
+    value: str  # a Value id
+
+
+class DetailBand(Styled):
+    """The detail band; its own styles style the whole row (``style bold when …``)."""
+
     columns: list[DetailColumn]
     # Aggregates the columns read ``whole`` (§9): the final value of the scope instance
     # a row is in, known before its rows print (from a first pass over the rows).
     whole: list[str] = []
+    # Values a detail event carries after the columns' (the per-row conditions and
+    # colours of the row and its columns), in this order.
+    extras: list[str] = []
 
 
 class GroupLevel(PlanModel):
@@ -323,6 +364,7 @@ class Plan(PlanModel):
     page_header: Band | None = None
     page_footer: Band | None = None
     detail: DetailBand | None = None
+    table_columns: list[TableColumn] = []  # `columns { … }` (a report without detail)
     summary: Band | None = None
     no_data: Band | None = None
     report_totals: dict[str, str] = {}  # JSON key -> Value id

@@ -125,9 +125,10 @@ class TextTemplate(_Node):
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Style(_Node):
-    kind: str  # bold italic size color align
-    value: Length | str | None  # None for bold and italic
+    kind: str  # bold italic strike size color background align width
+    value: Length | Expr | str | None  # an Expr for color/background; None for bold/italic/strike
     span: Span
+    when: Expr | None = None  # `bold when COND` (LANGUAGE.md §14)
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -135,16 +136,23 @@ class Text(_Node):
     template: TextTemplate
     styles: tuple[Style, ...]
     span: Span
+    when: Expr | None = None  # the element's own `when`: left out where false or null
 
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Column(_Node):
+    """A detail column (``value`` set), or a column of a ``columns`` table (``value``
+    None, ``format`` the cells' default format)."""
+
     name: Ident
     label: str | None
-    value: Formatted
+    value: Formatted | None
     align: str | None
     width: Length | None
     span: Span
+    styles: tuple[Style, ...] = ()  # per row, in detail: bold/italic/strike/color/background
+    when: Expr | None = None
+    format: Format | None = None
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -152,23 +160,36 @@ class Cell(_Node):
     column: Ident
     value: Formatted | TextTemplate  # a string literal is a text template
     span: Span
+    last: Ident | None = None  # `FIRST..LAST: EXPR` spans the columns FIRST to LAST
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Border(_Node):
+    side: str  # top bottom
+    double: bool
+    span: Span
 
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Row(_Node):
     cells: tuple[Cell, ...]
     span: Span
+    styles: tuple[Style, ...] = ()
+    borders: tuple[Border, ...] = ()
+    when: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Line(_Node):
     span: Span
+    when: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Space(_Node):
     length: Length
     span: Span
+    when: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -176,9 +197,35 @@ class Image(_Node):
     path: str
     width: Length | None
     span: Span
+    when: Expr | None = None
 
 
-Element = Text | Column | Row | Line | Space | Image
+@dataclass(frozen=True, slots=True, repr=False)
+class GridBlock(_Node):
+    elements: tuple[Element, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Grid(_Node):
+    """``grid 1fr 1fr { block { … } block { … } }``: blocks side by side."""
+
+    widths: tuple[Length, ...]
+    blocks: tuple[GridBlock, ...]
+    span: Span
+    when: Expr | None = None
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class RowStyle(_Node):
+    """A line before a detail band's columns styling the whole row: ``style bold
+    when COND``, ``background EXPR``, ``color EXPR``."""
+
+    style: Style
+    span: Span
+
+
+Element = Text | Column | Row | Line | Space | Image | Grid | RowStyle
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -298,7 +345,15 @@ class GroupLimit(_Node):
     span: Span
 
 
-Statement = Setting | PageSetup | Param | Source | Field | Where | Sort | Group | Band
+@dataclass(frozen=True, slots=True, repr=False)
+class Columns(_Node):
+    """``columns { column NAME "LABEL" [| FORMAT] … }`` instead of a detail band."""
+
+    columns: tuple[Column, ...]
+    span: Span
+
+
+Statement = Setting | PageSetup | Param | Source | Field | Where | Sort | Group | Band | Columns
 
 
 @dataclass(frozen=True, slots=True, repr=False)

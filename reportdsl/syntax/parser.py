@@ -16,12 +16,13 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 
 from reportdsl import resources
 from reportdsl.errors import ReportSyntaxError, SourceText, fail
 from reportdsl.syntax import ast
+from reportdsl.syntax.element_builder import ElementBuilder
 from reportdsl.syntax.strings import StringSyntaxError, decode, split_template
 from reportdsl.syntax.syntax_errors import describe_syntax_error
 
@@ -90,7 +91,7 @@ class _LoneWhere(NamedTuple):
 
 
 @v_args(meta=True)
-class AstBuilder(Transformer):
+class AstBuilder(ElementBuilder):
     """Builds AST nodes bottom-up; ``at`` maps parser offsets to file offsets."""
 
     def __init__(self, source: SourceText, at: Callable[[int], int] = lambda p: p):
@@ -213,65 +214,7 @@ class AstBuilder(Transformer):
     def interpolation(self, meta, children) -> ast.Formatted:
         return children[0]
 
-    # -- band elements -------------------------------------------------------------
-    def text(self, meta, children) -> ast.Text:
-        token, *styles = children
-        return ast.Text(self.template(token), tuple(styles), self.span(meta))
-
-    def style(self, meta, children) -> ast.Style:
-        return ast.Style(str(children[0]), None, self.span(meta))
-
-    def size_style(self, meta, children) -> ast.Style:
-        return ast.Style("size", self.length(children[0]), self.span(meta))
-
-    def color_style(self, meta, children) -> ast.Style:
-        return ast.Style("color", self.decode(children[0]), self.span(meta))
-
-    def align_style(self, meta, children) -> ast.Style:
-        return ast.Style("align", str(children[0]), self.span(meta))
-
-    def width_option(self, meta, children) -> ast.Style:
-        return ast.Style("width", self.length(children[0]), self.span(meta))
-
-    def column(self, meta, children) -> ast.Column:
-        name, label, value, *options = children
-        align = width = None
-        for option in options:
-            if option.kind == "align":
-                align = option.value
-            else:
-                width = option.value
-        return ast.Column(
-            self.ident(name),
-            self.decode(label) if label is not None else None,
-            value,
-            align,
-            width,
-            self.span(meta),
-        )
-
-    def cell(self, meta, children) -> ast.Cell:
-        name, value = children
-        expr = value.expr
-        if value.format is None and isinstance(expr, ast.Literal) and expr.type == "string":
-            token = Token("STRING", self.source.text[expr.span[0] : expr.span[1]])
-            token.start_pos, token.end_pos = expr.span
-            value = AstBuilder(self.source).template(token)
-        return ast.Cell(self.ident(name), value, self.span(meta))
-
-    def row(self, meta, children) -> ast.Row:
-        return ast.Row(tuple(c for c in children if c is not None), self.span(meta))
-
-    def line(self, meta, children) -> ast.Line:
-        return ast.Line(self.span(meta))
-
-    def space(self, meta, children) -> ast.Space:
-        return ast.Space(self.length(children[0]), self.span(meta))
-
-    def image(self, meta, children) -> ast.Image:
-        path, width = children
-        return ast.Image(self.decode(path), self.length(width) if width else None, self.span(meta))
-
+    # -- band elements: element_builder.ElementBuilder ------------------------
     def band_name(self, meta, children) -> ast.Ident:
         return self.ident(children[0])
 

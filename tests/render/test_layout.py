@@ -55,8 +55,8 @@ def test_styles_image_line_space(tmp_path):
     plan = plan_of(STYLES, base_dir=tmp_path)
     document = _finish(plan, tmp_path / "work", rows=[("x",)], title_values=("Styles",))
     prelude = document.prelude.read_text(encoding="utf-8")
-    assert ('rd-text(("Big red centred ", v0).join(), weight: "bold", style: "italic", size: 18pt, '
-            'fill: rgb("#CC0000"), align: center)') in prelude
+    assert ('rd-text(("Big red centred ", v0).join(), weight: "bold", italic: true, colour: "#CC0000", '
+            'size: 18pt, align: center)') in prelude
     assert 'rd-image("assets/0-dot.png", width: 1cm)' in prelude
     assert "rd-line()" in prelude and "v(5mm)" in prelude
     assert (tmp_path / "work" / "assets" / "0-dot.png").is_file()  # copied into the root

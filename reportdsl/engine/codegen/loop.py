@@ -36,6 +36,7 @@ from reportdsl.engine.codegen.rows import (
     RowLayout,
     arg_expr,
     as_span,
+    detail_values,
     used_names,
 )
 from reportdsl.engine.codegen.scaled import analyse
@@ -67,7 +68,7 @@ class RunnerWriter:
         self.rows.scaled = self.scaled.columns
         self.aggs.arg_scales = self.scaled.arg_scales
         self.uses_row_number = plan.detail is not None and any(
-            refs(v.expr, "row_number") for v in plan.values if v.id in {c.value for c in plan.detail.columns}
+            refs(v.expr, "row_number") for v in plan.values if v.id in set(detail_values(plan))
         )
         self.values = {v.id: v for v in plan.values}
         self.nl = len(plan.groups)
@@ -191,7 +192,7 @@ class RunnerWriter:
         if plan.where is not None:
             exprs.append(plan.where)
         if plan.detail is not None:
-            exprs += [self.values[c.value].expr for c in plan.detail.columns]
+            exprs += [self.values[vid].expr for vid in detail_values(plan)]
         return used_names(plan, exprs)
 
     def _payload_vars(self) -> list[str]:
@@ -297,10 +298,11 @@ class RunnerWriter:
         if plan.detail is not None:
             names = self.rows.names(groups=row_groups, row_number="rn_t", aggregate=self._running_agg)
             w = ExprWriter(self.ctx, names)
-            for i, col in enumerate(plan.detail.columns):
-                v = self.values[col.value]
-                b.emit(ind, f"d{i} = {w.write(v.expr)}",
-                       LineContext("expr", f"detail column '{col.name}'", span=as_span(v.expr.span)))
+            names_of = [f"detail column '{c.name}'" for c in plan.detail.columns]
+            names_of += ["a style of the detail row"] * len(plan.detail.extras)
+            for i, (vid, what) in enumerate(zip(detail_values(plan), names_of, strict=True)):
+                v = self.values[vid]
+                b.emit(ind, f"d{i} = {w.write(v.expr)}", LineContext("expr", what, span=as_span(v.expr.span)))
         if len(b.lines) == first_line:
             b.emit(ind, "pass")  # the try block needs a statement
 
@@ -351,7 +353,7 @@ class RunnerWriter:
         for line in self._running_commit:
             b.emit(ind, line)
         if plan.detail is not None:
-            cols = len(plan.detail.columns)
+            cols = len(detail_values(plan))
             b.emit(ind, f"_detail(({', '.join(f'd{i}' for i in range(cols))}{',' if cols == 1 else ''}))")
 
     def _finals(self, ind: int, depth: int) -> dict[str, str]:
@@ -401,3 +403,4 @@ class RunnerWriter:
         self._values_dict(ind, "tot", self.totals, names, {}, "a report total")
         b.emit(ind, "end.update(tot)")
         b.emit(ind, "return rown, rc0, end")
+

@@ -290,3 +290,10 @@ class RowCode:
         buf.emit(2, "add(out)")
         buf.emit(2, "_chunk_done(rown)")
         buf.emit(1, "return rown")
+
+
+def detail_values(plan: Plan) -> list[str]:
+    """The Values of a detail event, in order: the columns', then the row's styles'."""
+    if plan.detail is None:
+        return []
+    return [c.value for c in plan.detail.columns] + plan.detail.extras

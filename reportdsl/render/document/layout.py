@@ -24,8 +24,8 @@ from reportdsl.errors import ReportDataError
 from reportdsl.paths import PathRefused, confine, shown
 from reportdsl.plan.models import (
     Band,
-    DetailColumn,
     Format,
+    GridElement,
     ImageElement,
     LineElement,
     LiteralPart,
@@ -33,10 +33,12 @@ from reportdsl.plan.models import (
     Plan,
     RowElement,
     SpaceElement,
+    TableColumn,
     TextElement,
     TextPart,
     ValuePart,
 )
+from reportdsl.render.document.styling import condition, style_arguments
 from reportdsl.render.document.typst_text import (
     LayoutTokenError,
     TypstCode,
@@ -47,89 +49,25 @@ from reportdsl.render.document.typst_text import (
     typst_paper,
     typst_string,
 )
+from reportdsl.render.document.views import (
+    BandView,
+    CellView,
+    ColumnView,
+    ElementView,
+    GridView,
+    GroupView,
+    ImageView,
+    LineView,
+    PartView,
+    RowView,
+    SpaceView,
+    TextView,
+)
 from reportdsl.render.errors import ReportLayoutError, report_error
 from reportdsl.render.formatting.formats import Formatter, ValueFormatter
 
 NUMERIC_TYPES = ("int", "decimal", "float")
 IMAGE_DIR = "assets"
-
-
-# ---- what templates see ------------------------------------------------------------
-# Views are NamedTuples: one costs ~0.1 ms to define where a frozen dataclass costs
-# ~0.5 ms, and every build defines them all (measured with callgrind: ~15 M instructions
-# of a one-page build).
-
-
-class PartView(NamedTuple):
-    kind: str  # "text" | "value" | "page"
-    expr: TypstCode  # a Typst expression giving a string (or content, for "page")
-    text: str | None = None  # the literal, for kind "text"
-    which: str | None = None  # "page" | "pages", for kind "page"
-
-
-class TextView(NamedTuple):
-    parts: list[PartView]
-    expr: TypstCode  # the whole paragraph as one Typst expression
-    bold: bool
-    italic: bool
-    size: TypstCode | None
-    color: TypstCode | None
-    align: TypstCode | None
-    kind: str = "text"
-
-
-class RowView(NamedTuple):
-    cells: list[TypstCode]  # one per detail column, "" where the row names none
-    kind: str = "row"
-
-
-class LineView(NamedTuple):
-    kind: str = "line"
-
-
-class SpaceView(NamedTuple):
-    length: TypstCode
-    kind: str = "space"
-
-
-class ImageView(NamedTuple):
-    path: str  # inside the compile root, e.g. "assets/0-logo.png"
-    width: TypstCode | None
-    kind: str = "image"
-
-
-ElementView = TextView | RowView | LineView | SpaceView | ImageView
-
-
-class BandView(NamedTuple):
-    role: str  # title page_header page_footer group_header group_footer summary no_data
-    function: TypstCode  # the Typst function the template defines for it
-    params: list[TypstCode]  # its parameters, v0 v1 …
-    signature: TypstCode  # the parameters as written in the definition: "v0, v1"
-    elements: list[ElementView]
-    level: int | None = None  # the group level, for group bands
-    group: str | None = None  # the group name, for group bands
-
-
-@dataclass(frozen=True)
-class ColumnView:  # a dataclass: its field `index` would shadow tuple.index
-    index: int
-    name: str
-    label: str
-    align: TypstCode
-    align_name: str  # "left" | "center" | "right"
-    width: TypstCode
-    fraction: bool  # an fr width (a share of what fixed widths leave)
-    numeric: bool
-
-
-class GroupView(NamedTuple):
-    level: int
-    name: str
-    new_page: bool
-    keep_together: bool
-    header: BandView | None
-    footer: BandView | None
 
 
 # ---- what the sink uses ------------------------------------------------------------
@@ -171,7 +109,7 @@ class DocumentLayout:
         self.images = []
         self.bands = {}
         self.calls = {}
-        detail_columns = plan.detail.columns if plan.detail else []
+        detail_columns: list[TableColumn] = list(plan.detail.columns) if plan.detail else list(plan.table_columns)
         try:
             self.columns = [_column_view(i, c) for i, c in enumerate(detail_columns)]
         except LayoutTokenError as exc:
@@ -228,6 +166,10 @@ class DocumentLayout:
         return view
 
     def _element(self, element: Any, args: list[ArgSpec]) -> ElementView:
+        def param(value_id: str, show: Formatter) -> TypstCode:
+            args.append(ArgSpec(value_id, None, show))
+            return TypstCode(f"v{len(args) - 1}")
+
         if isinstance(element, TextElement):
             parts = [self._part(p, args) for p in element.parts]
             return TextView(
@@ -238,24 +180,53 @@ class DocumentLayout:
                 size=typst_length(element.size) if element.size else None,
                 color=typst_color(element.color) if element.color else None,
                 align=typst_align(element.align) if element.align else None,
+                style=style_arguments(element, param),
+                when=condition(element.when, param),
             )
         if isinstance(element, RowElement):
-            cells: list[TypstCode] = [TypstCode('""')] * len(self.columns)
-            for cell in element.cells:
-                index = self._column_index.get(cell.column)
-                if index is None:
-                    raise LayoutTokenError(f"row names '{cell.column}', which is no detail column")
-                inherit = self.column_formats[index] if _single_value(cell.parts) else None
-                parts = [self._part(p, args, inherit) for p in cell.parts]
-                cells[index] = _join(parts)
-            return RowView(cells=cells)
+            return self._row(element, args, param)
         if isinstance(element, LineElement):
-            return LineView()
+            return LineView(when=condition(element.when, param))
         if isinstance(element, SpaceElement):
-            return SpaceView(typst_length(element.length))
+            return SpaceView(typst_length(element.length), when=condition(element.when, param))
         if isinstance(element, ImageElement):
-            return ImageView(self._image(element.path), typst_length(element.width) if element.width else None)
+            width = typst_length(element.width) if element.width else None
+            return ImageView(self._image(element.path), width, when=condition(element.when, param))
+        if isinstance(element, GridElement):
+            widths = ", ".join(typst_length(w, fractions=is_fraction(w)) for w in element.widths)
+            return GridView(
+                widths=TypstCode(f"({widths},)"),
+                blocks=[[self._element(e, args) for e in block] for block in element.blocks],
+                when=condition(element.when, param),
+            )
         raise LayoutTokenError(f"unknown element {element!r}")
+
+    def _row(self, element: RowElement, args: list[ArgSpec], param: Any) -> RowView:
+        cells: list[TypstCode] = [TypstCode('""')] * len(self.columns)
+        spans: list[CellView] = []
+        for cell in element.cells:
+            index = self._column_index.get(cell.column)
+            last = self._column_index.get(cell.last) if cell.last is not None else index
+            if index is None or last is None:
+                raise LayoutTokenError(f"row names '{cell.column}', which is no table column")
+            inherit = self.column_formats[index] if _single_value(cell.parts) and last == index else None
+            parts = [self._part(p, args, inherit) for p in cell.parts]
+            cells[index] = _join(parts)
+            spans.append(CellView(cells[index], index, last - index + 1))
+        covered = {i for span in spans for i in range(span.column, span.column + span.colspan)}
+        spans += [CellView(TypstCode('""'), i, 1) for i in range(len(self.columns)) if i not in covered]
+        spans.sort(key=lambda span: span.column)
+        style = style_arguments(element, param)
+        if element.border_top:
+            style = TypstCode(style + ", top: true")
+        if element.border_bottom is not None:
+            style = TypstCode(style + f', bottom: "{element.border_bottom}"')
+        return RowView(
+            cells=cells,
+            spans=spans if any(span.colspan > 1 for span in spans) else [],
+            style=style,
+            when=condition(element.when, param),
+        )
 
     def _part(self, part: TextPart, args: list[ArgSpec], inherit: Format | None = None) -> PartView:
         if isinstance(part, LiteralPart):
@@ -320,7 +291,7 @@ class DocumentLayout:
         }
 
 
-def _column_view(index: int, column: DetailColumn) -> ColumnView:
+def _column_view(index: int, column: TableColumn) -> ColumnView:
     numeric = column.type in NUMERIC_TYPES
     align = column.align or ("right" if numeric else "left")
     width = column.width or "1fr"

@@ -49,3 +49,36 @@ def row_line_function(
     namespace.update({f"_cell{i}": cell for i, cell in enumerate(cells)})
     exec(compile("\n".join(lines) + "\n", "<reportdsl detail row>", "exec"), namespace)
     return namespace["row_line"]
+
+
+STYLED_ROW = "#rd-styled-row("  # a detail row with styles (§14), up to its style dictionary
+
+
+def styled_row_line_function(
+    cells: Sequence[CellWriter],
+    row_style: Callable[[tuple], str] | None,
+    cell_styles: Sequence[Callable[[tuple], str] | None],
+    cell_shown: Sequence[int | None],
+) -> Callable[[tuple], str]:
+    """row → its line, for a detail band with styles or conditional columns:
+    ``#rd-styled-row((weight: "bold"), c0, rd-cell(c1, colour: "#b00020"), …)``, or
+    ``#rd-row(…)`` for a row no style applies to. ``cell_shown[i]``: the position in
+    the row of column ``i``'s `when` (its cell is empty where not true), or None.
+    Styles are rare, so this is a plain loop rather than generated code."""
+    columns = list(zip(cells, cell_styles, cell_shown, strict=True))
+
+    def row_line(row: tuple) -> str:
+        texts = []
+        for i, (cell, style, shown) in enumerate(columns):
+            if shown is not None and row[shown] is not True:
+                texts.append('""')
+                continue
+            text = cell(row[i])
+            arguments = style(row) if style is not None else ""
+            texts.append(f"rd-cell({text}, {arguments})" if arguments else text)
+        arguments = row_style(row) if row_style is not None else ""
+        if arguments:
+            return f"{STYLED_ROW}({arguments}), {', '.join(texts)})\n"
+        return f"{ROW}{', '.join(texts)})\n"
+
+    return row_line

@@ -62,7 +62,8 @@ from reportdsl.engine.stream.events import Deferred, ReportEnd
 from reportdsl.plan.models import Plan
 from reportdsl.render.document import body as body_format
 from reportdsl.render.document.layout import BandCall, DocumentLayout
-from reportdsl.render.document.row_writer import row_line_function
+from reportdsl.render.document.row_writer import row_line_function, styled_row_line_function
+from reportdsl.render.document.styling import detail_style_function, has_styles
 from reportdsl.render.document.template import TemplateRenderer
 from reportdsl.render.document.typst_text import DATA_NEEDS_CARE, MAX_PRINTED_TEXT, too_long, typst_data
 from reportdsl.render.errors import ReportFormatError, ReportRenderError, report_error
@@ -143,12 +144,7 @@ class TypstDocumentSink:
             for i, g in enumerate(groups)
         ]
         self._has_columns = bool(self.layout.columns)
-        formatters = self.layout.column_formatters
-        self._row_line = row_line_function(
-            [self._cell_writer(f) for f in formatters],
-            [f == self.formatter.default_text for f in formatters],
-            [c.type for c in plan.detail.columns] if plan.detail is not None else [],
-        )
+        self._row_line = self._row_line_function()
         self._seen_group = False
         self._after_group_start = False
         self._pending: dict[int, list[tuple[str, Formatter]]] = {}
@@ -335,6 +331,24 @@ class TypstDocumentSink:
             self._next_key += 1
             self._pending.setdefault(slot, []).append((key, formatter))
         return f'rd-d("{key}")'
+
+    def _row_line_function(self) -> Callable[[tuple], str]:
+        detail = self.plan.detail
+        if detail is None:
+            return row_line_function([], [], [])
+        formatters = self.layout.column_formatters
+        writers = [self._cell_writer(f) for f in formatters]
+        offset = len(detail.columns)
+        if not detail.extras and not any(has_styles(c) for c in (detail, *detail.columns)):
+            return row_line_function(
+                writers, [f == self.formatter.default_text for f in formatters], [c.type for c in detail.columns]
+            )
+        return styled_row_line_function(
+            writers,
+            detail_style_function(detail, detail.extras, offset),
+            [detail_style_function(c, detail.extras, offset) for c in detail.columns],
+            [offset + detail.extras.index(c.when) if c.when is not None else None for c in detail.columns],
+        )
 
     def _cell_writer(self, formatter: Formatter) -> Callable[[Any], str]:
         """value → Typst literal for one detail column (the hot path: ~0.3 µs).
