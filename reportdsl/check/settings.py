@@ -173,6 +173,8 @@ def _check_element(element: ast.Element, outline: Outline, ctx: CheckContext) ->
             value = style.value.value
             if isinstance(value, str) and not COLOR.fullmatch(value):
                 ctx.error(f"a colour is written \"#RRGGBB\", e.g. \"#336699\", not \"{value}\"", style.value.span)
+        elif style.kind == "format":
+            ctx.error("this column's format is given twice (one '| FORMAT' a column)", style.span)
         elif style.kind == "size" and isinstance(style.value, ast.Length):
             _check_length(style.value, ctx, "a text size")
     if isinstance(element, ast.Column) and element.width is not None:

@@ -125,8 +125,8 @@ class TextTemplate(_Node):
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Style(_Node):
-    kind: str  # bold italic strike size color background align width
-    value: Length | Expr | str | None  # an Expr for color/background; None for bold/italic/strike
+    kind: str  # bold italic strike size color background align width format
+    value: Length | Expr | Format | str | None  # Expr: color/background; None: bold/italic/strike
     span: Span
     when: Expr | None = None  # `bold when COND` (LANGUAGE.md §14)
 

@@ -55,27 +55,35 @@ class ElementBuilder(Transformer):
     def width_option(self, meta, children) -> ast.Style:
         return ast.Style("width", self.length(children[0]), self.span(meta))
 
+    def format_option(self, meta, children) -> ast.Style:
+        return ast.Style("format", children[0], self.span(meta))
+
     def border_option(self, meta, children) -> ast.Border:
         side, double = children
         return ast.Border(str(side), double is not None, self.span(meta))
 
     def column(self, meta, children) -> ast.Column:
         name, label, value, *options, when = children
-        return self._column(meta, name, label, value, None, options, when)
+        return self._column(meta, name, label, value, options, when)
 
     def table_column(self, meta, children) -> ast.Column:
-        name, label, fmt, *options = children
-        return self._column(meta, name, label, None, fmt, options, None)
+        name, label, *options = children
+        return self._column(meta, name, label, None, options, None)
 
-    def _column(self, meta, name, label, value, fmt, options, when) -> ast.Column:
-        align = width = None
+    def _column(self, meta, name, label, value, options, when) -> ast.Column:
+        align = width = fmt = None
         styles = []
         for option in options:
             if option.kind == "align":
                 align = option.value
             elif option.kind == "width":
                 width = option.value
-            else:
+            elif option.kind == "format" and value is not None and value.format is None and fmt is None:
+                # `= EXPR align right | currency`: the format of the column's value
+                value = ast.Formatted(value.expr, option.value, (value.span[0], option.span[1]))
+            elif option.kind == "format" and fmt is None and value is None:
+                fmt = option.value
+            else:  # styles, and a format given twice (the checker says so)
                 styles.append(option)
         return ast.Column(
             self.ident(name),
