@@ -70,6 +70,7 @@ def _build_plan(checked: CheckedReport) -> m.Plan:
         name = group.name.name
         bands = outline.group_bands[level]
         header = layout.band(bands.get("header"), Point("start", name))
+        repeat = layout.repeat_band(bands.get("header"), Point("start", name)) if group.repeat_header else None
         footer = layout.band(bands.get("footer"), Point("end", name))
         totals = layout.totals(bands.values(), Point("end", name))
         order = group.order_by
@@ -90,6 +91,8 @@ def _build_plan(checked: CheckedReport) -> m.Plan:
                 order_desc=order.desc if order is not None else False,
                 limit=limit.count if limit is not None else None,
                 others=limit.others if limit is not None else None,
+                repeat_header=group.repeat_header,
+                repeat=repeat,
             )
         )
 
@@ -197,6 +200,31 @@ class BandLayout:
     def __init__(self, compiler: ExpressionCompiler, columns: dict[str, ast.Column]):
         self.compiler = compiler
         self.columns = columns
+        self._value_of: dict[tuple[int, int], str] = {}  # expression span -> its Value id
+        self._reading: list[str] | None = None  # the ids a repeated header reads, while compiling it
+
+    def repeat_band(self, band: ast.Band | None, point: Point) -> m.Band | None:
+        """The header of a ``repeat_header`` group as printed again on the pages it
+        continues on (§14): `continued` is true, and every value that does not read it is
+        the header's own (compiled just before), so a repeated copy shows the same."""
+        if band is None:
+            return None
+        self.compiler.continued, self._reading = True, []
+        try:
+            elements = [self.element(e, point) for e in band.elements]
+            return m.Band.model_construct(elements=elements, values=list(dict.fromkeys(self._reading)))
+        finally:
+            self.compiler.continued, self._reading = False, None
+
+    def _value(self, expr: ast.Expr, point: Point) -> str:
+        if self._reading is not None:
+            resolved = self.compiler.checked.resolved
+            reads = any(getattr(resolved.get(n.span), "ref", None) == "continued" for n in find_all(expr, ast.Name))
+            vid = self.compiler.value(expr, point) if reads else self._value_of[expr.span]
+            self._reading.append(vid)
+            return vid
+        vid = self._value_of[expr.span] = self.compiler.value(expr, point)
+        return vid
 
     def band(self, band: ast.Band | None, point: Point) -> m.Band | None:
         if band is None:
@@ -234,7 +262,7 @@ class BandLayout:
             return m.RowCell.model_construct(column=cell.column.name, parts=self.parts(cell.value.parts, point))
         column = self.columns[cell.column.name]
         fmt = cell.value.format or column.value.format
-        part = m.ValuePart.model_construct(value=self.compiler.value(cell.value.expr, point), format=_format(fmt))
+        part = m.ValuePart.model_construct(value=self._value(cell.value.expr, point), format=_format(fmt))
         return m.RowCell.model_construct(column=cell.column.name, parts=[part])
 
     def parts(self, parts: tuple[str | ast.Formatted, ...], point: Point) -> list[m.TextPart]:
@@ -247,7 +275,7 @@ class BandLayout:
             if isinstance(part.expr, ast.Name) and res is not None and res.ref in ("page", "pages"):
                 out.append(m.PageNumberPart.model_construct(which=res.ref, format=_format(part.format)))
             else:
-                vid = self.compiler.value(part.expr, point)
+                vid = self._value(part.expr, point)
                 out.append(m.ValuePart.model_construct(value=vid, format=_format(part.format)))
         return out
 
@@ -262,6 +290,7 @@ class BandLayout:
                     format=_format(c.value.format),
                     align=c.align,
                     width=str(c.width) if c.width else None,
+                    nowrap=c.nowrap,
                 )
                 for c in columns
             ]

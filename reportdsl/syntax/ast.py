@@ -145,6 +145,7 @@ class Column(_Node):
     align: str | None
     width: Length | None
     span: Span
+    nowrap: bool = False  # LANGUAGE.md §14: cut with an ellipsis instead of wrapping
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -275,6 +276,7 @@ class Group(_Node):
     span: Span
     order_by: GroupOrder | None = None  # LANGUAGE.md §12
     limit: GroupLimit | None = None
+    repeat_header: bool = False  # LANGUAGE.md §14: the header again on every page the group continues on
 
 
 @dataclass(frozen=True, slots=True, repr=False)

@@ -233,12 +233,18 @@ class AstBuilder(Transformer):
     def width_option(self, meta, children) -> ast.Style:
         return ast.Style("width", self.length(children[0]), self.span(meta))
 
+    def nowrap_option(self, meta, children) -> ast.Style:
+        return ast.Style("nowrap", None, self.span(meta))
+
     def column(self, meta, children) -> ast.Column:
         name, label, value, *options = children
         align = width = None
+        nowrap = False
         for option in options:
             if option.kind == "align":
                 align = option.value
+            elif option.kind == "nowrap":
+                nowrap = True
             else:
                 width = option.value
         return ast.Column(
@@ -248,6 +254,7 @@ class AstBuilder(Transformer):
             align,
             width,
             self.span(meta),
+            nowrap,
         )
 
     def cell(self, meta, children) -> ast.Cell:
@@ -369,6 +376,9 @@ class AstBuilder(Transformer):
     def keep_together(self, meta, children) -> str:
         return "keep_together"
 
+    def repeat_header(self, meta, children) -> str:
+        return "repeat_header"
+
     def group_stmt(self, meta, children) -> ast.Group:
         name, key, direction, order_by, limit, *items = children
         return ast.Group(
@@ -381,6 +391,7 @@ class AstBuilder(Transformer):
             self.span(meta),
             order_by,
             limit,
+            "repeat_header" in items,
         )
 
     def group_order(self, meta, children) -> ast.GroupOrder:

@@ -102,7 +102,7 @@ ElementView = TextView | RowView | LineView | SpaceView | ImageView
 
 
 class BandView(NamedTuple):
-    role: str  # title page_header page_footer group_header group_footer summary no_data
+    role: str  # title page_header page_footer group_header group_footer group_repeat summary no_data
     function: TypstCode  # the Typst function the template defines for it
     params: list[TypstCode]  # its parameters, v0 v1 …
     signature: TypstCode  # the parameters as written in the definition: "v0, v1"
@@ -130,6 +130,7 @@ class GroupView(NamedTuple):
     keep_together: bool
     header: BandView | None
     footer: BandView | None
+    repeat: BandView | None = None  # §14 repeat_header: the header as repeated on the pages it continues on
 
 
 # ---- what the sink uses ------------------------------------------------------------
@@ -191,7 +192,7 @@ class DocumentLayout:
         self.groups = []
         for level, group in enumerate(plan.groups):
             views = {}
-            for part in ("header", "footer"):
+            for part in ("header", "footer", "repeat"):
                 band = getattr(group, part)
                 if band is not None:
                     views[part] = self._add_band(
@@ -200,7 +201,7 @@ class DocumentLayout:
                     )
             self.groups.append(
                 GroupView(level, group.name, group.new_page, group.keep_together,
-                          views.get("header"), views.get("footer"))
+                          views.get("header"), views.get("footer"), views.get("repeat"))
             )
 
     # ---- bands -----------------------------------------------------------------------

@@ -62,6 +62,7 @@ from reportdsl.engine.stream.events import Deferred, ReportEnd
 from reportdsl.plan.models import Plan
 from reportdsl.render.document import body as body_format
 from reportdsl.render.document.layout import BandCall, DocumentLayout
+from reportdsl.render.document.repeats import RepeatedHeaders
 from reportdsl.render.document.row_writer import row_line_function
 from reportdsl.render.document.template import TemplateRenderer
 from reportdsl.render.document.typst_text import DATA_NEEDS_CARE, MAX_PRINTED_TEXT, too_long, typst_data
@@ -143,6 +144,7 @@ class TypstDocumentSink:
             for i, g in enumerate(groups)
         ]
         self._has_columns = bool(self.layout.columns)
+        self._repeats = RepeatedHeaders(self.workdir, self.layout)
         formatters = self.layout.column_formatters
         self._row_line = row_line_function(
             [self._cell_writer(f) for f in formatters],
@@ -184,6 +186,8 @@ class TypstDocumentSink:
         self._after_group_start = True
         if self._keeps[level]:
             write(body_format.KEEP_OPEN_LINE)
+        if level in self._repeats:
+            write(self._repeats.open_line(level, self._call(f"group_repeat_{level}", values)))
         call = f"group_header_{level}"
         if call in self._calls:
             write(body_format.call_line(self._call(call, values)))
@@ -200,6 +204,8 @@ class TypstDocumentSink:
         call = f"group_footer_{level}"
         if call in self._calls:
             self._write_line(body_format.call_line(self._call(call, values)))
+        if level in self._repeats:
+            self._write_line(body_format.repeat_close_line(level))
         if self._keeps[level]:
             self._write_line(body_format.KEEP_CLOSE_LINE)
 
@@ -259,6 +265,7 @@ class TypstDocumentSink:
             else:
                 out.write("#let rd-deferred = (:)\n")
             out.write(self.preamble)
+            self._repeats.write_heads(out)
             out.write("\n// ---- body ----------------------------------------------------------------------\n")
         main = self.workdir / MAIN_FILE
         with open(main, "wb") as out:
@@ -285,6 +292,7 @@ class TypstDocumentSink:
         for handle in (self._body, self._deferred):
             if not handle.closed:
                 handle.close()
+        self._repeats.close()
 
     # ---- writing ---------------------------------------------------------------------
 
@@ -296,6 +304,7 @@ class TypstDocumentSink:
                     args.append(f"{key}: {self._call(name, values)}")
             if self._has_columns:
                 args.append("colheads: true")
+            args += self._repeats.document_arguments()
         self._write_line(body_format.show_line(args))
         self._write_line(body_format.START_LINE)
 
