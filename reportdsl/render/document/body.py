@@ -14,7 +14,7 @@ Grammar (UTF-8; ``NL`` is ``"\\n"``, the only line break that occurs)::
     show-line   = "#show: rd-document.with(" [argument (", " argument)*] ")" NL
     start-line  = "#rd-start()" NL
     unit        = line | kept-block
-    kept-block  = "#rd-keep[" NL (line | kept-block)* "]" NL
+    kept-block  = ("#rd-keep[" | "#rd-sticky[") NL (line | kept-block)* "]" NL
     line        = "#" call NL
 
 The *head* is always the first two lines: ``show-line`` applies the template's
@@ -48,7 +48,9 @@ to ``rd-document`` in its show line (``with_repeats``), as the page header's sta
 state: the single document's state at that page.
 
 A *kept block* is an instance of a ``keep_together`` group: ``#rd-keep[`` on a line of
-its own, the instance's lines (kept blocks nest), ``]`` on a line of its own.
+its own, the instance's lines (kept blocks nest), ``]`` on a line of its own; or
+``#rd-sticky[`` around the one line that must stay with the group footer after it
+(LANGUAGE.md §14: a footer never starts a page alone).
 
 A *unit* is one statement at nesting depth 0: a line outside every kept block, or a
 whole outermost kept block. Units are what the body is cut between: each starts on a
@@ -75,6 +77,7 @@ DETAIL_START = "#rd-detail-start("  # up to its argument
 NEW_PAGE_LINE = "#rd-new-page()\n"
 KEEP_OPEN_LINE = "#rd-keep[\n"
 KEEP_CLOSE_LINE = "]\n"
+STICKY_OPEN_LINE = "#rd-sticky[\n"  # a group's last line, kept with the footer that follows it
 ROW = "#rd-row("  # a detail row, up to its cells
 REPEAT_OPEN = "#rd-repeat-open("  # up to its level
 REPEAT_CLOSE = "#rd-repeat-close("
@@ -109,6 +112,7 @@ _START = START_LINE.encode()
 _DETAIL_START = DETAIL_START.encode()
 _OPEN = KEEP_OPEN_LINE.encode()
 _CLOSE = KEEP_CLOSE_LINE.encode()
+_OPENERS = (_OPEN, STICKY_OPEN_LINE.encode())
 _REPEAT_OPEN = REPEAT_OPEN.encode()
 _REPEAT_CLOSE = REPEAT_CLOSE.encode()
 
@@ -180,7 +184,7 @@ def index_body(document: HasBody) -> BodyIndex | None:
             if line.startswith(_REPEAT_OPEN):
                 call = line[len(_REPEAT_OPEN):-2]
                 repeats.append((len(offsets) - 1, int(call.split(b",", 1)[0]), call))
-            elif line == _OPEN:
+            elif line in _OPENERS:
                 depth += 1
             elif line == _CLOSE and depth:
                 depth -= 1

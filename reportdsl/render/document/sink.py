@@ -145,6 +145,13 @@ class TypstDocumentSink:
         ]
         self._has_columns = bool(self.layout.columns)
         self._repeats = RepeatedHeaders(self.workdir, self.layout)
+        # §14 keep rules: with group footers, the line before a footer is held back
+        # (``_held``) until it is known whether a footer follows it.
+        footers = [f"group_footer_{i}" in self._calls for i in range(len(groups))]
+        self._footer_outside = [any(footers[:i]) for i in range(len(groups))]
+        self._held: str | None = None
+        if any(footers):
+            self.detail = self._detail_held  # type: ignore[method-assign]
         formatters = self.layout.column_formatters
         self._row_line = row_line_function(
             [self._cell_writer(f) for f in formatters],
@@ -199,13 +206,41 @@ class TypstDocumentSink:
             raise too_long(f"detail row {self.rows:,}", len(line))
         self.write(line)
 
+    def _detail_held(self, row: tuple) -> None:
+        """``detail`` for a report with group footers: each row is held until the next
+        line, so that a group's last row can be written sticky to its footer (§14)."""
+        self.rows += 1
+        line = self._row_line(row)
+        if len(line) > MAX_PRINTED_TEXT:
+            raise too_long(f"detail row {self.rows:,}", len(line))
+        held = self._held
+        if held is not None:
+            self.write(held)
+        self._held = line
+
     def group_end(self, level: int, key: Any, row_count: int, values: Mapping[str, Any]) -> None:
         self._after_group_start = False
         call = f"group_footer_{level}"
+        close = body_format.repeat_close_line(level) if level in self._repeats else ""
         if call in self._calls:
-            self._write_line(body_format.call_line(self._call(call, values)))
-        if level in self._repeats:
-            self._write_line(body_format.repeat_close_line(level))
+            # §14: a footer never starts a page alone; the line before it (the group's
+            # last row, or a nested group's footer) sticks to it. The footer itself is
+            # held in turn where an enclosing group's footer may follow it.
+            held, self._held = self._held, None
+            if held is not None:
+                self._band_lines += 2
+                self.write(body_format.STICKY_OPEN_LINE + held + body_format.KEEP_CLOSE_LINE)
+            footer = body_format.call_line(self._call(call, values)) + close
+            self._band_lines += 1 + bool(close)
+            if self._footer_outside[level] and not self._keeps[level]:
+                self._held = footer
+            else:
+                self.write(footer)
+        elif close and self._held is not None:  # after the held line, the group's last, and with it
+            self._band_lines += 1
+            self._held += close
+        elif close:
+            self._write_line(close)
         if self._keeps[level]:
             self._write_line(body_format.KEEP_CLOSE_LINE)
 
@@ -225,6 +260,9 @@ class TypstDocumentSink:
 
     def report_end(self, end: ReportEnd) -> None:
         self._ended = end
+        if self._held is not None:
+            self.write(self._held)
+            self._held = None
         if end.no_data and "no_data" in self._calls:
             # "Printed instead of everything else": start the body afresh. What the old
             # body waited for no longer matters.
@@ -311,6 +349,10 @@ class TypstDocumentSink:
     def _write_line(self, line: str) -> None:
         """One body line other than a detail row (``detail`` counts those in ``rows``)."""
         self._band_lines += 1
+        held = self._held
+        if held is not None:
+            self._held = None
+            self.write(held)
         self.write(line)
 
     def _call(self, name: str, values: Mapping[str, Any]) -> str:
