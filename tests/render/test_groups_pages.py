@@ -124,3 +124,23 @@ def test_the_checker_sees_a_footer_alone_and_a_missing_repeat():
              ["Keeps", "Name Qty", "Subtotal C000 1", "Total R00 1"]]
     found = _violations(pages, False)
     assert ("a footer starts the page" in found[0]) and found[1][1] == "repeated headers"
+
+
+def test_a_nowrap_column_cuts_its_text_with_an_ellipsis_on_one_line(tmp_path):
+    (tmp_path / "w.csv").write_text(
+        "id,note\n1,short\n2,A rather long note that will not fit in three centimetres at all\n", encoding="utf-8")
+    (tmp_path / "w.report").write_text("""
+report w {
+  source csv "w.csv"
+  detail {
+    column id   "Id"   = id width 1.5cm
+    column note "Note" = note width 3cm nowrap
+    column rest "Rest" = id align right
+  }
+}
+""", encoding="utf-8")
+    lines = pdf_pages(reportdsl.compile_file(tmp_path / "w.report").render("pdf"))[0].split("\n")
+    assert lines[1] == "1 short 1"
+    cut = re.fullmatch(r"2 (.+)… 2", lines[2])
+    assert cut is not None and "A rather long note".startswith(cut[1].rstrip()[:18]) and len(cut[1]) < 25
+    assert len(lines) == 3  # one line each: nothing wrapped

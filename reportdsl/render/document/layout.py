@@ -121,6 +121,7 @@ class ColumnView:  # a dataclass: its field `index` would shadow tuple.index
     width: TypstCode
     fraction: bool  # an fr width (a share of what fixed widths leave)
     numeric: bool
+    nowrap: bool = False  # §14: one line, cut with an ellipsis where it does not fit
 
 
 class GroupView(NamedTuple):
@@ -334,6 +335,7 @@ def _column_view(index: int, column: DetailColumn) -> ColumnView:
         width=typst_length(width, fractions=is_fraction(width)),
         fraction=is_fraction(width),
         numeric=numeric,
+        nowrap=column.nowrap,
     )
 
 
