@@ -17,7 +17,7 @@ Span = tuple[int, int]
 
 @dataclass(frozen=True)
 class Resolution:
-    ref: str  # column field param group title page pages row_number
+    ref: str  # column field param group title page pages row_number continued
     type: str
 
 

@@ -20,6 +20,7 @@ from reportdsl.language.walk import children
 from reportdsl.syntax import ast
 
 PAGE_NAMES = ("page", "pages")
+CONTINUED = "continued"  # LANGUAGE.md §14: true on a repeat_header group's repeated headers
 
 
 def resolve_names(outline: Outline, ctx: CheckContext) -> None:
@@ -42,11 +43,15 @@ def resolve_names(outline: Outline, ctx: CheckContext) -> None:
             elif name not in field_names:
                 ctx.columns_used.add(name)
     param_order = [p.name.name for p in outline.params]
+    repeating = {g.name.name for g in outline.groups if g.repeat_header}
     for expr, place in places(outline):
         for node, in_aggregate in _names(expr):
             if place.kind == "param_default":
                 if not in_aggregate:  # an aggregate there has its own error
                     _resolve_in_default(node, place, param_order, field_names, ctx)
+                continue
+            if node.name == CONTINUED and not in_aggregate and place.band == "header" and place.scope in repeating:
+                _resolve_continued(node, place, params, ctx)
                 continue
             _resolve(node, place, field_names, field_index, params, group_names, ctx)
             if not in_aggregate:
@@ -126,6 +131,10 @@ def _resolve(
         else:
             ctx.error(f"'row_number' exists only in the detail band, not in {place.label}", node.span)
             return
+    elif name == CONTINUED:
+        ctx.error(f"'continued' exists only in the header of a group with repeat_header, not in {place.label}",
+                  node.span, (_continued_hint(place),))
+        return
     elif ctx.columns is None:
         ref = "column"  # no schema to check against: the source given at run time must have it
     if ref is None:
@@ -137,6 +146,27 @@ def _resolve(
     if ref == "column":
         ctx.columns_used.add(name)
     ctx.resolved[node.span] = Resolution(ref, "")
+
+
+def _resolve_continued(node: ast.Name, place: Place, params: set[str], ctx: CheckContext) -> None:
+    """In a repeat_header group's header, outside aggregate arguments, ``continued`` is
+    the flag of the repeated copies. It hides a source column or field of that name
+    (which could not stand bare there anyway), but a group key or parameter that would
+    be hidden is an error: the report would mean two things by one name."""
+    if node.name in place.groups or node.name in params:
+        what = "group key" if node.name in place.groups else "parameter"
+        ctx.error(f"'continued' in {place.label} is repeat_header's flag (true on the repeated headers), "
+                  f"but there is also a {what} called 'continued'; rename the {what}", node.span)
+        return
+    ctx.resolved[node.span] = Resolution(CONTINUED, "")
+
+
+def _continued_hint(place: Place) -> str:
+    if place.band == "header" and place.kind == "band":
+        return (f"add 'repeat_header' to group '{place.scope}' to print its header again on every page the "
+                "group continues on; 'continued' is true on those copies")
+    return ("'continued' is true on the copies of a group header that repeat_header prints at the top of the "
+            "pages a group continues on; use it in that group's header")
 
 
 def _resolve_in_default(node: ast.Name, place: Place, params: list[str], fields: list[str],

@@ -101,6 +101,7 @@ class TypeChecker:
             "group": lambda: self.group_types.get(expr.name, "any"),
             "title": lambda: "string",
             "row_number": lambda: "int",
+            "continued": lambda: "bool",
         }[res.ref]()
 
     def _unary(self, expr: ast.Unary, place: Place | None) -> str:

@@ -30,6 +30,31 @@ class BandLayout:
     def __init__(self, compiler: ExpressionCompiler, columns: dict[str, ast.Column]):
         self.compiler = compiler
         self.columns = columns
+        self._value_of: dict[tuple[int, int], str] = {}  # expression span -> its Value id
+        self._reading: list[str] | None = None  # the ids a repeated header reads, while compiling it
+
+    def repeat_band(self, band: ast.Band | None, point: Point) -> m.Band | None:
+        """The header of a ``repeat_header`` group as printed again on the pages it
+        continues on (§14): `continued` is true, and every value that does not read it is
+        the header's own (compiled just before), so a repeated copy shows the same."""
+        if band is None:
+            return None
+        self.compiler.continued, self._reading = True, []
+        try:
+            elements = [self.element(e, point) for e in band.elements]
+            return m.Band.model_construct(elements=elements, values=list(dict.fromkeys(self._reading)))
+        finally:
+            self.compiler.continued, self._reading = False, None
+
+    def _value(self, expr: ast.Expr, point: Point) -> str:
+        if self._reading is not None:
+            resolved = self.compiler.checked.resolved
+            reads = any(getattr(resolved.get(n.span), "ref", None) == "continued" for n in find_all(expr, ast.Name))
+            vid = self.compiler.value(expr, point) if reads else self._value_of[expr.span]
+            self._reading.append(vid)
+            return vid
+        vid = self._value_of[expr.span] = self.compiler.value(expr, point)
+        return vid
 
     def band(self, band: ast.Band | None, point: Point) -> m.Band | None:
         if band is None:
@@ -39,7 +64,7 @@ class BandLayout:
         return m.Band.model_construct(elements=elements, values=[v.id for v in self.compiler.values[first:]])
 
     def element(self, element: ast.Element, point: Point) -> m.Element:
-        when = self._value(getattr(element, "when", None), point)
+        when = self._optional(getattr(element, "when", None), point)
         if isinstance(element, ast.Text):
             sizes = [s.value for s in element.styles if s.kind == "size"]
             aligns = [s.value for s in element.styles if s.kind == "align"]
@@ -94,8 +119,8 @@ class BandLayout:
                     out[kind], out[f"{kind}_value"] = None, self._value(value, point)
         return out
 
-    def _value(self, expr: ast.Expr | None, point: Point) -> str | None:
-        return self.compiler.value(expr, point) if expr is not None else None
+    def _optional(self, expr: ast.Expr | None, point: Point) -> str | None:
+        return self._value(expr, point) if expr is not None else None
 
     def cell(self, cell: ast.Cell, point: Point) -> m.RowCell:
         last = cell.last.name if cell.last is not None and cell.last.name != cell.column.name else None
@@ -105,7 +130,7 @@ class BandLayout:
             column = self.columns[cell.column.name]
             own = column.format if column.value is None else column.value.format
             fmt = cell.value.format or (own if last is None else None)
-            value = self.compiler.value(cell.value.expr, point)
+            value = self._value(cell.value.expr, point)
             parts = [m.ValuePart.model_construct(value=value, format=_format(fmt))]
         return m.RowCell.model_construct(column=cell.column.name, parts=parts, last=last)
 
@@ -119,7 +144,7 @@ class BandLayout:
             if isinstance(part.expr, ast.Name) and res is not None and res.ref in ("page", "pages"):
                 out.append(m.PageNumberPart.model_construct(which=res.ref, format=_format(part.format)))
             else:
-                vid = self.compiler.value(part.expr, point)
+                vid = self._value(part.expr, point)
                 out.append(m.ValuePart.model_construct(value=vid, format=_format(part.format)))
         return out
 
@@ -136,6 +161,7 @@ class BandLayout:
                 format=_format(c.value.format),
                 align=c.align,
                 width=str(c.width) if c.width else None,
+                nowrap=c.nowrap,
             ))
         whole = self.compiler.whole_reads(first)
         # Per-row styles: registered after the columns, so the columns' values come
@@ -143,7 +169,7 @@ class BandLayout:
         extras_from = len(self.compiler.values)
         row_styles = [e.style for e in band.elements if isinstance(e, ast.RowStyle)]
         styled = [
-            col.model_copy(update={**self.styles(c.styles, point), "when": self._value(c.when, point)})
+            col.model_copy(update={**self.styles(c.styles, point), "when": self._optional(c.when, point)})
             for col, c in zip(band_columns, columns, strict=True)
         ]
         row = self.styles(row_styles, point)
@@ -162,6 +188,7 @@ class BandLayout:
                 format=_format(c.format),
                 align=c.align,
                 width=str(c.width) if c.width else None,
+                nowrap=c.nowrap,
                 **self.styles(c.styles, Point("start", "report")),
             ))
         return out

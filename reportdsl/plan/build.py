@@ -66,6 +66,7 @@ def _build_plan(checked: CheckedReport) -> m.Plan:
         name = group.name.name
         bands = outline.group_bands[level]
         header = layout.band(bands.get("header"), Point("start", name))
+        repeat = layout.repeat_band(bands.get("header"), Point("start", name)) if group.repeat_header else None
         footer = layout.band(bands.get("footer"), Point("end", name))
         totals = layout.totals(bands.values(), Point("end", name))
         order = group.order_by
@@ -86,6 +87,8 @@ def _build_plan(checked: CheckedReport) -> m.Plan:
                 order_desc=order.desc if order is not None else False,
                 limit=limit.count if limit is not None else None,
                 others=limit.others if limit is not None else None,
+                repeat_header=group.repeat_header,
+                repeat=repeat,
             )
         )
 

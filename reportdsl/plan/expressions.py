@@ -40,6 +40,7 @@ class ExpressionCompiler:
     values: list[m.Value] = field(default_factory=list)
     _agg_ids: dict[tuple, str] = field(default_factory=dict)
     _by_id: dict[str, m.Aggregate] = field(default_factory=dict)
+    continued: bool = False  # what `continued` (§14) is: true while compiling a repeated header
 
     def type_of(self, expr: ast.Expr) -> str:
         return self.checked.types.get(expr.span, "any")
@@ -53,6 +54,8 @@ class ExpressionCompiler:
             return m.Lit.model_construct(value=value, type=t, span=node.span)
         if isinstance(node, ast.Name):
             res = self.checked.resolved[node.span]
+            if res.ref == "continued":  # a constant of each copy of the header
+                return m.Lit.model_construct(value=self.continued, type="bool", span=node.span)
             return m.Ref.model_construct(name=node.name, ref=res.ref, type=t, span=node.span)
         if isinstance(node, ast.Unary):
             operand = self.expr(node.operand, scope, running)

@@ -290,6 +290,7 @@ class TableColumn(Styled):
     format: Format | None = None
     align: Align | None = None
     width: str | None = None  # a Typst length; "1fr" style fractions allowed
+    nowrap: bool = False  # §14: one line, cut with an ellipsis where it does not fit
 
 
 class DetailColumn(TableColumn):
@@ -325,6 +326,11 @@ class GroupLevel(PlanModel):
     order_desc: bool = False
     limit: int | None = None
     others: str | None = None
+    # §14 `repeat_header`: ``repeat`` is the header as printed again at the top of each
+    # page the group continues on, where `continued` is true; values that do not read
+    # `continued` are the header's own (the same ids: the same deferred totals).
+    repeat_header: bool = False
+    repeat: Band | None = None
 
 
 class PageSpec(PlanModel):

@@ -153,6 +153,7 @@ class Column(_Node):
     styles: tuple[Style, ...] = ()  # per row, in detail: bold/italic/strike/color/background
     when: Expr | None = None
     format: Format | None = None
+    nowrap: bool = False  # LANGUAGE.md §14: cut with an ellipsis instead of wrapping
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -322,6 +323,7 @@ class Group(_Node):
     span: Span
     order_by: GroupOrder | None = None  # LANGUAGE.md §12
     limit: GroupLimit | None = None
+    repeat_header: bool = False  # LANGUAGE.md §14: the header again on every page the group continues on
 
 
 @dataclass(frozen=True, slots=True, repr=False)

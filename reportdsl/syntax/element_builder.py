@@ -55,6 +55,9 @@ class ElementBuilder(Transformer):
     def width_option(self, meta, children) -> ast.Style:
         return ast.Style("width", self.length(children[0]), self.span(meta))
 
+    def nowrap_option(self, meta, children) -> ast.Style:
+        return ast.Style("nowrap", None, self.span(meta))
+
     def format_option(self, meta, children) -> ast.Style:
         return ast.Style("format", children[0], self.span(meta))
 
@@ -72,9 +75,12 @@ class ElementBuilder(Transformer):
 
     def _column(self, meta, name, label, value, options, when) -> ast.Column:
         align = width = fmt = None
+        nowrap = False
         styles = []
         for option in options:
-            if option.kind == "align":
+            if option.kind == "nowrap":
+                nowrap = True
+            elif option.kind == "align":
                 align = option.value
             elif option.kind == "width":
                 width = option.value
@@ -95,6 +101,7 @@ class ElementBuilder(Transformer):
             tuple(styles),
             when,
             fmt,
+            nowrap,
         )
 
     def columns_stmt(self, meta, children) -> ast.Columns:

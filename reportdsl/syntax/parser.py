@@ -312,6 +312,9 @@ class AstBuilder(ElementBuilder):
     def keep_together(self, meta, children) -> str:
         return "keep_together"
 
+    def repeat_header(self, meta, children) -> str:
+        return "repeat_header"
+
     def group_stmt(self, meta, children) -> ast.Group:
         name, key, direction, order_by, limit, *items = children
         return ast.Group(
@@ -324,6 +327,7 @@ class AstBuilder(ElementBuilder):
             self.span(meta),
             order_by,
             limit,
+            "repeat_header" in items,
         )
 
     def group_order(self, meta, children) -> ast.GroupOrder:

@@ -68,6 +68,7 @@ def test_the_sinks_body_follows_the_grammar(tmp_path):
     on a line of its own or a kept block's bracket, and the units are the statements
     at depth 0."""
     text = GROUPED.read_text(encoding="utf-8").replace("group customer {", "group customer {\n    keep_together")
+    text = text.replace("group region {", "group region {\n    repeat_header")
     plan = plan_of(text)
     rows = grouped_rows()
     document = make_document(plan, tmp_path / "work", feed_grouped(plan, rows))
@@ -76,9 +77,9 @@ def test_the_sinks_body_follows_the_grammar(tmp_path):
     depth, statements = 0, 0
     for line in lines[2:]:
         assert line.endswith("\n") and "\n" not in line[:-1]
-        if depth == 0:
+        if depth == 0 and not line.startswith(fmt.REPEAT_CLOSE):  # a close ends the unit before it
             statements += 1
-        if line == fmt.KEEP_OPEN_LINE:
+        if line in (fmt.KEEP_OPEN_LINE, fmt.STICKY_OPEN_LINE):
             depth += 1
         elif line == fmt.KEEP_CLOSE_LINE:
             depth -= 1
@@ -92,6 +93,12 @@ def test_the_sinks_body_follows_the_grammar(tmp_path):
     assert index.units == statements and index.lines[-1] == len(lines) - 2 == document.lines - 2
     assert index.head == "".join(lines[:2]).encode()
     assert _units(index, document.body.read_bytes())[index.detail_start] == fmt.detail_start_line(True).encode()
+    regions = len({r["region"] for r in rows})
+    assert [call is None for _, _, call in index.repeats] == [False, True] * regions
+    # a piece starting inside a region starts with its repeated header open; after it, not
+    opened_at, closed_at = index.repeats[0][0], index.repeats[1][0]
+    assert b"repeats: ((0, rd-band-group-repeat-0(" in index.head_at(opened_at + 1)
+    assert index.head_at(opened_at) == index.head_at(closed_at + 1) == index.head
 
 
 def test_a_worker_process_imports_neither_babel_nor_jinja2_nor_pydantic():

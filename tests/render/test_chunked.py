@@ -161,6 +161,21 @@ def test_a_kept_group_longer_than_a_page(tmp_path):
     assert _pieced_texts(report, tmp_path, jobs=2, chunk_rows=300) == single
 
 
+def test_repeated_group_headers_cross_pieces(tmp_path):
+    """repeat_header (LANGUAGE.md §14) on both levels, the outer one's header with a
+    deferred total: a piece that starts inside groups starts with their repeated headers,
+    and the footers kept with the lines before them are never cut apart."""
+    text = LEDGER.replace(
+        'header { text "{category}: {COUNT()} lines',
+        'repeat_header\n    header { text "{category}{if(continued, \\" (continued)\\", \\"\\")}: {COUNT()} lines',
+    ).replace("keep_together", "repeat_header").replace(
+        '{customer}, {SUM', '{customer}{if(continued, \\" (cont.)\\", \\"\\")}, {SUM')
+    report = _compiled(tmp_path, "repeats", text)
+    single = _pdf_texts(report.render("pdf", chunk_rows=100_000))
+    assert sum("(continued):" in page for page in single) > 5 and any("(cont.)" in page for page in single)
+    assert _pieced_texts(report, tmp_path, jobs=2, chunk_rows=300) == single
+
+
 def test_a_piece_with_no_clean_page_grows(tmp_path, monkeypatch):
     """A piece shorter than a page has no page that starts cleanly, so no cut
     (``choose_cut`` gives None): the piece is laid out again, longer, from the same

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from reportdsl.engine.stream.events import Deferred
 from reportdsl.render import TypstDocumentSink
-from reportdsl.render.document.row_writer import row_line_function
+from reportdsl.render.document.overflow import overflow_tests
+from reportdsl.render.document.row_writer import cell_writer, row_line_function
 
 from .support import plan_of
 
@@ -50,11 +51,19 @@ def _sink(tmp_path) -> TypstDocumentSink:
     return TypstDocumentSink(plan_of(REPORT), tmp_path)
 
 
+def _cell_writers(sink: TypstDocumentSink) -> list:
+    """Fresh cell writers of ``sink``, as its detail line function has (with the
+    columns' overflow tests: a long word is measured by Typst)."""
+    tests = overflow_tests(sink.plan, list(sink.plan.detail.columns))
+    return [cell_writer(f, sink.formatter, sink._placeholder, sink.characters, test)
+            for f, test in zip(sink.layout.column_formatters, tests, strict=True)]
+
+
 @settings(max_examples=300, deadline=None)
 @given(row=st.tuples(VALUES, VALUES, VALUES, VALUES, VALUES))
 def test_generated_line_is_the_cell_writers_line(tmp_path_factory, row):
     generated, reference = (_sink(tmp_path_factory.mktemp("rows")) for _ in range(2))
-    cells = [reference._cell_writer(f) for f in reference.layout.column_formatters]
+    cells = _cell_writers(reference)
     assert generated._row_line(row) == _expected(cells, row)
     assert generated.characters == reference.characters  # what the glyph check is told
     for sink in (generated, reference):
@@ -71,10 +80,9 @@ EQUAL_ACROSS = [Decimal("1.0"), Decimal("1.00"), 1, 1.0, True, "1", 0, -0.0, Dec
 @example(values=EQUAL_ACROSS[::-1])
 def test_reused_literals_are_what_a_fresh_cell_writer_gives(tmp_path_factory, values):
     sink = _sink(tmp_path_factory.mktemp("cells"))
-    for formatter in sink.layout.column_formatters:
-        cell = sink._cell_writer(formatter)  # one writer keeps its literals across values
+    for i, cell in enumerate(_cell_writers(sink)):  # one writer keeps its literals across values
         for value in values:
-            assert cell(value) == sink._cell_writer(formatter)(value), value
+            assert cell(value) == _cell_writers(sink)[i](value), value
     sink.close()
 
 

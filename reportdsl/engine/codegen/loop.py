@@ -141,7 +141,9 @@ class RunnerWriter:
         start_ids = [v for band in (plan.title_band, plan.page_header, plan.page_footer) if band is not None
                      for v in band.values]
         start_values = self.band_values(start_ids, None)
-        self.header = [self.band_values(g.header.values if g.header else [], None, i + 1)
+        # a repeated header (§14 repeat_header) reads the header's values and its own
+        self.header = [self.band_values(list(dict.fromkeys((g.header.values if g.header else [])
+                                                           + (g.repeat.values if g.repeat else []))), None, i + 1)
                        for i, g in enumerate(plan.groups)]
         self.footer = [
             self.band_values((g.footer.values if g.footer else []) + list(g.totals.values())

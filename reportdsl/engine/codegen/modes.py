@@ -27,6 +27,7 @@ class ModeCode:
         self.band_running: dict[int, list[str]] = {d: [] for d in range(levels + 1)}
         for level, g in enumerate(plan.groups):
             ids = (g.header.values if g.header else []) + (g.footer.values if g.footer else [])
+            ids += g.repeat.values if g.repeat else []
             ids += list(g.totals.values()) + ([g.order_by] if g.order_by else [])
             found = (aid for vid in ids for aid in aggregate_ids(values[vid].expr))
             self.band_running[level + 1] = [aid for aid in dict.fromkeys(found) if aggs.aggs[aid].running]

@@ -129,7 +129,7 @@ class DocumentLayout:
         self.groups = []
         for level, group in enumerate(plan.groups):
             views = {}
-            for part in ("header", "footer"):
+            for part in ("header", "footer", "repeat"):
                 band = getattr(group, part)
                 if band is not None:
                     views[part] = self._add_band(
@@ -138,7 +138,7 @@ class DocumentLayout:
                     )
             self.groups.append(
                 GroupView(level, group.name, group.new_page, group.keep_together,
-                          views.get("header"), views.get("footer"))
+                          views.get("header"), views.get("footer"), views.get("repeat"))
             )
 
     # ---- bands -----------------------------------------------------------------------
@@ -304,6 +304,7 @@ def _column_view(index: int, column: TableColumn) -> ColumnView:
         width=typst_length(width, fractions=is_fraction(width)),
         fraction=is_fraction(width),
         numeric=numeric,
+        nowrap=column.nowrap,
     )
 
 

@@ -53,7 +53,7 @@ replaced by that band alone — no page bands, title, column headers or summary.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -62,10 +62,11 @@ from reportdsl.engine.stream.events import Deferred, ReportEnd
 from reportdsl.plan.models import Plan
 from reportdsl.render.document import body as body_format
 from reportdsl.render.document.layout import BandCall, DocumentLayout
-from reportdsl.render.document.row_writer import row_line_function, styled_row_line_function
-from reportdsl.render.document.styling import detail_style_function, has_styles
+from reportdsl.render.document.overflow import overflow_tests
+from reportdsl.render.document.repeats import RepeatedHeaders
+from reportdsl.render.document.row_writer import cell_writer, detail_line_function
 from reportdsl.render.document.template import TemplateRenderer
-from reportdsl.render.document.typst_text import DATA_NEEDS_CARE, MAX_PRINTED_TEXT, too_long, typst_data
+from reportdsl.render.document.typst_text import MAX_PRINTED_TEXT, too_long, typst_data
 from reportdsl.render.errors import ReportFormatError, ReportRenderError, report_error
 from reportdsl.render.formatting.formats import Formatter, ValueFormatter
 
@@ -75,7 +76,6 @@ PRELUDE_FILE = "prelude.typ"
 PREAMBLE_FILE = "preamble.typ"
 DEFERRED_FILE = "deferred.typ"
 _BUFFER = 1 << 16
-_LITERALS_KEPT = 20_000  # a column's reused literals (the distinct values are often few)
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,23 @@ class TypstDocumentSink:
             for i, g in enumerate(groups)
         ]
         self._has_columns = bool(self.layout.columns)
-        self._row_line = self._row_line_function()
+        self._repeats = RepeatedHeaders(self.workdir, self.layout)
+        # §14 keep rules: with group footers, the line before a footer is held back
+        # (``_held``) until it is known whether a footer follows it.
+        footers = [f"group_footer_{i}" in self._calls for i in range(len(groups))]
+        self._footer_outside = [any(footers[:i]) for i in range(len(groups))]
+        self._held: str | None = None
+        if any(footers):
+            self.detail = self._detail_held  # type: ignore[method-assign]
+        formatters = self.layout.column_formatters
+        overflows = overflow_tests(plan, list(plan.detail.columns)) if plan.detail is not None else []
+        self._row_line = detail_line_function(
+            plan.detail,
+            [cell_writer(f, self.formatter, self._placeholder, self.characters, test)
+             for f, test in zip(formatters, overflows, strict=True)],
+            [f == self.formatter.default_text for f in formatters],
+            overflows,
+        )
         self._seen_group = False
         self._after_group_start = False
         self._pending: dict[int, list[tuple[str, Formatter]]] = {}
@@ -180,6 +196,8 @@ class TypstDocumentSink:
         self._after_group_start = True
         if self._keeps[level]:
             write(body_format.KEEP_OPEN_LINE)
+        if level in self._repeats:
+            write(self._repeats.open_line(level, self._call(f"group_repeat_{level}", values)))
         call = f"group_header_{level}"
         if call in self._calls:
             write(body_format.call_line(self._call(call, values)))
@@ -191,11 +209,41 @@ class TypstDocumentSink:
             raise too_long(f"detail row {self.rows:,}", len(line))
         self.write(line)
 
+    def _detail_held(self, row: tuple) -> None:
+        """``detail`` for a report with group footers: each row is held until the next
+        line, so that a group's last row can be written sticky to its footer (§14)."""
+        self.rows += 1
+        line = self._row_line(row)
+        if len(line) > MAX_PRINTED_TEXT:
+            raise too_long(f"detail row {self.rows:,}", len(line))
+        held = self._held
+        if held is not None:
+            self.write(held)
+        self._held = line
+
     def group_end(self, level: int, key: Any, row_count: int, values: Mapping[str, Any]) -> None:
         self._after_group_start = False
         call = f"group_footer_{level}"
+        close = body_format.repeat_close_line(level) if level in self._repeats else ""
         if call in self._calls:
-            self._write_line(body_format.call_line(self._call(call, values)))
+            # §14: a footer never starts a page alone; the line before it (the group's
+            # last row, or a nested group's footer) sticks to it. The footer itself is
+            # held in turn where an enclosing group's footer may follow it.
+            held, self._held = self._held, None
+            if held is not None:
+                self._band_lines += 2
+                self.write(body_format.STICKY_OPEN_LINE + held + body_format.KEEP_CLOSE_LINE)
+            footer = body_format.call_line(self._call(call, values)) + close
+            self._band_lines += 1 + bool(close)
+            if self._footer_outside[level] and not self._keeps[level]:
+                self._held = footer
+            else:
+                self.write(footer)
+        elif close and self._held is not None:  # after the held line, the group's last, and with it
+            self._band_lines += 1
+            self._held += close
+        elif close:
+            self._write_line(close)
         if self._keeps[level]:
             self._write_line(body_format.KEEP_CLOSE_LINE)
 
@@ -215,6 +263,9 @@ class TypstDocumentSink:
 
     def report_end(self, end: ReportEnd) -> None:
         self._ended = end
+        if self._held is not None:
+            self.write(self._held)
+            self._held = None
         if end.no_data and "no_data" in self._calls:
             # "Printed instead of everything else": start the body afresh. What the old
             # body waited for no longer matters.
@@ -255,6 +306,7 @@ class TypstDocumentSink:
             else:
                 out.write("#let rd-deferred = (:)\n")
             out.write(self.preamble)
+            self._repeats.write_heads(out)
             out.write("\n// ---- body ----------------------------------------------------------------------\n")
         main = self.workdir / MAIN_FILE
         with open(main, "wb") as out:
@@ -281,6 +333,7 @@ class TypstDocumentSink:
         for handle in (self._body, self._deferred):
             if not handle.closed:
                 handle.close()
+        self._repeats.close()
 
     # ---- writing ---------------------------------------------------------------------
 
@@ -292,12 +345,17 @@ class TypstDocumentSink:
                     args.append(f"{key}: {self._call(name, values)}")
             if self._has_columns:
                 args.append("colheads: true")
+            args += self._repeats.document_arguments()
         self._write_line(body_format.show_line(args))
         self._write_line(body_format.START_LINE)
 
     def _write_line(self, line: str) -> None:
         """One body line other than a detail row (``detail`` counts those in ``rows``)."""
         self._band_lines += 1
+        held = self._held
+        if held is not None:
+            self._held = None
+            self.write(held)
         self.write(line)
 
     def _call(self, name: str, values: Mapping[str, Any]) -> str:
@@ -331,63 +389,6 @@ class TypstDocumentSink:
             self._next_key += 1
             self._pending.setdefault(slot, []).append((key, formatter))
         return f'rd-d("{key}")'
-
-    def _row_line_function(self) -> Callable[[tuple], str]:
-        detail = self.plan.detail
-        if detail is None:
-            return row_line_function([], [], [])
-        formatters = self.layout.column_formatters
-        writers = [self._cell_writer(f) for f in formatters]
-        offset = len(detail.columns)
-        if not detail.extras and not any(has_styles(c) for c in (detail, *detail.columns)):
-            return row_line_function(
-                writers, [f == self.formatter.default_text for f in formatters], [c.type for c in detail.columns]
-            )
-        return styled_row_line_function(
-            writers,
-            detail_style_function(detail, detail.extras, offset),
-            [detail_style_function(c, detail.extras, offset) for c in detail.columns],
-            [offset + detail.extras.index(c.when) if c.when is not None else None for c in detail.columns],
-        )
-
-    def _cell_writer(self, formatter: Formatter) -> Callable[[Any], str]:
-        """value → Typst literal for one detail column (the hot path: ~0.3 µs).
-
-        Columns repeat their values (dates, prices, names): a literal is kept for
-        every value whose text depends on the value alone (``equal_text_classes``)."""
-        search = DATA_NEEDS_CARE.search
-        placeholder = self._placeholder
-        characters = self.characters
-        plain = formatter == self.formatter.default_text  # unformatted: str and int as is
-        reused = self.formatter.equal_text_classes(formatter)
-        literals: dict[Any, str] = {}
-
-        def cell(value: Any) -> str:
-            cls = value.__class__
-            if cls in reused:
-                found = literals.get(value)
-                if found is not None:
-                    return found
-            if plain and cls is str:
-                text = value
-            elif value is None:
-                return '""'
-            elif plain and cls is int:
-                return '"' + str(value) + '"'
-            elif cls is Deferred:
-                return placeholder(value.slot, formatter)
-            else:
-                text = formatter(value)
-            if not text.isascii():
-                characters.update(text)
-            literal = '"' + text + '"' if search(text) is None else typst_data(text)
-            if cls in reused:
-                if len(literals) >= _LITERALS_KEPT:
-                    literals.clear()
-                literals[value] = literal
-            return literal
-
-        return cell
 
     def _copy_images(self) -> None:
         for asset in self.layout.images:

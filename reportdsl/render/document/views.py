@@ -82,7 +82,7 @@ ElementView = TextView | RowView | LineView | SpaceView | ImageView | GridView
 
 
 class BandView(NamedTuple):
-    role: str  # title page_header page_footer group_header group_footer summary no_data
+    role: str  # title page_header page_footer group_header group_footer group_repeat summary no_data
     function: TypstCode  # the Typst function the template defines for it
     params: list[TypstCode]  # its parameters, v0 v1 …
     signature: TypstCode  # the parameters as written in the definition: "v0, v1"
@@ -101,6 +101,7 @@ class ColumnView:  # a dataclass: its field `index` would shadow tuple.index
     width: TypstCode
     fraction: bool  # an fr width (a share of what fixed widths leave)
     numeric: bool
+    nowrap: bool = False  # §14: one line, cut with an ellipsis where it does not fit
 
 
 class GroupView(NamedTuple):
@@ -110,3 +111,4 @@ class GroupView(NamedTuple):
     keep_together: bool
     header: BandView | None
     footer: BandView | None
+    repeat: BandView | None = None  # §14 repeat_header: the header as repeated on the pages it continues on

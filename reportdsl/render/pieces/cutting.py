@@ -91,7 +91,7 @@ def boundary_after(index: BodyIndex, start: int, lines: int) -> int:
 def piece_text(document: TypstDocument, index: BodyIndex, start: int, end: int) -> bytes:
     """The Typst source of a piece: the prelude, the head, units ``[start, end)``, each
     with its marker."""
-    parts = [document.prelude.read_bytes(), index.head]
+    parts = [document.prelude.read_bytes(), index.head_at(start)]
     if index.detail_start is not None and index.detail_start < start:
         # The pages of a piece inside the detail section carry the column headers.
         parts.append(detail_start_line(inline=False).encode())
