@@ -15,7 +15,13 @@ import pytest
 from PIL import Image
 
 import reportdsl
-from reportdsl.render.document.overflow import OverflowTest, column_widths_pt, overflow_tests
+from reportdsl.render.document.overflow import (
+    BUILTIN_FACE,
+    UNKNOWN_FACE,
+    OverflowTest,
+    column_widths_pt,
+    overflow_tests,
+)
 
 from .support import pdf_pages
 
@@ -90,9 +96,11 @@ def test_only_cells_that_may_overflow_are_measured():
 
 
 def test_the_estimate_errs_wide():
-    test = OverflowTest(50.0)
-    assert not test("1234") and not test("iii")
+    test = OverflowTest(50.0, BUILTIN_FACE)
+    assert not test("1234") and not test("iii") and not test("2024-01-31")
     assert test("WWWWWW") and test("12345678901")
-    plan = reportdsl.compile(REPORT.replace("column code", "column code \"Code\" = code width 2cm nowrap\n    column c2"),
-                             filename="o.report").plan
+    wide = OverflowTest(50.0, UNKNOWN_FACE)
+    assert wide("2024-01-31") and not wide("1234")
+    nowrap = REPORT.replace("column code", 'column code "Code" = code width 2cm nowrap\n    column c2')
+    plan = reportdsl.compile(nowrap, filename="o.report").plan
     assert overflow_tests(plan, list(plan.detail.columns))[0] is None  # nowrap cuts instead

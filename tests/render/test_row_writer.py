@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from reportdsl.engine.stream.events import Deferred
 from reportdsl.render import TypstDocumentSink
-from reportdsl.render.document.overflow import overflow_tests
+from reportdsl.render.document.overflow import overflow_tests, template_face
 from reportdsl.render.document.row_writer import cell_writer, row_line_function
 
 from .support import plan_of
@@ -54,7 +54,8 @@ def _sink(tmp_path) -> TypstDocumentSink:
 def _cell_writers(sink: TypstDocumentSink) -> list:
     """Fresh cell writers of ``sink``, as its detail line function has (with the
     columns' overflow tests: a long word is measured by Typst)."""
-    tests = overflow_tests(sink.plan, list(sink.plan.detail.columns))
+    face = template_face(sink.templates.template_name, sink.templates.is_builtin, sink.preamble)
+    tests = overflow_tests(sink.plan, list(sink.plan.detail.columns), face)
     return [cell_writer(f, sink.formatter, sink._placeholder, sink.characters, test)
             for f, test in zip(sink.layout.column_formatters, tests, strict=True)]
 

@@ -62,7 +62,7 @@ from reportdsl.engine.stream.events import Deferred, ReportEnd
 from reportdsl.plan.models import Plan
 from reportdsl.render.document import body as body_format
 from reportdsl.render.document.layout import BandCall, DocumentLayout
-from reportdsl.render.document.overflow import overflow_tests
+from reportdsl.render.document.overflow import overflow_tests, template_face
 from reportdsl.render.document.repeats import RepeatedHeaders
 from reportdsl.render.document.row_writer import cell_writer, detail_line_function
 from reportdsl.render.document.template import TemplateRenderer
@@ -153,7 +153,8 @@ class TypstDocumentSink:
         if any(footers):
             self.detail = self._detail_held  # type: ignore[method-assign]
         formatters = self.layout.column_formatters
-        overflows = overflow_tests(plan, list(plan.detail.columns)) if plan.detail is not None else []
+        face = template_face(self.templates.template_name, self.templates.is_builtin, self.preamble)
+        overflows = overflow_tests(plan, list(plan.detail.columns), face) if plan.detail is not None else []
         self._row_line = detail_line_function(
             plan.detail,
             [cell_writer(f, self.formatter, self._placeholder, self.characters, test)
