@@ -5,8 +5,10 @@ reference pictures of test_visuals.py."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 import reportdsl
@@ -85,3 +87,20 @@ def test_stripes_of_a_document_in_pieces_are_those_of_the_whole(tmp_path):
     pieced = report._render("png", {}, None, ppi=40, chunk_rows=3, jobs=1)
     assert pieced.typesetting["pieces"] > 1
     assert pieced.pages == single.pages
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+TEMPLATE_EXAMPLES = [
+    (doc, block)
+    for doc in ("templates.md", "looks.md")
+    for block in re.findall(r"^```jinja\n(.*?)^```$", (DOCS / doc).read_text(encoding="utf-8"), re.S | re.M)
+]
+
+
+@pytest.mark.parametrize("doc, block", TEMPLATE_EXAMPLES,
+                         ids=[f"{doc}-{i}" for i, (doc, _) in enumerate(TEMPLATE_EXAMPLES)])
+def test_the_template_examples_of_the_docs_build(doc, block, tmp_path):
+    (tmp_path / "house.typ.j2").write_text(block, encoding="utf-8")
+    rendered = _report(tmp_path, "house.typ.j2")._render("pdf", {}, None)
+    assert rendered.warnings == []
+    assert "Grand total" in read_pages(rendered.pages[0])[-1].text
