@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Rendering benchmark (issue 4): run by hand, prints figures.
 
-    .venv/bin/python benchmarks/bench_render.py [--rows 10000] [--keep DIR]
+    .venv/bin/python benchmarks/bench_render.py [--rows 10000] [--keep DIR] [--template business]
 
 Measures, each in a fresh Python process, best of ``--repeat`` runs (Typst caches layouts between compiles in
 one process, which would flatter repeated runs):
@@ -151,18 +151,20 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=10_000)
     ap.add_argument("--keep", help="keep the work folder here (the .typ, the PDFs)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the best counts")
+    ap.add_argument("--template", default="report", help="the built-in template the reports use (report, business…)")
     args = ap.parse_args()
     from benchmarks.data import make_sqlite
 
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-render-"))
     folder.mkdir(parents=True, exist_ok=True)
     make_sqlite(folder / "sales.db", rows=args.rows)
-    (folder / "detail.report").write_text(DETAIL_REPORT.replace("WHERE", ""), encoding="utf-8")
-    (folder / "one_page.report").write_text(DETAIL_REPORT.replace("WHERE", "where id <= 30"), encoding="utf-8")
+    text = DETAIL_REPORT.replace("  page a4", f'  template "{args.template}"\n  page a4')
+    (folder / "detail.report").write_text(text.replace("WHERE", ""), encoding="utf-8")
+    (folder / "one_page.report").write_text(text.replace("WHERE", "where id <= 30"), encoding="utf-8")
     n = args.rows
 
-    print(f"reportdsl render benchmark — {n:,} detail rows, 6 columns, Python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs")
+    print(f"reportdsl render benchmark — template \"{args.template}\", {n:,} detail rows, 6 columns, "
+          f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     # Best of --repeat runs, interleaved, so that a busy machine skews both sides alike.
     command(["build", "one_page.report", "-o", "warm-up.pdf", "--quiet"], cwd=folder)  # bytecode written once
     builds, alones, sinks, smalls, commands = [], [], [], [], []

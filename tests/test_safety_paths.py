@@ -178,7 +178,8 @@ def test_a_name_too_long_for_a_file_system_is_a_clear_error(layout, statement):
 
 @pytest.mark.parametrize("statement, message", [
     ('template "missing.typ.j2"', "template 'missing.typ.j2' not found"),
-    ('template "fancy"', "unknown template 'fancy' (built-in templates: report"),
+    ('template "fancy"', "unknown template 'fancy'; built-in templates: business, business-striped, report"),
+    ('template "busines"', "unknown template 'busines' (did you mean 'business'?); built-in templates: "),
     ('title { image "missing.svg" }', "image 'missing.svg' not found"),
 ])
 def test_a_missing_template_or_image_is_a_check_error_at_its_statement(layout, statement, message):

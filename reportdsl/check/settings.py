@@ -90,8 +90,9 @@ def _check_template(outline: Outline, ctx: CheckContext) -> None:
     if paths.is_builtin_template_name(name):
         known = paths.builtin_template_names()
         if name not in known:
-            ctx.error(f"unknown template '{name}' (built-in templates: {', '.join(known)}; "
-                      "a file is named with its extension, e.g. \"mine.typ.j2\")", setting.value_span)
+            ctx.error(f"unknown template '{name}'{did_you_mean(name, known)}; built-in templates: "
+                      f"{', '.join(known)} (a file is named with its extension, e.g. \"mine.typ.j2\")",
+                      setting.value_span)
         return
     _check_file("template", name, setting.value_span, ctx, also=(paths.builtin_template_dir(),))
 

@@ -63,7 +63,7 @@ ROWS = [("東京精機株式会社", "東京", 120), ("Seoul Tech 서울", "서�
 
 def test_bundled_font_is_installed():
     folders = font_paths()
-    assert len(folders) == 2, "the noto-cjk-sans-jp-* packages are dependencies (pyproject.toml)"
+    assert len(folders) == 3, "the noto-cjk-sans-jp-* and fontpkg-ibm-plex-sans packages are dependencies"
     assert {p.name for folder in folders for p in Path(folder).glob("*.otf")} == {
         "NotoSansCJKjp-Regular.otf", "NotoSansCJKjp-Bold.otf"}
 

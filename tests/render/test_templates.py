@@ -51,7 +51,8 @@ def test_named_builtin_template(tmp_path):
 def test_unknown_builtin_template(tmp_path):
     # `check` reports it first (tests/test_safety_paths.py); a plan from elsewhere meets the renderer's error
     plan = _plan(tmp_path).model_copy(update={"template": "fancy"})
-    with pytest.raises(ReportTemplateError, match="unknown template 'fancy'.*report"):
+    known = "business, business-striped, report"
+    with pytest.raises(ReportTemplateError, match=f"unknown template 'fancy'; built-in templates: {known}"):
         TypstDocumentSink(plan, tmp_path / "work")
 
 

@@ -19,7 +19,6 @@ from typing import NamedTuple
 from reportdsl.language.papers import PAPER_BY_PLAN_NAME
 from reportdsl.plan.models import Plan, TableColumn
 
-_GAP_PT = 6.0  # rd-column-gap
 _LENGTH = re.compile(r"\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(pt|mm|cm|in|em|fr)\s*")
 _ISO_MM = {"a": (841, 1189), "iso-b": (1000, 1414)}
 _US_MM = {"us-letter": (216, 279), "us-legal": (216, 356), "us-tabloid": (279, 432), "us-executive": (184, 267)}
@@ -51,16 +50,31 @@ WIDE = _table({
 })
 
 
+# IBM Plex Sans, bold, tabular figures: the `business` template's.
+PLEX = _table({
+    2.5: " ", 2.8: "'", 3.0: "ij", 3.2: "l,.", 3.3: "!", 3.4: ":;", 3.5: "()[]", 3.8: "f", 3.9: "{}", 4.0: "t",
+    4.2: "r-|", 4.5: "I", 4.8: "/\\", 5.1: '"', 5.2: "s?", 5.4: "cz", 5.5: "L", 5.6: "vy", 5.7: "g",
+    5.8: "exJ_", 5.9: "ao", 6.0: "k", 6.1: "FT", 6.2: "0123456789hnu$*+<=>^`~", 6.3: "bdpqEZ", 6.5: "S",
+    6.6: "#", 6.7: "VY", 6.8: "CP", 6.9: "B", 7.0: "RX", 7.1: "A", 7.2: "DKU", 7.4: "OQ", 7.5: "GHN&",
+    8.5: "M", 8.7: "w", 9.3: "m", 9.4: "@", 10.1: "W%",
+})
+
+
 class Face(NamedTuple):
-    """What the estimate assumes of the detail rows' text."""
+    """What the estimate assumes of the detail rows' text and the table."""
 
     widths: dict[str, float]  # em by character
     size_pt: float
+    gap_pt: float = 6.0  # rd-column-gap
 
 
 BUILTIN_FACE = Face(SERIF, 10.0)
-UNKNOWN_FACE = Face(WIDE, 12.0)
-BUILTIN_FACES = {"report.typ.j2": BUILTIN_FACE}
+UNKNOWN_FACE = Face(WIDE, 12.0, 8.0)
+BUILTIN_FACES = {
+    "report.typ.j2": BUILTIN_FACE,
+    "business.typ.j2": Face(PLEX, 9.0, 8.0),
+    "business-striped.typ.j2": Face(PLEX, 9.0, 8.0),
+}
 _FONT_SIZE = re.compile(r"^#let rd-font-size = (\d+(?:\.\d+)?)pt\b", re.M)
 
 
@@ -70,7 +84,7 @@ def template_face(template_name: str, builtin: bool, preamble: str) -> Face:
     if builtin and template_name in BUILTIN_FACES:
         return BUILTIN_FACES[template_name]
     size = _FONT_SIZE.search(preamble)
-    return Face(WIDE, max(float(size.group(1)), 10.0) if size else UNKNOWN_FACE.size_pt)
+    return Face(WIDE, max(float(size.group(1)), 10.0) if size else UNKNOWN_FACE.size_pt, UNKNOWN_FACE.gap_pt)
 
 
 def _points(length: str) -> tuple[float, str]:
@@ -101,14 +115,14 @@ def _paper_width_pt(plan: Plan) -> float:
     return width_mm * 72 / 25.4
 
 
-def column_widths_pt(plan: Plan, columns: list[TableColumn]) -> list[float]:
+def column_widths_pt(plan: Plan, columns: list[TableColumn], gap_pt: float = 6.0) -> list[float]:
     """The width of each column's box in points, as rd-row lays them out."""
     available = _paper_width_pt(plan) - 2 * _points(plan.page.margin)[0]
     sizes = [_points(c.width or "1fr") for c in columns]
     fixed = sum(n for n, unit in sizes if unit != "fr")
     shares = sum(n for n, unit in sizes if unit == "fr") or 1.0
-    rest = max(available - fixed - _GAP_PT * (len(columns) - 1), 0.0)
-    return [n - _GAP_PT if unit != "fr" else rest * n / shares for n, unit in sizes]
+    rest = max(available - fixed - gap_pt * (len(columns) - 1), 0.0)
+    return [n - gap_pt if unit != "fr" else rest * n / shares for n, unit in sizes]
 
 
 class OverflowTest:
@@ -130,5 +144,5 @@ class OverflowTest:
 
 def overflow_tests(plan: Plan, columns: list[TableColumn], face: Face = UNKNOWN_FACE) -> list[OverflowTest | None]:
     """A test per column; None for a ``nowrap`` column (it cuts its text instead)."""
-    widths = column_widths_pt(plan, columns)
+    widths = column_widths_pt(plan, columns, face.gap_pt)
     return [None if c.nowrap else OverflowTest(w, face) for c, w in zip(columns, widths, strict=True)]

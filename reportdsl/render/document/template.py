@@ -40,6 +40,7 @@ import jinja2.bccache
 from jinja2.sandbox import SandboxedEnvironment
 
 from reportdsl import paths, pickle_cache
+from reportdsl.check.suggest import did_you_mean
 from reportdsl.paths import builtin_template_dir, builtin_template_names, is_builtin_template_name
 from reportdsl.render.document.layout import DocumentLayout
 from reportdsl.render.document.typst_text import TypstCode, typst_value
@@ -181,7 +182,8 @@ class TemplateRenderer:
         if is_builtin_template_name(name):
             if name not in builtin_template_names():
                 known = ", ".join(builtin_template_names())
-                raise self._error(f"unknown template '{name}' (built-in templates: {known})")
+                raise self._error(f"unknown template '{name}'{did_you_mean(name, builtin_template_names())}; "
+                                  f"built-in templates: {known}")
             self.template_name = f"{name}.typ.j2"
             self.description = f"built-in template '{name}'"
         else:

@@ -1,27 +1,41 @@
-"""The fonts reportdsl ships, for Typst: CJK text prints on every machine.
+"""The fonts reportdsl ships, for Typst: the same faces on every machine.
 
-In: the installed font packages, dependencies of reportdsl (pyproject.toml):
-``noto-cjk-sans-jp-regular`` and ``noto-cjk-sans-jp-bold``, each a Python package
-holding one font file, Noto Sans CJK JP 2.004 (SIL Open Font License 1.1; the licence
-ships in each package's dist-info). Out:
+In: the installed font packages, dependencies of reportdsl (pyproject.toml), each a
+Python package holding font files under the SIL Open Font License 1.1 (the licence
+ships in each package's dist-info):
+
+- ``noto-cjk-sans-jp-regular`` and ``noto-cjk-sans-jp-bold``: one file each, Noto
+  Sans CJK JP 2.004, so CJK text prints on every machine;
+- ``fontpkg-ibm-plex-sans``: IBM Plex Sans 3.201, the face of the ``business``
+  template (two variable files, upright and italic, every weight).
+
+Out:
 
 - ``font_paths()``: the folders holding those files, for ``typst.compile(font_paths=…)``;
-- ``CJK_FAMILY``: the family they add, which the built-in template names after
-  "Libertinus Serif" in ``rd-font``, so CJK text takes this font;
+- ``CJK_FAMILY``: the family the CJK files add, which the built-in templates name after
+  their own face in ``rd-font`` ("Libertinus Serif", "IBM Plex Sans"), so CJK text
+  takes it;
+- ``SANS_FAMILY``: the family IBM Plex Sans's files add (``templates/business.typ.j2``);
 - ``covered(characters, folders)``: which characters the fonts in ``folders`` have a
   glyph for (read from their ``cmap`` tables), so the missing-glyph check
   (``glyphs.py``) need not probe them.
 
-Why this font: one file a weight covers Japanese kana and kanji, Korean Hangul,
+Why these fonts: one CJK file a weight covers Japanese kana and kanji, Korean Hangul,
 Simplified and Traditional Chinese (the full Noto Sans CJK glyph set: Han characters
 take the Japanese forms, and the Chinese ones where the report's language is ``zh``,
 through the font's ``locl`` feature), and both weights, because bands print bold.
+IBM Plex Sans is a sober sans-serif (Latin, Greek, Cyrillic, Vietnamese) whose figures
+are tabular in every weight, with one width in regular and bold, so a bold total lines
+up digit under digit with the amounts above it; its hyphen keeps its own width
+(Inter's ``tnum`` widens hyphens to a figure's width, which spaces out "2024-01-12" and
+"Noise-Cancelling"). The package ships Google Fonts' files unmodified.
 
 The folders are passed to every compile. Typst memory-maps the files and reads only
-the tables that name and describe each font (about 2 ms a compile for the two); it
-loads a font only when some character falls back to it (about 20 ms, in a document
-that prints CJK text). Passing them always keeps the choice of font a function of the
-text alone: a chunk of a document compiled on its own picks the same fonts as the whole.
+the tables that name and describe each font (a few ms a compile for the four); it
+loads a font only when some character falls back to it or a template names it (about
+20 ms for the CJK one, in a document that prints CJK text). Passing them always keeps
+the choice of font a function of the text alone: a chunk of a document compiled on its
+own picks the same fonts as the whole.
 
 A missing package (reportdsl installed without its dependencies) gives no folder: the
 document still compiles, and the missing-glyph check names what prints as empty boxes.
@@ -40,11 +54,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 CJK_FAMILY = "Noto Sans CJK JP"
+SANS_FAMILY = "IBM Plex Sans"
 
-# (package, the font file it holds)
+# (package, a font file it holds, relative to the package): the file's folder is passed
 BUNDLED = (
     ("noto_cjk_sans_jp_regular", "NotoSansCJKjp-Regular.otf"),
     ("noto_cjk_sans_jp_bold", "NotoSansCJKjp-Bold.otf"),
+    ("fontpkg_ibm_plex_sans", "files/IBMPlexSans[wdth,wght].ttf"),
 )
 FONT_SUFFIXES = (".otf", ".ttf", ".otc", ".ttc")
 
@@ -61,8 +77,9 @@ def font_paths() -> tuple[str, ...]:
         except (ImportError, ValueError):
             spec = None
         for location in (spec.submodule_search_locations or []) if spec else []:
-            if (Path(location) / filename).is_file():
-                folders.append(str(location))
+            path = Path(location) / filename
+            if path.is_file():
+                folders.append(str(path.parent))
                 break
     return tuple(folders)
 
