@@ -22,6 +22,7 @@ from reportdsl.language.constants import canonical, parse_constant
 from reportdsl.language.walk import deep_trees, find_all
 from reportdsl.plan import models as m
 from reportdsl.plan.expressions import (
+    PAGE,
     ExpressionCompiler,
     Point,
     call_text,
@@ -62,8 +63,9 @@ def _build_plan(checked: CheckedReport) -> m.Plan:
 
     start = Point("start", "report")
     title_band = layout.band(outline.bands.get("title"), start)
-    page_header = layout.band(outline.bands.get("page_header"), start)
-    page_footer = layout.band(outline.bands.get("page_footer"), start)
+    on_page = Point("start", PAGE)  # page values (§13) are computed per page by the renderer
+    page_header = layout.band(outline.bands.get("page_header"), on_page)
+    page_footer = layout.band(outline.bands.get("page_footer"), on_page)
 
     levels = []
     for level, group in enumerate(groups):
@@ -99,7 +101,7 @@ def _build_plan(checked: CheckedReport) -> m.Plan:
     report_bands = [
         outline.bands[k] for k in ("title", "summary", "page_header", "page_footer", "no_data") if k in outline.bands
     ]
-    report_totals = layout.totals(report_bands, end)
+    report_totals = layout.totals(report_bands, end, page_bands=True)
 
     settings = outline.settings
     return m.Plan.model_construct(
@@ -267,8 +269,9 @@ class BandLayout:
             ]
         return m.DetailBand.model_construct(columns=band_columns, whole=self.compiler.whole_reads(first))
 
-    def totals(self, bands: Iterable[ast.Band], point: Point) -> dict[str, str]:
-        """Every aggregate call written in these bands, keyed as CONTRACT.md §3 says."""
+    def totals(self, bands: Iterable[ast.Band], point: Point, page_bands: bool = False) -> dict[str, str]:
+        """Every aggregate call written in these bands, keyed as CONTRACT.md §3 says;
+        with ``page_bands`` (the report's), not the page values of page bands (§16)."""
         out: dict[str, str] = {}
         text = self.compiler.checked.source.text
         for band in bands:
@@ -279,11 +282,18 @@ class BandLayout:
                     in_template = isinstance(element, ast.Text) or (
                         isinstance(element, ast.Row) and not any(c.value is value for c in element.cells))
                     for node in find_all(value.expr, ast.Call):
-                        if node.func in AGGREGATE_BY_NAME:
+                        if node.func in AGGREGATE_BY_NAME and not (page_bands and _page_call(node)):
                             key = call_text(text, node, in_template)
                             if key not in out:
                                 out[key] = self.compiler.value(node, point)
         return out
+
+
+def _page_call(node: ast.Call) -> bool:
+    """``AGG(e) over page`` or ``AGG(e) running`` in a page band: live only on the page
+    (§16), not in the JSON result (``running`` stands in no other band of the report)."""
+    over_page = node.over is not None and node.over.name == PAGE
+    return over_page or (node.mode is not None and node.mode.name == "running")
 
 
 def _format(fmt: ast.Format | None) -> m.Format | None:

@@ -58,10 +58,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from reportdsl.engine.stream.events import Deferred, ReportEnd
+from reportdsl.engine.stream.events import Deferred, PageFormula, ReportEnd
 from reportdsl.plan.models import Plan
 from reportdsl.render.document import body as body_format
 from reportdsl.render.document.layout import BandCall, DocumentLayout
+from reportdsl.render.document.page_values import ROW_MARKER, ROWS_TAIL, PageValues
 from reportdsl.render.document.row_writer import row_line_function
 from reportdsl.render.document.template import TemplateRenderer
 from reportdsl.render.document.typst_text import DATA_NEEDS_CARE, MAX_PRINTED_TEXT, too_long, typst_data
@@ -98,6 +99,9 @@ class TypstDocument:
     end: ReportEnd | None
     lines: int = 0  # body lines (a detail row is one), to tell a long document without reading it
     characters: frozenset[str] = frozenset()  # the non-ASCII characters it prints
+    # Page totals and brought/carried-forward values (§13), computed once laid out;
+    # ``main`` then ends with page_values.ROWS_TAIL.
+    page_values: PageValues | None = None
 
 
 class TypstDocumentSink:
@@ -149,6 +153,9 @@ class TypstDocumentSink:
             [f == self.formatter.default_text for f in formatters],
             [c.type for c in plan.detail.columns] if plan.detail is not None else [],
         )
+        self._page_values = PageValues(plan) if any(a.scope == "page" for a in plan.aggregates) else None
+        if self._page_values is not None:
+            self.detail = self._detail_with_marker  # type: ignore[method-assign]
         self._seen_group = False
         self._after_group_start = False
         self._pending: dict[int, list[tuple[str, Formatter]]] = {}
@@ -195,6 +202,19 @@ class TypstDocumentSink:
             raise too_long(f"detail row {self.rows:,}", len(line))
         self.write(line)
 
+    def page_row(self, values: tuple) -> None:
+        """A row's page inputs (sent only for a report with page values)."""
+        if self._page_values is not None:
+            self._page_values.add_row(values)
+
+    def _detail_with_marker(self, row: tuple) -> None:
+        """``detail`` for a report with page values: the row's page marker first."""
+        self.rows += 1
+        line = self._row_line(row)
+        if len(line) > MAX_PRINTED_TEXT:
+            raise too_long(f"detail row {self.rows:,}", len(line))
+        self.write(f"{ROW_MARKER}{self.rows})" + line)
+
     def group_end(self, level: int, key: Any, row_count: int, values: Mapping[str, Any]) -> None:
         self._after_group_start = False
         call = f"group_footer_{level}"
@@ -210,6 +230,10 @@ class TypstDocumentSink:
         lines = []
         for key, formatter in waiting:
             del self._keys[(slot, id(formatter))]
+            if value.__class__ is PageFormula and self._page_values is not None:
+                self._page_values.add_formula(key, formatter, value)
+                lines.append(f'  "{key}": (rd-page-value: "{key}"),\n')
+                continue
             text = formatter(value)
             if not text.isascii():
                 self.characters.update(text)
@@ -265,6 +289,8 @@ class TypstDocumentSink:
             for part in (prelude_path, self._body_path):
                 with open(part, "rb") as src:
                     shutil.copyfileobj(src, out, _BUFFER)
+            if self._page_values is not None:
+                out.write(ROWS_TAIL.encode())
         self._document = TypstDocument(
             root=self.workdir,
             main=main,
@@ -277,6 +303,7 @@ class TypstDocumentSink:
             end=self._ended,
             lines=self.rows + self._band_lines,
             characters=frozenset(self.characters),
+            page_values=self._page_values,
         )
         return self._document
 
