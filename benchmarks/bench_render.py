@@ -59,6 +59,11 @@ report bench_detail {
 }
 """
 
+PAGE_TOTALS_FOOTER = """page_footer {
+    text "Page total {SUM(revenue) over page | currency}, carried forward {SUM(revenue) running | currency}"
+    text "Page {page} of {pages}" align center
+  }"""
+
 BUILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
@@ -151,14 +156,19 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=10_000)
     ap.add_argument("--keep", help="keep the work folder here (the .typ, the PDFs)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the best counts")
+    ap.add_argument("--page-totals", action="store_true",
+                    help="the report's page footer also prints a page total and the carried-forward total (§13)")
     args = ap.parse_args()
     from benchmarks.data import make_sqlite
 
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-render-"))
     folder.mkdir(parents=True, exist_ok=True)
     make_sqlite(folder / "sales.db", rows=args.rows)
-    (folder / "detail.report").write_text(DETAIL_REPORT.replace("WHERE", ""), encoding="utf-8")
-    (folder / "one_page.report").write_text(DETAIL_REPORT.replace("WHERE", "where id <= 30"), encoding="utf-8")
+    report = DETAIL_REPORT
+    if args.page_totals:
+        report = report.replace('page_footer { text "Page {page} of {pages}" align center }', PAGE_TOTALS_FOOTER)
+    (folder / "detail.report").write_text(report.replace("WHERE", ""), encoding="utf-8")
+    (folder / "one_page.report").write_text(report.replace("WHERE", "where id <= 30"), encoding="utf-8")
     n = args.rows
 
     print(f"reportdsl render benchmark — {n:,} detail rows, 6 columns, Python {sys.version.split()[0]}, "
