@@ -312,6 +312,13 @@ def whole_running():
 
 
 @check
+def ledger():
+    data = run("ledger")
+    assert data["totals"] == {}  # page values live only on the page (§16)
+    assert data["row_count"] == 4000
+
+
+@check
 def filtered_stats():
     data = run("filtered_stats")
     categories = by(sales(), lambda r: r["category"])

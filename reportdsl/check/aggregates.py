@@ -4,7 +4,8 @@ In: an ``Outline``. Out: errors for aggregates in ``field``/``where``/``sort by`
 group keys/parameter defaults, aggregates nested in aggregates (their arguments or
 their ``where`` filter), a filter or ``over`` that is not on an aggregate, ``over``
 that does not name an enclosing group or ``report``, a ``whole`` or ``running`` mode
-where §9 does not allow it, and a group's ``order by`` without an aggregate or
+where §9 does not allow it, ``over page`` outside page bands and page values (§13)
+other than SUM, COUNT, MIN, MAX, AVG, and a group's ``order by`` without an aggregate or
 ``limit`` below 1 (§12).
 """
 
@@ -23,10 +24,11 @@ _RUNNING_NOT_IN = {
     "title": "the title covers the whole report",
     "summary": "the summary covers the whole report",
     "no_data": "no_data has no rows",
-    "page_header": "page totals and brought-forward values (LANGUAGE.md §13) are not supported yet",
-    "page_footer": "page totals and carried-forward values (LANGUAGE.md §13) are not supported yet",
     "order_by": "groups are ordered by values that do not depend on their order",
 }
+PAGE_BANDS = ("page_header", "page_footer")
+# What a page band computes over the rows of a page, or the rows printed before it (§13).
+PAGE_AGGREGATES = ("sum", "count", "min", "max", "avg")
 _WHOLE_NOT_IN = {
     "page_header": "a page band has no group instance to take whole",
     "page_footer": "a page band has no group instance to take whole",
@@ -68,6 +70,12 @@ def _check_aggregate_call(node: ast.Call, place: Place, ctx: CheckContext) -> No
         if sub.func in AGGREGATE_BY_NAME:
             ctx.error(f"aggregate {sub.name.name}() in the filter of {node.name.name}(): "
                       "a filter is tested one row at a time", sub.span)
+    page_band = place.band in PAGE_BANDS
+    if node.over is not None and node.over.name == "page":
+        _check_over_page(node, node.over, page_band, ctx)
+        return
+    if page_band and node.mode is not None and node.mode.name == "running":
+        _check_page_function(node, "running", ctx)
     if node.over is not None:
         allowed = ("report",) + place.groups
         if node.over.name not in allowed:
@@ -77,6 +85,25 @@ def _check_aggregate_call(node: ast.Call, place: Place, ctx: CheckContext) -> No
                 f"(here: {where}){did_you_mean(node.over.name, allowed)}",
                 node.over.span,
             )
+
+
+def _check_over_page(node: ast.Call, over: ast.Ident, page_band: bool, ctx: CheckContext) -> None:
+    """``over page`` (§13): the detail rows printed on a page, read in a page band."""
+    if not page_band:
+        ctx.error("'over page' covers the detail rows printed on a page: it stands only in "
+                  "page_header and page_footer", over.span)
+    elif node.mode is not None:
+        ctx.error(f"'{node.mode.name}' does not combine with 'over page' "
+                  "(write SUM(x) running for the rows printed before the band)", node.mode.span)
+    else:
+        _check_page_function(node, "over page", ctx)
+
+
+def _check_page_function(node: ast.Call, what: str, ctx: CheckContext) -> None:
+    if node.func not in PAGE_AGGREGATES:
+        names = ", ".join(f.upper() for f in PAGE_AGGREGATES)
+        ctx.error(f"{node.name.name}() cannot be computed {what} in a page band (page values are "
+                  f"{names})", node.name.span)
 
 
 def _check_mode(node: ast.Call, mode: ast.Ident, place: Place, ctx: CheckContext) -> None:

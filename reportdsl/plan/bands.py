@@ -20,7 +20,7 @@ from reportdsl.check.places import formatted_values, layout_exprs
 from reportdsl.language import AGGREGATE_BY_NAME
 from reportdsl.language.walk import find_all
 from reportdsl.plan import models as m
-from reportdsl.plan.expressions import ExpressionCompiler, Point, call_text
+from reportdsl.plan.expressions import PAGE, ExpressionCompiler, Point, call_text
 from reportdsl.syntax import ast
 
 
@@ -193,8 +193,9 @@ class BandLayout:
             ))
         return out
 
-    def totals(self, bands: Iterable[ast.Band], point: Point) -> dict[str, str]:
-        """Every aggregate call written in these bands, keyed as CONTRACT.md §3 says."""
+    def totals(self, bands: Iterable[ast.Band], point: Point, page_bands: bool = False) -> dict[str, str]:
+        """Every aggregate call written in these bands, keyed as CONTRACT.md §3 says;
+        with ``page_bands`` (the report's), not the page values of page bands (§16)."""
         out: dict[str, str] = {}
         text = self.compiler.checked.source.text
         for band in bands:
@@ -203,11 +204,18 @@ class BandLayout:
                 exprs += [(expr, False) for expr, _ in layout_exprs(element)]
                 for expr, in_template in exprs:
                     for node in find_all(expr, ast.Call):
-                        if node.func in AGGREGATE_BY_NAME:
+                        if node.func in AGGREGATE_BY_NAME and not (page_bands and _page_call(node)):
                             key = call_text(text, node, in_template)
                             if key not in out:
                                 out[key] = self.compiler.value(node, point)
         return out
+
+
+def _page_call(node: ast.Call) -> bool:
+    """``AGG(e) over page`` or ``AGG(e) running`` in a page band: live only on the page
+    (§16), not in the JSON result (``running`` stands in no other band of the report)."""
+    over_page = node.over is not None and node.over.name == PAGE
+    return over_page or (node.mode is not None and node.mode.name == "running")
 
 
 def _in_template(element: ast.Element, value: ast.Formatted) -> bool:

@@ -20,7 +20,7 @@ from reportdsl.language.constants import canonical, parse_constant
 from reportdsl.language.walk import deep_trees
 from reportdsl.plan import models as m
 from reportdsl.plan.bands import BandLayout
-from reportdsl.plan.expressions import ExpressionCompiler, Point
+from reportdsl.plan.expressions import PAGE, ExpressionCompiler, Point
 from reportdsl.plan.source import source_spec
 from reportdsl.syntax import ast
 
@@ -58,8 +58,9 @@ def _build_plan(checked: CheckedReport) -> m.Plan:
 
     start = Point("start", "report")
     title_band = layout.band(outline.bands.get("title"), start)
-    page_header = layout.band(outline.bands.get("page_header"), start)
-    page_footer = layout.band(outline.bands.get("page_footer"), start)
+    on_page = Point("start", PAGE)  # page values (§13) are computed per page by the renderer
+    page_header = layout.band(outline.bands.get("page_header"), on_page)
+    page_footer = layout.band(outline.bands.get("page_footer"), on_page)
 
     levels = []
     for level, group in enumerate(groups):
@@ -98,7 +99,7 @@ def _build_plan(checked: CheckedReport) -> m.Plan:
     report_bands = [
         outline.bands[k] for k in ("title", "summary", "page_header", "page_footer", "no_data") if k in outline.bands
     ]
-    report_totals = layout.totals(report_bands, end)
+    report_totals = layout.totals(report_bands, end, page_bands=True)
 
     settings = outline.settings
     return m.Plan.model_construct(

@@ -23,6 +23,9 @@ if TYPE_CHECKING:  # check imports plan.models; plan must not import check at lo
     from reportdsl.check import CheckedReport
 
 
+PAGE = "page"  # the scope of page bands' points, and of the aggregates they compute per page
+
+
 @dataclass(frozen=True)
 class Point:
     """Where a band instance occurs in the stream (see plan/models.py)."""
@@ -86,6 +89,10 @@ class ExpressionCompiler:
         ``whole`` in detail reads the scope's final value, ``running`` in a group band
         the value so far over its ``over`` scope, by default the enclosing one."""
         mode = node.mode.name if node.mode is not None else None
+        if scope == PAGE:  # a page band (§13): over page, or running up to the band
+            scope = "report"
+            if (node.over is not None and node.over.name == PAGE) or mode == "running":
+                return self._page_aggregate(node, running=mode == "running")
         if node.over is not None:
             target = node.over.name
         elif mode == "running" and not running and scope != "report":
@@ -106,6 +113,18 @@ class ExpressionCompiler:
         key: tuple = (func, shape, target, running)
         if condition is not None or fraction is not None:  # the keys of plain calls stay as they were
             key += (condition, fraction and Decimal(fraction).normalize())
+        return self._register(node, key, target, running, fraction)
+
+    def _page_aggregate(self, node: ast.Call, running: bool) -> m.AggRef:
+        """An aggregate the renderer computes per page (scope ``page``, §13)."""
+        text = self.checked.source.text
+        shape = call_text(text, node.args[0]) if node.args else None
+        condition = call_text(text, node.filter) if node.filter is not None else None
+        return self._register(node, (node.func, shape, PAGE, running, condition), PAGE, running, None)
+
+    def _register(self, node: ast.Call, key: tuple, target: str, running: bool, fraction: str | None) -> m.AggRef:
+        func = node.func
+        text = self.checked.source.text
         agg_id = self._agg_ids.get(key)
         t = self.type_of(node)
         if agg_id is None:
@@ -123,7 +142,10 @@ class ExpressionCompiler:
 
     def value(self, node: ast.Expr, point: Point) -> str:
         expr = self.expr(node, point.scope, point.running)
-        ready_at = self._ready_at([self._by_id[i] for i in _aggregate_ids(expr)], point)
+        aggregates = [self._by_id[i] for i in _aggregate_ids(expr)]
+        # read in a page band: known at the report's end, or on the page (§13)
+        on_page = "report" if aggregates else None
+        ready_at = on_page if point.scope == PAGE else self._ready_at(aggregates, point)
         value_id = f"v{len(self.values)}"
         self.values.append(m.Value.model_construct(id=value_id, expr=expr, type=self.type_of(node), ready_at=ready_at))
         return value_id

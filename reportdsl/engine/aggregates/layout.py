@@ -54,9 +54,11 @@ from reportdsl.engine.aggregates.values import (
     sum_any,
     total_any,
 )
+from reportdsl.engine.stream.events import PageFormula
 from reportdsl.language import AGGREGATE_BY_NAME
 from reportdsl.plan.models import Aggregate, Expr, Plan
 
+PAGE_SCOPE = "page"  # the scope of page values (plan.expressions.PAGE)
 ORDERED_TYPES = ("int", "decimal", "float", "string", "date", "datetime", "bool")
 
 
@@ -66,6 +68,7 @@ RUNTIME = {
     "_rsum_any": running_sum_any, "_rtotal_any": running_total_any, "_ravg_any": running_avg_any,
     "_min_any": min_any, "_max_any": max_any, "_ABOVE": ABOVE, "_BELOW": BELOW, "_NAN": NAN,
     "_Moments": Moments, "_Values": Values, "_RValues": RunningValues, "_HALF": Decimal("0.5"),
+    "_PageFormula": PageFormula,
 }
 
 
@@ -121,11 +124,18 @@ class AggregateLayout:
         self.args: list[Arg] = []
         self._arg_by_key: dict[str, Arg] = {}
         self.aggs = {a.id: a for a in plan.aggregates}
-        self.running = [a for a in plan.aggregates if a.running]
+        # Page values (§13) are computed by the renderer per page; the engine gives it
+        # their arguments with each detail row (``page_row``).
+        self.page = [a for a in plan.aggregates if a.scope == PAGE_SCOPE]
+        self.running = [a for a in plan.aggregates if a.running and a.scope != PAGE_SCOPE]
         self.arg_scales: dict[int, int] = {}  # Arg.index -> scale, for scaled-integer arguments
         self.by_depth: dict[int, list[Aggregate]] = {d: [] for d in range(self.inner + 1)}
         self.filters: dict[str, tuple[str, Expr]] = {}  # canonical filter -> (local, expression)
         for a in plan.aggregates:
+            if a.scope == PAGE_SCOPE:
+                if a.arg is not None or a.filter is not None:
+                    self._arg(a.arg, a.filter)
+                continue
             if a.scope not in self.depth_of:
                 raise ValueError(f"aggregate {a.text} has unknown scope {a.scope}")
             arg = self._arg(a.arg, a.filter) if a.arg is not None or a.filter is not None else None
@@ -161,6 +171,13 @@ class AggregateLayout:
         # an unfiltered argument keeps the key it always had
         key = canonical(expr) if expr is not None else ""
         return key if condition is None else f"{key} where {canonical(condition)}"
+
+    def page_args(self) -> list[Arg | None]:
+        """The arguments of page aggregates, in ``page_inputs`` order (None: COUNT())."""
+        from reportdsl.engine.aggregates.page_inputs import page_inputs
+
+        return [None if arg is None and condition is None else self._arg_by_key[self._key(arg, condition)]
+                for arg, condition in page_inputs(self.plan).inputs]
 
     def arg_of(self, a: Aggregate) -> Arg | None:
         if a.arg is None and a.filter is None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reportdsl.engine.aggregates.layout import AggregateLayout
+from reportdsl.engine.aggregates.layout import PAGE_SCOPE, AggregateLayout
 from reportdsl.engine.aggregates.running import running_init_lines, running_lines
 from reportdsl.engine.codegen.expressions import (
     CodeContext,
@@ -74,6 +74,7 @@ class RunnerWriter:
         self.nl = len(plan.groups)
         self.buf = CodeBuffer()
         self.deferred: dict[str, Expr] = {}  # value id -> expr, evaluated from a snapshot
+        self.page_values: set[str] = set()  # deferred values that resolve to a PageFormula (§13)
         self.waited_depths: set[int] = set()
         self.modes = ModeCode(plan, self.aggs)  # §9: running in group bands, whole in detail
 
@@ -95,6 +96,10 @@ class RunnerWriter:
             depths: set[int] = set()
             for aid in aggregate_ids(v.expr):
                 a = self.aggs.aggs[aid]
+                if a.scope == PAGE_SCOPE:  # known per page, after layout: a formula at the end
+                    self.page_values.add(vid)
+                    depths.add(0)
+                    continue
                 if not a.running:
                     d = self.aggs.depth_of[a.scope]
                 elif band_depth is None:
@@ -181,6 +186,8 @@ class RunnerWriter:
             names = NameMap(columns={}, fields={}, groups=groups, params=self.params, title="TITLE",
                             aggregate=lambda aid: f"E[{aid!r}]")
             code = ExprWriter(self.ctx, names).write(expr)
+            if vid in self.page_values:  # the renderer adds the page aggregates to E, per page
+                code = f"_PageFormula({vid!r}, lambda E: {code}, E)"
             b.emit(0, f"DEFERRED[{vid!r}] = lambda E: {code}",
                    LineContext("expr", "a value computed at a group's end", span=as_span(expr.span)))
 
@@ -216,6 +223,8 @@ class RunnerWriter:
         b.emit(1, "_row_failed = rt.row_failed; _over_limit = rt.over_limit")
         b.emit(1, "_check_order = rt.check_order; _chunk_done = rt.chunk_done")
         b.emit(1, "rown = 0; base = 0; rn = 0; started = False; brk = 0")
+        if self._page_row_code():
+            b.emit(1, "_page_row = getattr(sink, 'page_row', None)")
         for i in range(nl):
             b.emit(1, f"k{i} = _START; gc{i} = 0")
         for line in self.modes.init_lines():
@@ -354,9 +363,19 @@ class RunnerWriter:
             b.emit(ind, line)
         for line in self._running_commit:
             b.emit(ind, line)
+        page_row = self._page_row_code()
+        if page_row:
+            b.emit(ind, f"if _page_row is not None: _page_row({page_row})")
         if plan.detail is not None:
             cols = len(detail_values(plan))
             b.emit(ind, f"_detail(({', '.join(f'd{i}' for i in range(cols))}{',' if cols == 1 else ''}))")
+
+    def _page_row_code(self) -> str:
+        """The tuple of page inputs a row sends (``page_inputs``); "" without page values."""
+        if not self.aggs.page or self.plan.detail is None:
+            return ""
+        values = [arg.var if arg is not None else "True" for arg in self.aggs.page_args()]
+        return "(" + "".join(f"{v}, " for v in values) + ")"
 
     def _finals(self, ind: int, depth: int) -> dict[str, str]:
         known = {}

@@ -149,9 +149,10 @@ def analyse(plan: Plan, layout: RowLayout, aggs: AggregateLayout, row_exprs: lis
     if not cols:
         return ScaledDecimals()
     scaling = _Scaling(plan, layout, cols)
-    # arguments of running (detail) aggregates are read per row as real values, and so
+    # arguments of running (detail) and page aggregates are read per row as real values, and so
     # are filters (conditions); COUNT(where COND) has no argument to scale
-    plain_args = [a for a in aggs.args if any(aggs.arg_of(r) is a for r in aggs.running) and a.expr is not None]
+    plain_args = [a for a in aggs.args if any(aggs.arg_of(r) is a for r in aggs.running + aggs.page)
+                  and a.expr is not None]
     scaled_args = [a for a in aggs.args if a not in plain_args and a.expr is not None]
     filters = [condition for _, condition in aggs.filters.values()]
     scaling.settle(row_exprs + filters + [arg_expr(a) for a in plain_args], scaled_args)

@@ -8,6 +8,8 @@ The engine calls, in stream order::
     report_start(params, values)           title, page_header, page_footer values
       group_start(level, key, values)      header values of plan.groups[level]
         ...nested groups...
+        page_row(args)                     with page values (§13), just before detail: the
+                                           arguments of the page aggregates (``page_inputs``)
         detail(row)                        one tuple: plan.detail.columns' values, in order
       group_end(level, key, row_count, values)   footer values and the group's totals
     resolve(slot, value)                   whenever a deferred value becomes known
@@ -16,7 +18,9 @@ The engine calls, in stream order::
 ``values`` maps plan Value ids to Python values: ``None`` for null, ``int``,
 ``decimal.Decimal``, ``float``, ``str``, ``bool``, ``datetime.date``/``datetime``.
 A value whose ``ready_at`` scope has not ended yet is a ``Deferred(slot)`` instead;
-``resolve(slot, value)`` follows before ``report_end`` returns. Detail rows are plain
+``resolve(slot, value)`` follows before ``report_end`` returns; a page band value
+that reads page aggregates resolves to a ``PageFormula``. ``page_row`` is optional: the
+engine calls it only on sinks that have it. Detail rows are plain
 tuples (the hot path allocates nothing else). ``group_end`` values also hold the
 Value ids in ``plan.groups[level].totals``; ``ReportEnd.values`` those of
 ``plan.report_totals``.
@@ -27,7 +31,7 @@ resolved values when it writes the document's side file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -35,6 +39,21 @@ from typing import Any, Protocol
 @dataclass(frozen=True, slots=True)
 class Deferred:
     slot: int
+
+
+@dataclass(frozen=True, slots=True)
+class PageFormula:
+    """What a page band value (LANGUAGE.md §13) resolves to: only the typesetter knows
+    which rows land on a page, so the renderer computes the page aggregates and calls
+    ``at(values)`` (aggregate id -> value) for each page. ``known``: the other
+    aggregates it reads, final at the report's end."""
+
+    value_id: str
+    compute: Callable[[dict], Any]
+    known: Mapping[str, Any]
+
+    def at(self, page_values: Mapping[str, Any]) -> Any:
+        return self.compute({**self.known, **page_values})
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ class TeeSink:
         self.sinks = sinks
         # bound methods gathered once: ``detail`` runs once per row
         self._details = tuple(s.detail for s in sinks)
+        self._page_rows = tuple(s.page_row for s in sinks if hasattr(s, "page_row"))
 
     def report_start(self, params: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         for s in self.sinks:
@@ -30,6 +31,10 @@ class TeeSink:
     def detail(self, row: tuple) -> None:
         for d in self._details:
             d(row)
+
+    def page_row(self, values: tuple) -> None:
+        for page_row in self._page_rows:
+            page_row(values)
 
     def group_end(self, level: int, key: Any, row_count: int, values: Mapping[str, Any]) -> None:
         for s in self.sinks:

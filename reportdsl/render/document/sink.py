@@ -54,18 +54,19 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from reportdsl.engine.stream.events import Deferred, ReportEnd
+from reportdsl.engine.stream.events import Deferred, PageFormula, ReportEnd
 from reportdsl.plan.models import Plan
 from reportdsl.render.document import body as body_format
 from reportdsl.render.document.layout import BandCall, DocumentLayout
 from reportdsl.render.document.overflow import overflow_tests, template_face
+from reportdsl.render.document.page_values import ROWS_TAIL, PageValues, marked_rows
 from reportdsl.render.document.repeats import RepeatedHeaders
 from reportdsl.render.document.row_writer import cell_writer, detail_line_function
 from reportdsl.render.document.template import TemplateRenderer
+from reportdsl.render.document.typst_document import TypstDocument
 from reportdsl.render.document.typst_text import MAX_PRINTED_TEXT, too_long, typst_data
 from reportdsl.render.errors import ReportFormatError, ReportRenderError, report_error
 from reportdsl.render.formatting.formats import Formatter, ValueFormatter
@@ -76,29 +77,6 @@ PRELUDE_FILE = "prelude.typ"
 PREAMBLE_FILE = "preamble.typ"
 DEFERRED_FILE = "deferred.typ"
 _BUFFER = 1 << 16
-
-
-@dataclass(frozen=True)
-class TypstDocument:
-    """A finished document. ``main`` = ``prelude`` + ``body``; compile with ``root``.
-
-    To compile the body in pieces, write ``prelude``, the body's head, and a run of
-    its units (``body.py``), and pass ``sys_inputs`` ``rd-first-page`` /
-    ``rd-total-pages``; a piece that starts inside the detail section begins with
-    ``body.detail_start_line(False)`` so its pages carry the column headers.
-    """
-
-    root: Path
-    main: Path
-    prelude: Path  # deferred values + preamble
-    preamble: Path  # runtime + template output
-    body: Path
-    template: str  # "built-in template 'report'" or "template 'x.typ.j2'"
-    builtin_template: bool
-    rows: int  # detail rows written
-    end: ReportEnd | None
-    lines: int = 0  # body lines (a detail row is one), to tell a long document without reading it
-    characters: frozenset[str] = frozenset()  # the non-ASCII characters it prints
 
 
 class TypstDocumentSink:
@@ -154,7 +132,8 @@ class TypstDocumentSink:
             self.detail = self._detail_held  # type: ignore[method-assign]
         formatters = self.layout.column_formatters
         face = template_face(self.templates.template_name, self.templates.is_builtin, self.preamble)
-        overflows = overflow_tests(plan, list(plan.detail.columns), face) if plan.detail is not None else []
+        overflows = (overflow_tests(plan, list(plan.detail.columns), face) if plan.detail is not None
+                     else [None] * len(formatters))
         self._row_line = detail_line_function(
             plan.detail,
             [cell_writer(f, self.formatter, self._placeholder, self.characters, test)
@@ -162,6 +141,9 @@ class TypstDocumentSink:
             [f == self.formatter.default_text for f in formatters],
             overflows,
         )
+        self._page_values = PageValues(plan) if any(a.scope == "page" for a in plan.aggregates) else None
+        if self._page_values is not None:  # each row line starts with its page marker (§13)
+            self._row_line = marked_rows(self._row_line)
         self._seen_group = False
         self._after_group_start = False
         self._pending: dict[int, list[tuple[str, Formatter]]] = {}
@@ -210,6 +192,11 @@ class TypstDocumentSink:
             raise too_long(f"detail row {self.rows:,}", len(line))
         self.write(line)
 
+    def page_row(self, values: tuple) -> None:
+        """A row's page inputs (sent only for a report with page values)."""
+        if self._page_values is not None:
+            self._page_values.add_row(values)
+
     def _detail_held(self, row: tuple) -> None:
         """``detail`` for a report with group footers: each row is held until the next
         line, so that a group's last row can be written sticky to its footer (§14)."""
@@ -255,6 +242,10 @@ class TypstDocumentSink:
         lines = []
         for key, formatter in waiting:
             del self._keys[(slot, id(formatter))]
+            if value.__class__ is PageFormula and self._page_values is not None:
+                self._page_values.add_formula(key, formatter, value)
+                lines.append(f'  "{key}": (rd-page-value: "{key}"),\n')
+                continue
             text = formatter(value)
             if not text.isascii():
                 self.characters.update(text)
@@ -314,6 +305,8 @@ class TypstDocumentSink:
             for part in (prelude_path, self._body_path):
                 with open(part, "rb") as src:
                     shutil.copyfileobj(src, out, _BUFFER)
+            if self._page_values is not None:
+                out.write(ROWS_TAIL.encode())
         self._document = TypstDocument(
             root=self.workdir,
             main=main,
@@ -326,6 +319,7 @@ class TypstDocumentSink:
             end=self._ended,
             lines=self.rows + self._band_lines,
             characters=frozenset(self.characters),
+            page_values=self._page_values,
         )
         return self._document
 

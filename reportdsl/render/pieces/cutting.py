@@ -48,8 +48,9 @@ _TOP_TOLERANCE = 0.01  # pt
 TAIL_QUERY = "<rd-tail>"
 _TAIL = (
     "#context [#metadata((here().page(), query(<rd-unit>).map(m => "
-    "(m.value, m.location().page(), m.location().position().y.pt()))))<rd-tail>]\n"
-)
+    "(m.value, m.location().page(), m.location().position().y.pt())), "
+    "query(<rd-pr>).map(m => (m.value, m.location().page()))))<rd-tail>]\n"
+)  # the last: each detail row's page, where rows carry page markers (page_values.py)
 
 
 def available_cores() -> int:
@@ -122,10 +123,11 @@ class PieceLayout:
     top: float | None  # the y of a page's top (the start marker's)
     first_on_page: dict[int, tuple[int, float]]
     markers: tuple[Marker, ...] = ()  # every (unit, page, y), the start marker's too
+    rows: tuple[tuple[int, int], ...] = ()  # (row, page) of every row marker (page values)
 
     @classmethod
     def from_query(cls, value: TailValue) -> PieceLayout:
-        """From the tail's value: ``[pages, [[unit, page, y], …]]``."""
+        """From the tail's value: ``[pages, [[unit, page, y], …], [[row, page], …]]``."""
         decoded: Sequence[Any] = json.loads(value) if isinstance(value, str) else value
         pages: int = decoded[0]
         markers: list[Marker] = [(unit, page, y) for unit, page, y in decoded[1]]
@@ -137,7 +139,8 @@ class PieceLayout:
                 continue
             if page not in first or unit < first[page][0]:
                 first[page] = (unit, y)
-        return cls(pages, top, first, tuple(markers))
+        rows = tuple((row, page) for row, page in decoded[2]) if len(decoded) > 2 else ()
+        return cls(pages, top, first, tuple(markers), rows)
 
 
 @dataclass(frozen=True)

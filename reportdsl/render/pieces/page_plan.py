@@ -26,9 +26,11 @@ from array import array
 from itertools import pairwise
 
 from reportdsl.render.document.body import ROW, BodyIndex
+from reportdsl.render.document.page_values import ROW_MARKER
 from reportdsl.render.pieces.cutting import START_MARKER, PieceLayout
 
 _ROW = ROW.encode()
+_MARKED_ROW = ROW_MARKER.encode()  # a row with its page marker (page values)
 _UNKNOWN = -1  # a unit that is not a plain detail row
 _EPSILON = 0.001  # pt: Typst's positions are sums of floats
 _BATCH = 4096  # units sorted at a time
@@ -159,7 +161,8 @@ class PagePlan:
             data = body.read(offsets[end] - base)
         for unit in range(first, end):
             start, stop = offsets[unit] - base, offsets[unit + 1] - base
-            if lines[unit + 1] - lines[unit] != 1 or not data.startswith(_ROW, start):
+            if lines[unit + 1] - lines[unit] != 1 or not (data.startswith(_ROW, start)
+                                                         or data.startswith(_MARKED_ROW, start)):
                 kinds.append(_UNKNOWN)
                 continue
             text = data[start:stop]

@@ -46,6 +46,9 @@ class PieceTask:
     # rewriting it changes the footers only, so exporting after a rewrite costs no
     # new layout. None: the total is in sys.inputs only.
     total_file: str | None = None
+    # The file the page values (§13) are read from, in context, like the total; the
+    # scheduler writes it before it orders the export. None: no page values.
+    page_values_file: str | None = None
     # Wait after the layout for an order: export (the total file may have been
     # rewritten meanwhile) or drop the piece. False: export at once.
     await_order: bool = False
@@ -86,6 +89,8 @@ def compile_piece(task: PieceTask) -> Generator[PieceOutcome, bool, None]:
     inputs = {"rd-first-page": str(task.first_page), "rd-total-pages": str(task.total_pages)}
     if task.total_file is not None:
         inputs["rd-total-file"] = task.total_file
+    if task.page_values_file is not None:
+        inputs["rd-page-values"] = task.page_values_file
     try:
         compiler = typst.Compiler(task.path, root=task.root, font_paths=_fonts(task.font_paths), sys_inputs=inputs)
         outcome.layout = compiler.query(TAIL_QUERY, field="value", one=True)

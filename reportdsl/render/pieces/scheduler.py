@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportdsl.render.document.body import BodyIndex
+from reportdsl.render.document.page_values import RowPages, write_values
 from reportdsl.render.document.sink import TypstDocument
 from reportdsl.render.errors import ReportRenderError
 from reportdsl.render.pieces.cutting import (
@@ -79,6 +80,7 @@ class _Piece:
     path: Path
     submitted: Submitted
     total_file: str | None = None  # where rd-pages() reads its total (from the root)
+    page_values_file: str | None = None  # where rd-pv() reads its page values (from the root)
     outcome: PieceOutcome | None = None
     keep: int = 0  # its pages that are final
     redo: tuple[int, Submitted] | None = None  # laid out again with another total
@@ -137,6 +139,7 @@ class PieceScheduler:
         self._merge: EarlyMerge | None = None  # PDF: pieces merged as they come
         self._probe: TotalProbe | None = None  # the document's end, laid out early for its total
         self._probed_from = 0  # the cut the last probe was tried from
+        self._rows_done = 0  # detail rows on the pages of the pieces exported so far (page values)
 
     # ---- the whole run -------------------------------------------------------------------
 
@@ -295,7 +298,8 @@ class PieceScheduler:
                 if piece.redo:
                     self.wasted += 1
                 self.redone += 1
-                piece.redo = (total, pool.submit(self._task(piece.path, piece.first_page, total)))
+                piece.redo = (total, pool.submit(self._task(piece.path, piece.first_page, total,
+                                                            page_values_file=piece.page_values_file)))
                 return True
         return False
 
@@ -320,7 +324,15 @@ class PieceScheduler:
             piece.outcome, piece.total, piece.redo = outcome, redo_total, None
 
     def _export(self, piece: _Piece, total: int) -> None:
-        """Order ``piece``'s pages, printing ``total`` if its template reads it from the file."""
+        """Order ``piece``'s pages, printing ``total`` if its template reads it from the file,
+        and its page values (§13): pieces are exported in order, so the rows before it
+        are known."""
+        values = self.document.page_values
+        if values is not None and piece.page_values_file is not None:
+            layout = piece.submitted.layout.result().piece_layout()
+            texts, self._rows_done = values.texts(RowPages.from_query(layout.pages, layout.rows),
+                                                  rows_before=self._rows_done, pages=piece.keep)
+            write_values(str(Path(self.document.root, piece.page_values_file.lstrip("/"))), texts)
         if piece.total_file is not None and total != piece.total:
             Path(self.document.root, piece.total_file.lstrip("/")).write_text(str(total), encoding="utf-8")
             piece.total = total
@@ -350,9 +362,14 @@ class PieceScheduler:
         if self.total_in_file:
             total_file = f"/{path.stem}.total"
             path.with_suffix(".total").write_text(str(total), encoding="utf-8")
+        page_values_file = None
+        if self.document.page_values is not None:
+            page_values_file = f"/{path.stem}.pages.json"
+            write_values(str(path.with_suffix(".pages.json")), {})
         # The piece waits after its layout: exported once its cut is known, else dropped.
-        submitted = pool.submit(self._task(path, first_page, total, total_file, await_order=True))
-        return _Piece(start, end, first_page, total, path, submitted, total_file)
+        submitted = pool.submit(self._task(path, first_page, total, total_file, await_order=True,
+                                           page_values_file=page_values_file))
+        return _Piece(start, end, first_page, total, path, submitted, total_file, page_values_file)
 
     def _write_piece(self, start: int, end: int, name: str = "piece") -> Path:
         path = Path(self.document.root) / f"{name}-{self.submitted}.typ"
@@ -381,9 +398,10 @@ class PieceScheduler:
             self._probe = None
 
     def _task(self, path: Path, first_page: int, total: int, total_file: str | None = None,
-              await_order: bool = False) -> PieceTask:
+              await_order: bool = False, page_values_file: str | None = None) -> PieceTask:
         return PieceTask(
             path=str(path), root=str(self.document.root), format=self.format,
             first_page=first_page, total_pages=total, ppi=self.ppi, timestamp=self.timestamp,
             font_paths=self.font_paths, total_file=total_file, await_order=await_order,
+            page_values_file=page_values_file,
         )

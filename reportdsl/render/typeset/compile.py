@@ -84,16 +84,25 @@ def compile_document(
     # Typst lets go of the GIL while it compiles: the glyph check runs meanwhile.
     glyphs = _InBackground(glyph_warnings, document, fonts) if check_glyphs and document.characters else None
     try:
-        data, warnings = typst.compile_with_warnings(
-            str(document.main),
-            root=str(document.root),
-            font_paths=fonts,
-            format=typst_format,
-            ppi=(ppi or DEFAULT_PPI) if format == "png" else None,
-            timestamp=timestamp,
-            pdf_tags=False,
-            sys_inputs=dict(sys_inputs or {}),
-        )
+        png_ppi = (ppi or DEFAULT_PPI) if format == "png" else None
+        if document.page_values is not None:  # page totals (§13): laid out, valued, exported
+            from reportdsl.render.typeset.page_pass import compile_with_page_values
+
+            data, warnings = compile_with_page_values(
+                document, fonts=fonts, sys_inputs=dict(sys_inputs or {}),
+                format=typst_format, ppi=png_ppi, timestamp=timestamp, pdf_tags=False,
+            )
+        else:
+            data, warnings = typst.compile_with_warnings(
+                str(document.main),
+                root=str(document.root),
+                font_paths=fonts,
+                format=typst_format,
+                ppi=png_ppi,
+                timestamp=timestamp,
+                pdf_tags=False,
+                sys_inputs=dict(sys_inputs or {}),
+            )
     except BaseException as exc:
         if glyphs is not None:
             glyphs.wait()  # its probe file is gone before the caller removes the folder
