@@ -147,11 +147,16 @@ class XlsxSink:
         self._cells = [(c.writer, c.letters) for c in columns]
         self._texts = [c.text for c in columns]
         self._last_col = max(len(columns) - 1, 0)
-        self._header_writers = [writers.text_writer(Style(bold=True, align=c.align, border=True)) for c in columns]
+        self._header_writers = [writers.text_writer(Style(bold=True, align=c.align, bottom="single")) for c in columns]
         self._title_writer = writers.text_writer(Style(bold=True, size=14.0))
         self._measured = [float(len(c.label)) for c in columns]
         self._native_width = [0.0] * len(columns)
         self._sampled = 0
+        looks = self.layout.detail_looks
+        if looks is not None and not looks.constant:  # styles or `when` decided row by row
+            self._looks = looks
+            self._looked = [(c.looks, c.letters) for c in columns]
+            self._write_detail = self._write_styled_detail  # type: ignore[method-assign]
         self._detail_level = min(len(plan.groups) + 1, MAX_OUTLINE_LEVEL)
         self._sheets = _Sheets(self.workbook, plan.name, max_sheet_rows, self._write_column_headers)
         self._spool = Spool()
@@ -329,6 +334,22 @@ class XlsxSink:
                 if value is not None:
                     self.measure(col, text(value), not isinstance(value, str))
 
+    def _write_styled_detail(self, values: tuple) -> None:
+        sheets = self._sheets
+        if sheets.row >= sheets.max_rows:
+            sheets.new_sheet()
+        row = sheets.row
+        sheets.row = row + 1
+        sheets.last_row = row
+        cells, shown = self._looks.row_xml(values, str(row + 1), self._looked)
+        sheets.ws.write_row_xml(row, self._detail_level, None, 0, self._last_col, cells)
+        self.rows += 1
+        if self._sampled < SAMPLED_ROWS:
+            self._sampled += 1
+            for col, (text, value) in enumerate(zip(self._texts, shown, strict=True)):
+                if value is not None:
+                    self.measure(col, text(value), not isinstance(value, str))
+
     # ---- RowSink (for the band lines) ----------------------------------------------------
 
     def start_row(self) -> int:
@@ -338,6 +359,9 @@ class XlsxSink:
         xml = "".join(x for _, x in cells)
         first, last = (cells[0][0], cells[-1][0]) if cells else (0, 0)
         self._sheets.ws.write_row_xml(row, min(level, MAX_OUTLINE_LEVEL), height, first, last, xml)
+
+    def merge(self, row: int, first: int, last: int) -> None:
+        self._sheets.ws.merge_cells(row, first, last)
 
     def measure(self, col: int, text: str, native: bool) -> None:
         width = float(len(text))
