@@ -1,9 +1,10 @@
-"""CSV output (CONTRACT.md §6): the detail table as RFC 4180 text.
+"""CSV output (CONTRACT.md §6): the report's table as RFC 4180 text.
 
-In: a ``Plan`` with a ``detail`` band and a binary stream, then the engine's events
-(``CsvSink`` is a ``Sink``; only ``detail`` writes). Out: UTF-8 text (with a BOM only
-when asked, ``bom=True``): a header line of the detail columns' labels, then one line
-per detail row, CRLF line ends, fields quoted by Python's ``csv`` module where RFC 4180
+In: a ``Plan`` with a ``detail`` band or a ``columns`` block, and a binary stream, then
+the engine's events (``CsvSink`` is a ``Sink``). Out: UTF-8 text (with a BOM only when
+asked, ``bom=True``): a header line of the table columns' labels, then one line per
+detail row — or, for a ``columns`` report, per printed ``row`` element, in print order
+(``delimited_rows``) — CRLF line ends, fields quoted by Python's ``csv`` module where RFC 4180
 needs it (a comma, a quote, a line break). ``write_csv`` runs a plan into a path or
 stream and returns the ``RunStats``.
 
@@ -17,9 +18,10 @@ NaN and infinities as ``NaN``, ``Infinity``, ``-Infinity``; dates and datetimes 
 with ``=`` is written as it is: CSV has no cell types, so whether a spreadsheet reads
 it as a formula is the reader's setting).
 
-Group headers, footers, the summary and page bands are not part of the detail table.
-A report without a ``detail`` band has no table: ``CsvSink`` raises a ``ReportError``
-saying so (LANGUAGE.md §14's ``columns`` block does not exist yet).
+Group headers, footers, the summary and page bands are not part of the detail table;
+a detail column's ``when`` empties its field where not true (the column stays). A
+report with neither a ``detail`` band nor a ``columns`` block has no table:
+``CsvSink`` raises a ``ReportError`` saying so.
 """
 
 from __future__ import annotations

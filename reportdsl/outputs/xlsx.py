@@ -9,13 +9,16 @@ One row per printed line, in print order (the rows are ``xlsx_bands``' lines):
 
     the title            the ``title`` band's text and row lines, or else the ``title``
                          text (bold, 14pt)
-    column header row    the detail labels, bold: frozen, with an autofilter down to the
-                         last detail row
+    column header row    the table's labels (the detail band's or the ``columns``
+                         block's), bold: frozen, with an autofilter down to the last
+                         row before the summary
     group header rows    outline level d for a group of depth d (the outermost is 1)
     detail rows          level n + 1 under n groups (at most 7, Excel's limit)
     group footer rows    level d, bold
     summary rows         level 0, bold
 
+Detail rows whose styles or column ``when`` are decided row by row (§14) go through
+``xlsx_styles.DetailLooks``; constant styles are part of each column's writer.
 Page bands are left out. With no row and a ``no_data`` band, that band's lines are the
 sheet, as on the page. Outline groups are collapsible with the summary rows below
 them (Excel's default).

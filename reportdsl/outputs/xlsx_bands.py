@@ -1,25 +1,34 @@
 """The report's bands and columns as worksheet rows: what each printed line becomes.
 
 In: a ``Plan``, its ``CellWriters`` (``xlsx_cells``) and its ``ValueFormatter`` (the
-page's texts). Out: ``SheetLayout`` — the detail ``columns`` (label, format, alignment,
-width, cell writer) and one ``ElementLine`` per ``text``/``row`` element of every band,
-found by band key (``title``, ``group_header_0``, ``group_footer_1``, ``summary``,
-``no_data``). An ``ElementLine`` knows the value ids it reads (``value_ids``) and writes
-one worksheet row from their values (``write``).
+page's texts). Out: ``SheetLayout`` — the table's ``columns`` (the detail band's or the
+``columns`` block's: label, format, alignment, width, cell writers) and one
+``ElementLine`` per ``text``/``row``/``grid`` element of every band, found by band key
+(``title``, ``group_header_0``, ``group_footer_1``, ``summary``, ``no_data``). An
+``ElementLine`` knows the value ids it reads (``value_ids``: its content's, then its
+``when`` and computed styles') and writes its worksheet rows from their values
+(``write``).
 
 - ``text "…"`` → one row, the text in column A (it runs on over the empty cells to its
   right). A text that is exactly one interpolation (``text "{SUM(x) | currency}"``) is
   a native cell with that format; any other text is the page's text, formatted in the
-  report's locale. Its ``bold``/``italic``/``size``/``color`` carry over; its ``align``
-  does not (a line starts in column A).
-- ``row { col: … }`` → one row, each cell under its detail column: a cell that is
+  report's locale. Its ``bold``/``italic``/``strike``/``size``/``color`` carry over, a
+  ``background`` fills the line across the table's columns (as the page fills the
+  paragraph's width); its ``align`` does not (a line starts in column A).
+- ``row { col: … }`` → one row, each cell under its table column: a cell that is
   exactly one value (``qty: SUM(quantity)``) is a native cell with the cell's format,
   else its column's (as on the page); a text template (``"Total {region}"``) is a
-  string. Cells take their column's alignment.
+  string. Cells take their column's alignment and the row's styles. A spanning cell
+  (``date..product: …``) puts its value in the span's first column, with its own format
+  only, and merges the span (one merged range a spanning cell: the cell reads as one,
+  aligned like its first column, as on the page). ``border top``/``border bottom`` (thin,
+  or ``double``) and a ``background`` reach every column of the table, empty or not.
+- ``grid`` → its blocks' lines, block after block (a sheet has one column of text).
 - ``line``, ``space`` and ``image`` print no text: no row.
-- Rows of ``footer`` and ``summary`` bands are bold (they hold the totals).
+- ``when`` not true (false or null) → no row; a grid's ``when`` covers its blocks.
+- Rows of ``footer`` and ``summary`` bands are bold (they hold the totals), unless the
+  element says ``bold when …``, which decides instead (as on the page).
 """
-
 from __future__ import annotations
 
 import re

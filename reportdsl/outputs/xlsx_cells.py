@@ -2,10 +2,11 @@
 
 In: the Python values the engine emits (``None``, ``bool``, ``int``, ``Decimal``,
 ``float``, ``str``, ``date``, ``datetime``), a plan ``Format`` (or none) and a ``Style``
-(bold, italic, size, colour, alignment, rule). Out: ``CellWriters.writer(fmt, style)``,
-a function ``(cell reference, value) → "<c …>…</c>"`` (empty for null), for
-``ReportWorksheet.write_row_xml`` (``xlsx_worksheet``); ``FormatCache`` makes the
-xlsxwriter ``Format`` of each (number code, style) once.
+(bold, italic, strike, font colour, fill, size, alignment, rules above and below).
+Out: ``CellWriters.writer(fmt, style)``, a function ``(cell reference, value) →
+"<c …>…</c>"`` (empty for null), for ``ReportWorksheet.write_row_xml``
+(``xlsx_worksheet``); ``FormatCache`` makes the xlsxwriter ``Format`` of each (number
+code, style) once, ``blank_writer`` an empty cell that shows a style's fill and rules.
 
 What a value becomes
 - int, Decimal, float → a number (a Decimal as the nearest double: exact up to 15
@@ -201,9 +202,11 @@ class CellWriters:
         fixed = get(numeric.fixed, style) if numeric is not None and numeric.fixed is not None else None
         dates = name if name in ("date", "datetime") else None
         date_attr = get(codes.date(fmt, with_time=name == "datetime"), style) if dates else None
-        default_date = get(codes.date(None, with_time=False), style)
-        default_datetime = get(codes.date(None, with_time=True), style)
-        int_attr = get(INT_CODE, style)
+        # The formats of a value's own default are made when first needed: a workbook
+        # keeps every format made, and a styled column makes one set per look.
+        int_attr = ""
+        date_codes = {False: codes.date(None, with_time=False), True: codes.date(None, with_time=True)}
+        default_dates: dict[bool, str] = {}
         change = self.texts.formatter(fmt) if name in ("upper", "lower") else None
         by_decimals: dict[int, str] = {}
 
@@ -218,6 +221,9 @@ class CellWriters:
                 return found
             cls = value.__class__
             if cls is int:
+                nonlocal int_attr
+                if not int_attr:
+                    int_attr = get(INT_CODE, style)
                 return int_attr
             if cls is Decimal:
                 return get(codes.default_decimal(value), style)
@@ -232,7 +238,11 @@ class CellWriters:
             if date_attr is not None:
                 attr = date_attr
             else:
-                attr = default_datetime if isinstance(value, dt.datetime) else default_date
+                with_time = isinstance(value, dt.datetime)
+                found = default_dates.get(with_time)
+                if found is None:
+                    found = default_dates[with_time] = get(date_codes[with_time], style)
+                attr = found
             return f'<c r="{ref}"{attr}><v>{number_text(serial)}</v></c>'
 
         def cell(ref: str, value: Any) -> str:
