@@ -158,7 +158,7 @@ class XlsxSink:
         looks = self.layout.detail_looks
         if looks is not None and not looks.constant:  # styles or `when` decided row by row
             self._looks = looks
-            self._looked = [(c.looks, c.letters) for c in columns]
+            looks.bind([(c.looks, c.letters) for c in columns])
             self._write_detail = self._write_styled_detail  # type: ignore[method-assign]
         self._detail_level = min(len(plan.groups) + 1, MAX_OUTLINE_LEVEL)
         self._sheets = _Sheets(self.workbook, plan.name, max_sheet_rows, self._write_column_headers)
@@ -344,7 +344,7 @@ class XlsxSink:
         row = sheets.row
         sheets.row = row + 1
         sheets.last_row = row
-        cells, shown = self._looks.row_xml(values, str(row + 1), self._looked)
+        cells, shown = self._looks.row_xml(values, str(row + 1))
         sheets.ws.write_row_xml(row, self._detail_level, None, 0, self._last_col, cells)
         self.rows += 1
         if self._sampled < SAMPLED_ROWS:

@@ -144,16 +144,32 @@ class DetailLooks:
         """Each column's look where nothing is computed per row."""
         return [rule.fixed.over(self.row.fixed) for rule in self.columns]
 
-    def row_xml(self, values: tuple, number: str, cells: Sequence[tuple[CellLooks, str]]) -> tuple[str, list]:
-        """A detail row's cells as XML (``cells``: each column's writers and letters) and
-        the values shown (None where a column's `when` is not true)."""
-        row = self.row.look(values, self._row_at)
+    def bind(self, cells: Sequence[tuple[CellLooks, str]]) -> None:
+        """Each column's writers by look and its letters, for ``row_xml``."""
+        self._plan: list[tuple[int, str, dict[Any, tuple[CellXml, Callable[[str], str]]], CellLooks,
+                               LookRule | None, Look, list[int], int | None]] = [
+            (i, letters, {}, looks, None if rule.constant else rule, rule.fixed, at, shown)
+            for i, ((looks, letters), rule, at, shown) in enumerate(
+                zip(cells, self.columns, self._columns_at, self.shown, strict=True))
+        ]
+
+    def row_xml(self, values: tuple, number: str) -> tuple[str, list]:
+        """A detail row's cells as XML and the values shown (None where a column's
+        `when` is not true)."""
+        row = self.row.fixed if self.row.constant else self.row.look(values, self._row_at)
         xml = []
         shown_values = []
-        for i, ((looks, letters), rule, at, shown) in enumerate(
-                zip(cells, self.columns, self._columns_at, self.shown, strict=True)):
-            value = values[i] if shown is None or values[shown] is True else None
-            write, blank = looks.get(rule.look(values, at).over(row))
+        for i, letters, memo, looks, rule, fixed, at, shown in self._plan:
+            value = values[i]
+            if shown is not None and values[shown] is not True:
+                value = None
+            # the writers of each (row look, cell look) met so far: a dict lookup a cell
+            key = row if rule is None else (row, rule.look(values, at))
+            found = memo.get(key)
+            if found is None:
+                cell = fixed if rule is None else rule.look(values, at)
+                found = memo[key] = looks.get(cell.over(row))
+            write, blank = found
             ref = letters + number
             xml.append(write(ref, value) if value is not None else blank(ref))
             shown_values.append(value)

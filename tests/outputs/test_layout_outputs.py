@@ -337,3 +337,36 @@ def test_a_report_with_neither_table_has_no_csv(tmp_path):
     report = compile_text('report t {\n  summary { text "{COUNT()}" }\n}')
     with pytest.raises(Exception, match="no `detail` band and no `columns` block"):
         write_csv(report.plan, None, [{"x": 1}], tmp_path / "x.csv", source_text=report.source)
+
+
+def test_too_many_colours_from_the_data_is_an_error_not_a_broken_workbook(monkeypatch):
+    from reportdsl.outputs import xlsx_cells
+
+    monkeypatch.setattr(xlsx_cells, "MAX_CELL_FORMATS", 30)
+    report = compile_text('report t {\n  detail {\n    column n "N" = n color colour\n  }\n}')
+    data = [{"n": i, "colour": f"#{i:06x}"} for i in range(40)]
+    with pytest.raises(ReportDataError, match="more than 30 different cell styles"):
+        xlsx_bytes(report, source=data)
+    assert xlsx_bytes(report, source=data[:5])  # few colours: fine
+
+
+def test_spans_merge_on_the_sheet_they_are_written_on():
+    report = compile_text("""report t {
+  group g { footer { row { a..b: "Total {g}", c: COUNT() } border bottom } }
+  detail {
+    column a "A" = a
+    column b "B" = b
+    column c "C" = c
+  }
+}""")
+    data = [{"g": i // 3, "a": i, "b": i, "c": i} for i in range(12)]
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(report, source=data, max_sheet_rows=7)))
+    seen = []
+    for ws in wb.worksheets:
+        for merged in ws.merged_cells.ranges:
+            row = merged.min_row
+            assert (merged.min_col, merged.max_col, merged.max_row) == (1, 2, row)
+            assert str(ws.cell(row, 1).value).startswith("Total") and ws.cell(row, 3).value == 3
+            assert ws.cell(row, 1).border.bottom.style == "thin" and ws.cell(row, 3).border.bottom.style == "thin"
+            seen.append(ws.cell(row, 1).value)
+    assert len(wb.worksheets) > 1 and seen == [f"Total {g}" for g in range(4)]
