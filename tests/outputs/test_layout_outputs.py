@@ -11,6 +11,7 @@ import io
 import re
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -370,3 +371,25 @@ def test_spans_merge_on_the_sheet_they_are_written_on():
             assert ws.cell(row, 1).border.bottom.style == "thin" and ws.cell(row, 3).border.bottom.style == "thin"
             seen.append(ws.cell(row, 1).value)
     assert len(wb.worksheets) > 1 and seen == [f"Total {g}" for g in range(4)]
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ok"
+
+
+@pytest.mark.parametrize("name", ["columns_summary_table", "layout_conditions_and_styles"])
+def test_the_layout_fixtures_row_by_row(name, tmp_path):
+    path = FIXTURES / f"{name}.report"
+    report = compile_text(path.read_text(encoding="utf-8"), base_dir=FIXTURES)
+    built = build(report, tmp_path / f"{name}.xlsx")
+    counts = check_workbook(built)
+    assert counts["rows"] > 5 and counts["totals"] > 0
+    lines = read_csv(build(report, tmp_path / f"{name}.csv").path)
+    plan = report.plan
+    table = plan.detail.columns if plan.detail is not None else plan.table_columns
+    assert lines[0] == [c.label for c in table]
+    if plan.detail is None:  # one line per group footer, then the total
+        groups = built.result["groups"]
+        assert [line[2] for line in lines[1:]] == [str(g["totals"]["SUM(revenue)"]) for g in groups] + [
+            str(built.result["totals"]["SUM(revenue)"])]
+    else:
+        assert len(lines) - 1 == built.result["row_count"]
