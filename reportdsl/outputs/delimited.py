@@ -1,9 +1,10 @@
-"""CSV output (CONTRACT.md §6): the detail table as RFC 4180 text.
+"""CSV output (CONTRACT.md §6): the report's table as RFC 4180 text.
 
-In: a ``Plan`` with a ``detail`` band and a binary stream, then the engine's events
-(``CsvSink`` is a ``Sink``; only ``detail`` writes). Out: UTF-8 text (with a BOM only
-when asked, ``bom=True``): a header line of the detail columns' labels, then one line
-per detail row, CRLF line ends, fields quoted by Python's ``csv`` module where RFC 4180
+In: a ``Plan`` with a ``detail`` band or a ``columns`` block, and a binary stream, then
+the engine's events (``CsvSink`` is a ``Sink``). Out: UTF-8 text (with a BOM only when
+asked, ``bom=True``): a header line of the table columns' labels, then one line per
+detail row — or, for a ``columns`` report, per printed ``row`` element, in print order
+(``delimited_rows``) — CRLF line ends, fields quoted by Python's ``csv`` module where RFC 4180
 needs it (a comma, a quote, a line break). ``write_csv`` runs a plan into a path or
 stream and returns the ``RunStats``.
 
@@ -17,9 +18,10 @@ NaN and infinities as ``NaN``, ``Infinity``, ``-Infinity``; dates and datetimes 
 with ``=`` is written as it is: CSV has no cell types, so whether a spreadsheet reads
 it as a formula is the reader's setting).
 
-Group headers, footers, the summary and page bands are not part of the detail table.
-A report without a ``detail`` band has no table: ``CsvSink`` raises a ``ReportError``
-saying so (LANGUAGE.md §14's ``columns`` block does not exist yet).
+Group headers, footers, the summary and page bands are not part of the detail table;
+a detail column's ``when`` empties its field where not true (the column stays). A
+report with neither a ``detail`` band nor a ``columns`` block has no table:
+``CsvSink`` raises a ``ReportError`` saying so.
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
 from reportdsl.engine.stream.events import ReportEnd, Sink
+from reportdsl.outputs.delimited_rows import TableRows
 from reportdsl.outputs.target import run_into
-from reportdsl.plan.models import Plan
-from reportdsl.render.errors import ReportRenderError, report_error
+from reportdsl.plan.models import Plan, TableColumn
+from reportdsl.render.errors import ReportFormatError, ReportRenderError, report_error
+from reportdsl.render.formatting.formats import ValueFormatter
 from reportdsl.render.formatting.number_format import MAX_WHOLE_DIGITS
 
 if TYPE_CHECKING:
@@ -87,36 +91,49 @@ class CsvSink:
     """A ``Sink`` writing the detail rows of ``plan`` as CSV to a binary ``stream``."""
 
     def __init__(self, plan: Plan, stream: IO[bytes], *, bom: bool = False) -> None:
-        if plan.detail is None or not plan.detail.columns:
+        has_detail = plan.detail is not None and bool(plan.detail.columns)
+        if not has_detail and not plan.table_columns:
             raise report_error(
                 ReportRenderError, plan,
-                f"report '{plan.name}' has no detail table to write as CSV: it has no `detail` band "
-                "(CSV holds the detail rows only; build xlsx, pdf or json instead)",
+                f"report '{plan.name}' has no table to write as CSV: it has no `detail` band and no "
+                "`columns` block (CSV holds the table's rows only; build xlsx, pdf or json instead)",
             )
         self.plan = plan
         self._text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
         self._writer = csv.writer(self._text, lineterminator="\r\n")
         self.rows = 0
         self._finished = False
+        self._table: TableRows | None = None
+        if not has_detail:  # a `columns` report: its printed rows are the table
+            try:
+                texts = ValueFormatter(plan.locale, plan.currency)
+            except ReportFormatError as exc:
+                raise report_error(ReportFormatError, plan, exc.message) from None
+            self._table = TableRows(plan, texts, self._write_record)
+        table: Sequence[TableColumn] = plan.detail.columns if plan.detail is not None and has_detail \
+            else plan.table_columns
+        labels = [c.label for c in table]
         try:
             if bom:
                 self._text.write("\ufeff")
-            self._writer.writerow([c.label for c in plan.detail.columns])
+            self._writer.writerow(labels)
         except OSError as exc:
             raise _write_error(exc) from None
         self._writerow = self._writer.writerow
         detail = plan.detail
-        if detail.extras:  # the row's styles follow its columns' values; `when` empties a cell
+        if detail is not None and detail.extras:  # the row's styles follow its columns' values; `when` empties a cell
             self._width = len(detail.columns)
             self._shown = [(i, self._width + detail.extras.index(c.when))
                            for i, c in enumerate(detail.columns) if c.when is not None]
             self.detail = self._detail_with_extras  # type: ignore[method-assign]
 
     def report_start(self, params: Mapping[str, Any], values: Mapping[str, Any]) -> None:
-        pass
+        if self._table is not None:
+            self._table.band("title", values)
 
     def group_start(self, level: int, key: Any, values: Mapping[str, Any]) -> None:
-        pass
+        if self._table is not None:
+            self._table.band(f"group_header_{level}", values)
 
     def detail(self, row: tuple) -> None:
         try:
@@ -132,19 +149,28 @@ class CsvSink:
                 values[column] = None
         CsvSink.detail(self, tuple(values))
 
+    def _write_record(self, record: Sequence[Any]) -> None:
+        CsvSink.detail(self, tuple(record))
+
     def group_end(self, level: int, key: Any, row_count: int, values: Mapping[str, Any]) -> None:
-        pass
+        if self._table is not None:
+            self._table.band(f"group_footer_{level}", values)
 
     def resolve(self, slot: int, value: Any) -> None:
-        pass
+        if self._table is not None:
+            self._table.resolve(slot, value)
 
     def report_end(self, end: ReportEnd) -> None:
-        pass
+        if self._table is not None:
+            self._table.end(end.no_data, end.values)
 
     def finish(self) -> None:
         """Flush the text to the stream (which stays open)."""
         if self._finished:
             return
+        if self._table is not None:
+            self._table.check_done()
+            self._table.close()
         self._finished = True
         try:
             self._text.flush()
@@ -154,6 +180,8 @@ class CsvSink:
 
     def close(self) -> None:
         """After a failed run: let go of the stream without closing it."""
+        if self._table is not None:
+            self._table.close()
         if not self._finished:
             self._finished = True
             with contextlib.suppress(OSError, ValueError):

@@ -9,13 +9,16 @@ One row per printed line, in print order (the rows are ``xlsx_bands``' lines):
 
     the title            the ``title`` band's text and row lines, or else the ``title``
                          text (bold, 14pt)
-    column header row    the detail labels, bold: frozen, with an autofilter down to the
-                         last detail row
+    column header row    the table's labels (the detail band's or the ``columns``
+                         block's), bold: frozen, with an autofilter down to the last
+                         row before the summary
     group header rows    outline level d for a group of depth d (the outermost is 1)
     detail rows          level n + 1 under n groups (at most 7, Excel's limit)
     group footer rows    level d, bold
     summary rows         level 0, bold
 
+Detail rows whose styles or column ``when`` are decided row by row (§14) go through
+``xlsx_styles.DetailLooks``; constant styles are part of each column's writer.
 Page bands are left out. With no row and a ``no_data`` band, that band's lines are the
 sheet, as on the page. Outline groups are collapsible with the summary rows below
 them (Excel's default).
@@ -147,11 +150,16 @@ class XlsxSink:
         self._cells = [(c.writer, c.letters) for c in columns]
         self._texts = [c.text for c in columns]
         self._last_col = max(len(columns) - 1, 0)
-        self._header_writers = [writers.text_writer(Style(bold=True, align=c.align, border=True)) for c in columns]
+        self._header_writers = [writers.text_writer(Style(bold=True, align=c.align, bottom="single")) for c in columns]
         self._title_writer = writers.text_writer(Style(bold=True, size=14.0))
         self._measured = [float(len(c.label)) for c in columns]
         self._native_width = [0.0] * len(columns)
         self._sampled = 0
+        looks = self.layout.detail_looks
+        if looks is not None and not looks.constant:  # styles or `when` decided row by row
+            self._looks = looks
+            looks.bind([(c.looks, c.letters) for c in columns])
+            self._write_detail = self._write_styled_detail  # type: ignore[method-assign]
         self._detail_level = min(len(plan.groups) + 1, MAX_OUTLINE_LEVEL)
         self._sheets = _Sheets(self.workbook, plan.name, max_sheet_rows, self._write_column_headers)
         self._spool = Spool()
@@ -329,6 +337,22 @@ class XlsxSink:
                 if value is not None:
                     self.measure(col, text(value), not isinstance(value, str))
 
+    def _write_styled_detail(self, values: tuple) -> None:
+        sheets = self._sheets
+        if sheets.row >= sheets.max_rows:
+            sheets.new_sheet()
+        row = sheets.row
+        sheets.row = row + 1
+        sheets.last_row = row
+        cells, shown = self._looks.row_xml(values, str(row + 1))
+        sheets.ws.write_row_xml(row, self._detail_level, None, 0, self._last_col, cells)
+        self.rows += 1
+        if self._sampled < SAMPLED_ROWS:
+            self._sampled += 1
+            for col, (text, value) in enumerate(zip(self._texts, shown, strict=True)):
+                if value is not None:
+                    self.measure(col, text(value), not isinstance(value, str))
+
     # ---- RowSink (for the band lines) ----------------------------------------------------
 
     def start_row(self) -> int:
@@ -338,6 +362,9 @@ class XlsxSink:
         xml = "".join(x for _, x in cells)
         first, last = (cells[0][0], cells[-1][0]) if cells else (0, 0)
         self._sheets.ws.write_row_xml(row, min(level, MAX_OUTLINE_LEVEL), height, first, last, xml)
+
+    def merge(self, row: int, first: int, last: int) -> None:
+        self._sheets.ws.merge_cells(row, first, last)
 
     def measure(self, col: int, text: str, native: bool) -> None:
         width = float(len(text))

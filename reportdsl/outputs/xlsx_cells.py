@@ -2,10 +2,11 @@
 
 In: the Python values the engine emits (``None``, ``bool``, ``int``, ``Decimal``,
 ``float``, ``str``, ``date``, ``datetime``), a plan ``Format`` (or none) and a ``Style``
-(bold, italic, size, colour, alignment, rule). Out: ``CellWriters.writer(fmt, style)``,
-a function ``(cell reference, value) → "<c …>…</c>"`` (empty for null), for
-``ReportWorksheet.write_row_xml`` (``xlsx_worksheet``); ``FormatCache`` makes the
-xlsxwriter ``Format`` of each (number code, style) once.
+(bold, italic, strike, font colour, fill, size, alignment, rules above and below).
+Out: ``CellWriters.writer(fmt, style)``, a function ``(cell reference, value) →
+"<c …>…</c>"`` (empty for null), for ``ReportWorksheet.write_row_xml``
+(``xlsx_worksheet``); ``FormatCache`` makes the xlsxwriter ``Format`` of each (number
+code, style) once, ``blank_writer`` an empty cell that shows a style's fill and rules.
 
 What a value becomes
 - int, Decimal, float → a number (a Decimal as the nearest double: exact up to 15
@@ -36,6 +37,7 @@ from typing import Any, NamedTuple
 
 from xlsxwriter.workbook import Workbook  # type: ignore[import-untyped]
 
+from reportdsl.errors import ReportDataError
 from reportdsl.outputs.excel_formats import INT_CODE, NUMERIC_FORMATS, ExcelFormats
 from reportdsl.plan.models import Format
 from reportdsl.render.formatting.formats import ValueFormatter
@@ -120,15 +122,25 @@ def _cut(text: str) -> str:
 class Style(NamedTuple):
     bold: bool = False
     italic: bool = False
+    strike: bool = False
+    color: str | None = None  # "#RRGGBB", the font's
+    background: str | None = None  # "#RRGGBB", a solid fill
     size: float | None = None  # points
-    color: str | None = None  # "#RRGGBB"
     align: str | None = None  # left | center | right
-    border: bool = False  # a rule under the cell (the column header row)
+    top: str | None = None  # a rule above the cell: "single" | "double"
+    bottom: str | None = None  # a rule under it (the column header row's is "single")
+
+
+_BORDERS = {"single": 1, "double": 6}  # xlsxwriter's border styles: thin, double
+# Excel holds 64,000 cell formats; colours from the data could ask for more.
+MAX_CELL_FORMATS = 60_000
 
 
 class FormatCache:
     """One xlsxwriter ``Format`` per (number code, style); ``get`` gives a cell's style
-    attribute (`` s="3"``, or nothing for the default)."""
+    attribute (`` s="3"``, or nothing for the default). Past ``MAX_CELL_FORMATS``
+    distinct formats (only colours computed from the data get there) the build stops
+    with an error rather than write a workbook Excel refuses to open."""
 
     def __init__(self, workbook: Workbook) -> None:
         self.workbook = workbook
@@ -142,14 +154,23 @@ class FormatCache:
         props: dict[str, Any] = {}
         if code:
             props["num_format"] = code
-        for name, prop in (("bold", "bold"), ("italic", "italic"), ("size", "font_size"),
-                           ("color", "font_color"), ("align", "align")):
+        for name, prop in (("bold", "bold"), ("italic", "italic"), ("strike", "font_strikeout"),
+                           ("size", "font_size"), ("color", "font_color"), ("align", "align")):
             if getattr(style, name):
                 props[prop] = getattr(style, name)
-        if style.border:
-            props["bottom"] = 1
+        if style.background:
+            props["bg_color"] = style.background
+            props["pattern"] = 1
+        if style.top:
+            props["top"] = _BORDERS[style.top]
+        if style.bottom:
+            props["bottom"] = _BORDERS[style.bottom]
         found = ""
         if props:  # the index xlsxwriter gives the format when a cell uses it
+            if len(self.workbook.xf_format_indices) >= MAX_CELL_FORMATS:
+                raise ReportDataError(
+                    f"the report's colours give more than {MAX_CELL_FORMATS:,} different cell styles, "
+                    "more than an XLSX workbook holds (Excel's limit is 64,000)")
             found = f' s="{self.workbook.add_format(props)._get_xf_index()}"'
         self._cache[key] = found
         return found
@@ -167,6 +188,11 @@ class CellWriters:
         attr = self.formats.get(None, style)
         return lambda ref, text: string_xml(ref, attr, text)
 
+    def blank_writer(self, style: Style) -> Callable[[str], str]:
+        """A cell with no value that shows its fill and rules (``""`` for a plain style)."""
+        attr = self.formats.get(None, style._replace(align=None))
+        return (lambda ref: f'<c r="{ref}"{attr}/>') if attr else (lambda ref: "")
+
     def writer(self, fmt: Format | None, style: Style) -> CellXml:  # noqa: C901 - one branch a value kind
         get = self.formats.get
         codes = self.codes
@@ -176,9 +202,11 @@ class CellWriters:
         fixed = get(numeric.fixed, style) if numeric is not None and numeric.fixed is not None else None
         dates = name if name in ("date", "datetime") else None
         date_attr = get(codes.date(fmt, with_time=name == "datetime"), style) if dates else None
-        default_date = get(codes.date(None, with_time=False), style)
-        default_datetime = get(codes.date(None, with_time=True), style)
-        int_attr = get(INT_CODE, style)
+        # The formats of a value's own default are made when first needed: a workbook
+        # keeps every format made, and a styled column makes one set per look.
+        int_attr = ""
+        date_codes = {False: codes.date(None, with_time=False), True: codes.date(None, with_time=True)}
+        default_dates: dict[bool, str] = {}
         change = self.texts.formatter(fmt) if name in ("upper", "lower") else None
         by_decimals: dict[int, str] = {}
 
@@ -193,6 +221,9 @@ class CellWriters:
                 return found
             cls = value.__class__
             if cls is int:
+                nonlocal int_attr
+                if not int_attr:
+                    int_attr = get(INT_CODE, style)
                 return int_attr
             if cls is Decimal:
                 return get(codes.default_decimal(value), style)
@@ -207,7 +238,11 @@ class CellWriters:
             if date_attr is not None:
                 attr = date_attr
             else:
-                attr = default_datetime if isinstance(value, dt.datetime) else default_date
+                with_time = isinstance(value, dt.datetime)
+                found = default_dates.get(with_time)
+                if found is None:
+                    found = default_dates[with_time] = get(date_codes[with_time], style)
+                attr = found
             return f'<c r="{ref}"{attr}><v>{number_text(serial)}</v></c>'
 
         def cell(ref: str, value: Any) -> str:

@@ -19,9 +19,37 @@ pinned in constraints/ci.txt.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterator
+
 from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
 _BUFFERED_ROWS = 512
+
+
+class MergedRanges:
+    """The sheet's merged ranges, as xlsxwriter's ``merge`` list is read when the sheet
+    is written (``len`` and iteration), at 12 bytes a range instead of a list's ~150:
+    a report may merge a cell in every group footer. Ranges are single rows."""
+
+    def __init__(self) -> None:
+        self._cells = array("I")  # row, first column, last column
+
+    def add(self, row: int, first: int, last: int) -> None:
+        self._cells.extend((row, first, last))
+
+    def append(self, merged: list[int]) -> None:  # xlsxwriter's own merge_range
+        first_row, first_col, last_row, last_col = merged
+        for row in range(first_row, last_row + 1):
+            self.add(row, first_col, last_col)
+
+    def __len__(self) -> int:
+        return len(self._cells) // 3
+
+    def __iter__(self) -> Iterator[list[int]]:
+        cells = self._cells
+        for i in range(0, len(cells), 3):
+            yield [cells[i], cells[i + 1], cells[i], cells[i + 2]]
 
 
 class ReportWorksheet(Worksheet):
@@ -32,6 +60,11 @@ class ReportWorksheet(Worksheet):
         super().__init__()
         self._rows: list[str] = []
         self._next = 0  # the lowest row number write_row_xml accepts
+        self.merge = MergedRanges()
+
+    def merge_cells(self, row: int, first: int, last: int) -> None:
+        """Merge columns ``first``…``last`` of ``row`` (its cells written by ``write_row_xml``)."""
+        self.merge.add(row, first, last)
 
     def write_row_xml(self, row: int, level: int, height: float | None, first: int, last: int, cells: str) -> None:
         """Row ``row`` (0-based) with its cells' XML, columns ``first``…``last`` (unused

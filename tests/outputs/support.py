@@ -115,18 +115,17 @@ def expected_lines(built: Built) -> list[tuple]:
     nodes: list[dict] = []
 
     def band(band, level, values, scope):
-        for element in band.elements if band is not None else []:
-            if element.kind in ("text", "row"):
-                lines.append(("band", level, element, values, scope))
+        for element in printed_elements(band.elements if band is not None else [], values):
+            lines.append(("band", level, element, values, scope))
 
     for event in built.events:
         kind = event[0]
         if kind == "report_start":
-            if plan.title_band is not None and any(e.kind in ("text", "row") for e in plan.title_band.elements):
+            if plan.title_band is not None and has_lines(plan.title_band.elements):
                 band(plan.title_band, 0, _resolve(event[2], resolved), built.result)
             elif plan.title:
                 lines.append(("title", 0, None, {}, None))
-            if plan.detail is not None:
+            if plan.detail is not None or plan.table_columns:
                 lines.append(("headers", 0, None, {}, None))
         elif kind == "group_start":
             node = stack[-1].pop(0)
@@ -146,6 +145,42 @@ def expected_lines(built: Built) -> list[tuple]:
             else:
                 band(plan.summary, 0, _resolve(end.values, resolved), built.result)
     return lines
+
+
+def printed_elements(elements: list, values: dict) -> list:
+    """The text and row elements printed for a band's values: those whose `when` is
+    true, a grid's blocks' lines one block after the other."""
+    out = []
+    for element in elements:
+        if element.when is not None and values[element.when] is not True:
+            continue
+        if element.kind == "grid":
+            out += printed_elements([e for block in element.blocks for e in block], values)
+        elif element.kind in ("text", "row"):
+            out.append(element)
+    return out
+
+
+def has_lines(elements: list) -> bool:
+    return any(e.kind in ("text", "row") or (e.kind == "grid" and has_lines([i for b in e.blocks for i in b]))
+               for e in elements)
+
+
+def shown_detail(plan: Any, values: tuple) -> list:
+    """A detail event's column values as printed: empty where a column's `when` is not true."""
+    detail = plan.detail
+    offset = len(detail.columns)
+    return [None if c.when is not None and values[offset + detail.extras.index(c.when)] is not True else v
+            for c, v in zip(detail.columns, values, strict=False)]
+
+
+def expected_bold(element: Any, values: dict, band_bold: bool) -> bool:
+    """A band row's weight: its own `bold` (or `bold when`, which replaces the band's)."""
+    if element.bold:
+        return True
+    if element.bold_when is not None:
+        return values[element.bold_when] is True
+    return band_bold
 
 
 def _resolve(values: dict, resolved: dict) -> dict:
@@ -192,7 +227,9 @@ def check_workbook(built: Built, wb: Any = None) -> dict[str, int]:
     locale = str(page.locale)
     wb = wb or load(built.path)
     rows = [row for ws in wb.worksheets for row in sheet_rows(ws)]
-    columns = plan.detail.columns if plan.detail is not None else []
+    columns = plan.detail.columns if plan.detail is not None else plan.table_columns
+    styled_detail = plan.detail is not None and (plan.detail.extras or any(
+        c.bold or c.bold_when for c in (plan.detail, *plan.detail.columns)))
     headers = [c.label for c in columns]
     # continuation sheets start with the header row again
     rows = [r for i, r in enumerate(rows)
@@ -228,10 +265,11 @@ def check_workbook(built: Built, wb: Any = None) -> dict[str, int]:
         elif kind == "headers":
             assert [row.cells[i].value for i in range(len(headers))] == headers
         elif kind == "detail":
+            values = shown_detail(plan, values)
             assert set(row.cells) == {i for i, v in enumerate(values) if v is not None}, row.number
             for i, (column, value) in enumerate(zip(columns, values, strict=True)):
                 if value is not None:
-                    check_cell(row.cells[i], value, column.format, False)
+                    check_cell(row.cells[i], value, column.format, None if styled_detail else False)
         else:
             _check_band_row(plan, page, row, element, values, scope, check_cell, counts, columns)
     return counts
@@ -256,13 +294,14 @@ def _check_band_row(plan, page, row, element, values, scope, check_cell, counts,
             assert row.first() == (text or None), (row.number, row.first(), text)
         return
     index = {c.name: i for i, c in enumerate(columns)}
+    bold_band = expected_bold(element, values, bold_band)
     seen = set()
     for cell in element.cells:
         col = index[cell.column]
         parts = cell.parts
         if len(parts) == 1 and parts[0].kind == "value":
             value = values[parts[0].value]
-            fmt = parts[0].format or columns[col].format
+            fmt = parts[0].format or (columns[col].format if cell.last is None else None)  # a span: its own
             if value is None:
                 continue
             check_cell(row.cells[col], value, fmt, bold_band)

@@ -94,9 +94,10 @@ def test_report_without_detail_is_an_error(tmp_path):
     report = compile_text("""report t {
   summary { text "{COUNT()}" }
 }""")
-    with pytest.raises(ReportError, match="no detail table") as err:
+    with pytest.raises(ReportError, match="no table") as err:
         write_csv(report.plan, None, [{"x": 1}], tmp_path / "x.csv", source_text=report.source)
-    assert str(err.value).startswith("test.report: error: report 't' has no detail table")
+    assert str(err.value).startswith(
+        "test.report: error: report 't' has no table to write as CSV: it has no `detail` band and no `columns` block")
     assert not (tmp_path / "x.csv").exists()
 
 

@@ -45,7 +45,7 @@ def test_example_to_csv(name, tmp_path):
 
 
 def test_example_without_detail_has_no_csv(tmp_path):
-    with pytest.raises(ReportError, match="no detail table"):
+    with pytest.raises(ReportError, match="no table to write as CSV"):
         build(_example("monthly_summary"), tmp_path / "monthly.csv")
     assert not (tmp_path / "monthly.csv").exists()
 
