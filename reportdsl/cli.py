@@ -1,4 +1,4 @@
-"""The command line (CONTRACT.md §1, §7): ``reportdsl check | plan | parse | build | fmt``.
+"""The command line (CONTRACT.md §1, §7): ``reportdsl check | plan | parse | build | fmt | lsp``.
 
 In: arguments. Out: files and stdout; errors on stderr in the compiler format, exit
 status 0 (done), 1 (an error in the report, its parameters or its data), 2 (wrong
@@ -169,6 +169,14 @@ def fmt(reports: tuple[str, ...], check_only: bool) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     sys.exit(status)
+
+
+@main.command()
+def lsp() -> None:
+    """Run the language server (Language Server Protocol) on standard input and output."""
+    from reportdsl.lsp import serve
+
+    serve()
 
 
 @main.command()
