@@ -20,7 +20,7 @@ from reportdsl.errors import (
 
 __version__ = "0.1.0"
 
-_API = ("Report", "check", "compile", "compile_file", "parse", "plan")
+_API = ("Report", "check", "compile", "compile_file", "format_report", "parse", "plan")
 
 __all__ = [*_API, "ReportCheckError", "ReportDataError", "ReportError", "ReportSyntaxError"]
 

@@ -65,6 +65,15 @@ def compile_file(path: str | os.PathLike, *, allow_outside_paths: bool = False) 
     return compile(read_report(path), filename=str(path), allow_outside_paths=allow_outside_paths)
 
 
+def format_report(text: str, filename: str = "<string>") -> str:
+    """``text`` in the canonical layout of ``reportdsl fmt``, every comment kept; a
+    ``ReportSyntaxError`` if it does not parse, a ``FormatRefusal`` (a ``ReportError``)
+    where the layout would change what the report says."""
+    from reportdsl.fmt import format_report as format_text
+
+    return format_text(text, filename)
+
+
 def read_report(path: str | os.PathLike) -> str:
     """A report file's text (without a leading byte-order mark), or a ``ReportError``
     that says why it cannot be read."""

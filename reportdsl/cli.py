@@ -1,4 +1,4 @@
-"""The command line (CONTRACT.md §1): ``reportdsl check | plan | parse | build``.
+"""The command line (CONTRACT.md §1, §7): ``reportdsl check | plan | parse | build | fmt | lsp``.
 
 In: arguments. Out: files and stdout; errors on stderr in the compiler format, exit
 status 0 (done), 1 (an error in the report, its parameters or its data), 2 (wrong
@@ -154,6 +154,29 @@ def plan(report: str, allow_outside_paths: bool) -> None:
 
     compiled = api.plan(api.read_report(report), filename=report, allow_outside_paths=allow_outside_paths)
     click.echo(compiled.model_dump_json(indent=2))
+
+
+@main.command()
+@click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; list the files fmt would change and exit 1 if there are any.")
+def fmt(reports: tuple[str, ...], check_only: bool) -> None:
+    """Rewrite REPORTS in the canonical layout, keeping every comment ('-': stdin to stdout)."""
+    from reportdsl.fmt.files import format_files
+
+    try:
+        status = format_files(reports, check_only, show_error, click.echo)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(status)
+
+
+@main.command()
+def lsp() -> None:
+    """Run the language server (Language Server Protocol) on standard input and output."""
+    from reportdsl.lsp import serve
+
+    serve()
 
 
 @main.command()
