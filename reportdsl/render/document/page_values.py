@@ -21,7 +21,8 @@ body's layout (the template measures them with every page value replaced by "0",
 A row counts on the page where it starts. ``over page`` covers the rows of the page
 (null, COUNT 0, on a page without rows); ``running`` in ``page_header`` the rows of the
 pages before (brought forward), in ``page_footer`` those up to the end of the page
-(carried forward). Memory: the page inputs of every row (a tuple a row).
+(carried forward). Memory: the page inputs of every row wait on disk past a batch
+(``row_store``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from reportdsl.engine.aggregates.values import (
 )
 from reportdsl.engine.stream.events import PageFormula
 from reportdsl.plan.models import Aggregate, Plan
+from reportdsl.render.document.row_store import RowStore
 from reportdsl.render.errors import ReportRenderError
 from reportdsl.render.formatting.formats import Formatter
 
@@ -86,7 +88,7 @@ class PageValues:
         self._aggregates: list[tuple[Aggregate, int | None]] = found.aggregates
         self._types = [arg.type if arg is not None else "filter" for arg, _ in found.inputs]
         self._header = set(plan.page_header.values) if plan.page_header is not None else set()
-        self.rows: list[tuple] = []
+        self.rows = RowStore()  # every row's page inputs, on disk past a batch
         self._formulas: list[tuple[str, Formatter, PageFormula]] = []
         # The running summaries up to row ``_carried_to``: pieces come in order.
         self._carried: dict[str, _Summary] = {}
@@ -122,9 +124,10 @@ class PageValues:
                 self._advance(carried, running, done, last)
                 through = {a.id: carried[a.id].value(a, self._kind(i), last) for a, i in running}
                 on_page = {}
+                page_rows = self.rows.rows(first - 1, last) if over_page else []
                 for a, i in over_page:
                     summary = _Summary()
-                    summary.add(a, [r[i] for r in self.rows[first - 1:last]] if i is not None else None, self._kind(i))
+                    summary.add(a, [r[i] for r in page_rows] if i is not None else None, self._kind(i))
                     on_page[a.id] = summary.value(a, self._kind(i), last - first + 1)
                 entry = {}
                 for key, formatter, formula in self._formulas:
@@ -142,7 +145,7 @@ class PageValues:
         """Rows ``[start, end)`` into the running summaries."""
         if end <= start:
             return
-        rows = self.rows[start:end]
+        rows = self.rows.rows(start, end)
         for a, i in running:
             carried[a.id].add(a, [r[i] for r in rows] if i is not None else None, self._kind(i))
 
