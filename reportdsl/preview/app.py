@@ -56,6 +56,9 @@ def create_app(rebuilds: Rebuilds, *, title: str, stopping: Callable[[], bool]) 
     async def page(request: Request) -> Response:
         return HTMLResponse(index, headers=headers)
 
+    async def no_icon(request: Request) -> Response:
+        return Response(status_code=204)
+
     async def asset(request: Request) -> Response:
         media_type, text = assets[request.url.path.lstrip("/")]
         return Response(text, media_type=media_type, headers=headers)
@@ -86,6 +89,7 @@ def create_app(rebuilds: Rebuilds, *, title: str, stopping: Callable[[], bool]) 
         Route("/state", state),
         Route("/events", events),
         Route("/page/{number:int}.{ext:str}", image),
+        Route("/favicon.ico", no_icon),
     ]
     hosts = ["127.0.0.1", "localhost"]
     return Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts)])

@@ -8,6 +8,7 @@
   const pages = document.getElementById("pages");
   const errorBox = document.getElementById("error");
   const errorText = document.getElementById("error-text");
+  const errorHead = document.getElementById("error-head");
   const status = document.getElementById("status");
   let newest = 0; // the newest pages_version asked for
 
@@ -18,6 +19,9 @@
   function show(state) {
     if (state.error) {
       errorText.textContent = state.error;
+      errorHead.textContent = state.pages_version > 0
+        ? "The report has errors; the pages beside them are from the last good build."
+        : "The report has errors.";
       errorBox.hidden = false;
     } else {
       errorBox.hidden = true;
