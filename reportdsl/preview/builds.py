@@ -15,17 +15,28 @@ paths that a Ctrl-C takes remove the build's temporary files.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportdsl.errors import ReportError
 from reportdsl.preview.dependencies import Dependencies, dependencies
 
 FORMATS = ("svg", "png")
+Signature = tuple[int, int, int]
+
+
+def signature(path: Path) -> Signature | None:
+    """What tells a file's versions apart: its modification time, size and inode."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size, info.st_ino
 
 
 class Superseded(BaseException):
@@ -39,6 +50,9 @@ class Outcome:
     watch: Dependencies
     seconds: float
     superseded: bool = False
+    # the files as the build found them (``signature``): a change the watcher could not
+    # see (it was starting) still shows as a difference from these
+    read: dict[Path, Signature | None] = field(default_factory=dict)
 
 
 class Builder:
@@ -58,6 +72,8 @@ class Builder:
         from reportdsl import api
 
         started = time.perf_counter()
+        known = self._watch.files if self._watch is not None else {self.report.absolute()}
+        read = {path: signature(path) for path in known}  # before the build reads them
 
         def check_cancel(*_args: object) -> None:
             if cancel.is_set():
@@ -76,14 +92,17 @@ class Builder:
             assert isinstance(rendered, list)  # svg and png: one bytes a page
             pages, error = rendered, None
         except Superseded:
-            return Outcome(None, None, self._watching(plan), time.perf_counter() - started, superseded=True)
+            return Outcome(None, None, self._watching(plan, read), time.perf_counter() - started, superseded=True)
         except ReportError as err:
             pages, error = None, str(err)
         except Exception as exc:  # noqa: BLE001 - a bug must not stop the preview: show it, keep serving
             traceback.print_exc()
             pages, error = None, f"internal error (a bug in reportdsl): {type(exc).__name__}: {exc}"
-        return Outcome(pages, error, self._watching(plan), time.perf_counter() - started)
+        return Outcome(pages, error, self._watching(plan, read), time.perf_counter() - started, read=read)
 
-    def _watching(self, plan) -> Dependencies:
+    def _watching(self, plan, read: dict[Path, Signature | None]) -> Dependencies:
+        """The files to watch from now on; those the build found only now are signed now."""
         self._watch = dependencies(self.report, plan, self.source, self._watch)
+        for path in self._watch.files - read.keys():
+            read[path] = signature(path)
         return self._watch

@@ -18,9 +18,10 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
-from reportdsl.preview.builds import Builder, Outcome
+from reportdsl.preview.builds import Builder, Outcome, Signature, signature
 from reportdsl.preview.dependencies import Dependencies, dependencies
 
 
@@ -53,6 +54,7 @@ class Rebuilds:
         # The first build starts now, before the server is even imported: ~0.3 s sooner.
         self._first = self._executor.submit(builder.build, self._running)
         self._subscribers: set[asyncio.Queue[State]] = set()
+        self._read: dict[Path, Signature | None] = {}  # the files as the last finished build read them
         self._log = log
 
     def request(self) -> None:
@@ -72,12 +74,23 @@ class Rebuilds:
                 self._running = None
             self._watch_files(outcome.watch)
             if not outcome.superseded:  # a superseded build's request is waiting
+                self._read = outcome.read
                 self._finish(outcome)
+                if self.missed_changes():  # saved during the build, while the watcher was starting
+                    self.request()
             await self._wanted.wait()
             self._wanted.clear()
             cancel = self._running = threading.Event()
             self._publish(replace(self.state, building=True))
             running = loop.run_in_executor(self._executor, self.builder.build, cancel)
+
+    def missed_changes(self) -> bool:
+        """Whether a file changed since the last finished build read it (a change the
+        watcher did not see because it was (re)starting). While a build runs, the check
+        waits for its end (``run``)."""
+        if self._running is not None:
+            return False
+        return any(signature(path) != before for path, before in self._read.items())
 
     def stop(self) -> None:
         """Cancel a running build; the worker thread ends when it has stopped."""

@@ -100,7 +100,13 @@ def test_a_change_during_a_build_cancels_it_and_builds_again(tmp_path):
         running.cancel()
         return rebuilds.state
 
-    state = asyncio.run(edit_during_the_first_build())
+    # on a thread of its own: Playwright's browser, when the browser tests ran first,
+    # holds this thread's event loop
+    result: list = []
+    runner = threading.Thread(target=lambda: result.append(asyncio.run(edit_during_the_first_build())))
+    runner.start()
+    runner.join(timeout=180)
+    (state,) = result
     assert [o.superseded for o in outcomes] == [True, False]
     assert outcomes[0].seconds < outcomes[1].seconds / 2  # stopped early, not run to the end
     assert state.version == 1 and state.error is None and len(state.pages) == 1
