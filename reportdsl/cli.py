@@ -1,4 +1,4 @@
-"""The command line (CONTRACT.md §1, §7): ``reportdsl check | plan | parse | build | fmt | lsp``.
+"""The command line (CONTRACT.md §1, §7): ``reportdsl check | plan | parse | build | fmt | lsp | watch``.
 
 In: arguments. Out: files and stdout; errors on stderr in the compiler format, exit
 status 0 (done), 1 (an error in the report, its parameters or its data), 2 (wrong
@@ -215,12 +215,7 @@ def build(report: str, output: str | None, fmt: str | None, csv_bom: bool, param
     """Build REPORT: read its data, compute its aggregates, write the document."""
     from reportdsl import api
 
-    values = {}
-    for item in params:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint="--param")
-        values[name.strip()] = value
+    values = _param_values(params)
     try:
         fmt = api.output_format(output, fmt) if output and output != STDOUT else (fmt or "pdf")
     except api.UnknownFormatError as err:
@@ -256,6 +251,39 @@ def build(report: str, output: str | None, fmt: str | None, csv_bom: bool, param
     if require_rows and result.row_count == 0:
         _stderr().print("error: no row passed the report's 'where' (--require-rows)", markup=False)
         sys.exit(1)
+
+
+def _param_values(params: tuple[str, ...]) -> dict[str, str]:
+    values = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"'{item}' is not NAME=VALUE", param_hint="--param")
+        values[name.strip()] = value
+    return values
+
+
+@main.command()
+@click.argument("report", type=click.Path(dir_okay=False))
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8765, show_default=True,
+              help="The port on 127.0.0.1 (0: any free one).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A report parameter; repeatable.")
+@click.option("--source", help="Replace the report's source: a SQLAlchemy URL or a .csv/.jsonl path.")
+@click.option("--format", "fmt", type=click.Choice(["svg", "png"]), default="svg", show_default=True,
+              help="How the pages are shown.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in the web browser.")
+@OUTSIDE_PATHS
+@report_errors
+def watch(report: str, port: int, params: tuple[str, ...], source: str | None, fmt: str, open_browser: bool,
+          allow_outside_paths: bool) -> None:
+    """Preview REPORT in the browser, rebuilt whenever it or its data, images or template change.
+
+    Serves http://127.0.0.1:PORT/ until Ctrl-C (exit 0). Errors show in the page beside the last good pages.
+    """
+    from reportdsl.preview import serve
+
+    serve(report, port=port, params=_param_values(params), source=source, format=fmt, open_browser=open_browser,
+          allow_outside_paths=allow_outside_paths, on_compiled=_collect_new_objects_only)
 
 
 class BuildProgress:

@@ -29,6 +29,7 @@ def test_wheel_ships_the_grammar_and_checks_from_another_folder(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "reportdsl/grammars/report.lark" in names
     assert "reportdsl/templates/report.typ.j2" in names
+    assert "reportdsl/preview/static/preview.js" in names  # the page of `reportdsl watch`
 
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)

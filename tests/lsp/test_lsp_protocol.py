@@ -184,7 +184,7 @@ async def test_go_to_definition(client: LanguageClient):
     assert await definition("over region |", 5) == (33, 8)  # group region
     assert await definition('"Total {region}"', 8) == (33, 8)  # a name in a text template's hole
     assert await definition("page_footer {") is None  # a keyword
-    assert await definition("{customer} —", 1) == (42, 8)  # the key of group customer
+    assert await definition("{customer}{if(continued", 1) == (42, 8)  # the key of group customer
     assert SALES_TEXT.splitlines()[24][8:15] == "revenue"
     assert SALES_TEXT.splitlines()[33][8:14] == "region"
 
