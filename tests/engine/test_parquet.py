@@ -271,3 +271,17 @@ def test_without_duckdb_the_error_names_the_extra(data, monkeypatch):
                                                r"\(pip install 'reportdsl\[parquet\]'\)"):
         reportdsl.compile('report r {\n  source parquet "all.parquet"\n}', filename=str(folder / "r.report"),
                           base_dir=str(folder))
+
+
+def test_duckdb_spills_to_a_private_folder_removed_after_the_read(data, tmp_path, monkeypatch):
+    folder, _ = data
+    spill = tmp_path / "tmp"
+    spill.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(spill))
+    rows = _open(folder, REPORTS["where and sort"])
+    try:
+        made = [p.name for p in spill.iterdir()]
+        assert any(name.startswith("reportdsl-duckdb-") for name in made), made
+    finally:
+        rows.close()
+    assert not any(p.name.startswith("reportdsl-duckdb-") for p in spill.iterdir())
