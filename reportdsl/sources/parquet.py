@@ -213,7 +213,11 @@ def statement(loc: Location, types: dict[str, str], columns: list[str], params: 
             sql += f" WHERE {where.condition}"
             binds.update(values)
     ordered = False
-    if want_order and plan is not None and order_free:
+    # Groups ordered by a total or limited (§12) are sorted by the engine whatever comes:
+    # by rank, with Others merging several keys, whose rows must then arrive in source
+    # order, not in the order of the keys they had.
+    regrouped = plan is not None and any(g.order_by is not None or g.limit is not None for g in plan.groups)
+    if want_order and plan is not None and order_free and not regrouped:
         ob = order_by(plan, "duckdb", quote, same)
         if ob is not None:
             ordered = True

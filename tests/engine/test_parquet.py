@@ -285,3 +285,21 @@ def test_duckdb_spills_to_a_private_folder_removed_after_the_read(data, tmp_path
     finally:
         rows.close()
     assert not any(p.name.startswith("reportdsl-duckdb-") for p in spill.iterdir())
+
+
+def test_groups_ordered_by_a_total_keep_the_source_order_inside_others(data):
+    """The engine sorts such groups itself (merging keys into Others), so the rows must
+    come in source order: the order is not pushed."""
+    folder, _ = data
+    body = """
+  group region order by COUNT() desc limit 2 others "Others" {
+    footer { text "{COUNT()} {FIRST(id)} {LAST(id)} {FIRST(note)}" }
+  }"""
+    rows = _open(folder, body)
+    try:
+        assert "ORDER BY" not in rows.sql and not rows.ordered
+    finally:
+        rows.close()
+    want = _result(folder, f'source csv "all.csv" {_CSV_TYPES}', body)
+    assert _result(folder, 'source parquet "parts/*.parquet"', body) == want
+    assert want["groups"][-1]["key"] == "Others"
