@@ -7,9 +7,12 @@ Writes, next to this script:
     data/sales.csv      the same rows as CSV (header row, empty field = NULL)
     data/orders.jsonl   500 recent order lines as JSON Lines, with an order
                         ``status`` and a ``created_at`` timestamp
+    data/sales_2023.parquet, data/sales_2024.parquet
+                        the same rows as Parquet, a file per year (only where
+                        the ``duckdb`` package is installed, which writes them)
     assets/logo.png     a small PNG logo used by ``orders_jsonl.report``
 
-Only the Python standard library is used, and everything is seeded
+Only the Python standard library is used (and DuckDB for the Parquet files), and everything is seeded
 (``random.Random(20241)``): running the script twice produces byte-identical
 CSV, JSONL and PNG files and an identical table.  Run it from anywhere::
 
@@ -223,6 +226,33 @@ def write_sqlite(path: Path, rows: list[tuple]) -> None:
     os.replace(tmp, path)
 
 
+def write_parquet(folder: Path, rows: list[tuple]) -> list[str]:
+    """The rows as Parquet, a file per year, with the SQLite table's types; written
+    only where DuckDB is installed (``pip install 'reportdsl[parquet]'``)."""
+    try:
+        import duckdb
+    except ImportError:
+        print("duckdb is not installed: the Parquet files are not written")
+        return []
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TABLE sales (id BIGINT, order_date DATE, region VARCHAR, customer_name VARCHAR, "
+                    "product VARCHAR, category VARCHAR, quantity INTEGER, unit_price DECIMAL(10,2), "
+                    "discount DOUBLE, sales_rep VARCHAR)")
+        con.executemany("INSERT INTO sales VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        written = []
+        for year in (2023, 2024):
+            path = folder / f"sales_{year}.parquet"
+            tmp = path.with_name(path.name + ".tmp")
+            con.execute(f"COPY (SELECT * FROM sales WHERE year(order_date) = {year} ORDER BY id) "
+                        f"TO '{tmp}' (FORMAT parquet)")
+            os.replace(tmp, path)
+            written.append(f"data/{path.name}")
+        return written
+    finally:
+        con.close()
+
+
 def _csv_value(value) -> str:
     if value is None:
         return ""
@@ -338,7 +368,8 @@ def main() -> None:
     write_csv(DATA_DIR / "sales.csv", rows)
     write_jsonl(DATA_DIR / "orders.jsonl", lines)
     write_logo(ASSETS_DIR / "logo.png")
-    for p in ("data/sales.db", "data/sales.csv", "data/orders.jsonl", "assets/logo.png"):
+    parquet = write_parquet(DATA_DIR, rows)
+    for p in ("data/sales.db", "data/sales.csv", "data/orders.jsonl", "assets/logo.png", *parquet):
         print(f"wrote {HERE / p}  ({(HERE / p).stat().st_size:,} bytes)")
     print(f"{len(rows)} sales rows, {len(lines)} order lines")
 

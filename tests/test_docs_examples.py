@@ -218,6 +218,15 @@ def jsonl_source():
 
 
 @check
+def parquet_source():
+    data = run("parquet_source")  # examples/data/sales_2023.parquet and sales_2024.parquet
+    recent = by([r for r in sales() if r["order_date"] >= dt.date(2024, 7, 1)], lambda r: r["region"])
+    assert keys(data["groups"]) == sorted(recent)
+    assert {g["key"]: (g["totals"]["SUM(quantity*unit_price)"], g["totals"]["COUNT()"]) for g in data["groups"]} \
+        == {k: (total(v, revenue), len(v)) for k, v in recent.items()}
+
+
+@check
 def fields_where_sort():
     data = run("fields_where_sort")
     kept = [r for r in sales() if r["category"] == "Software" and revenue(r) > 0]

@@ -1,9 +1,10 @@
 """Where a source lives: URLs from the environment, paths relative to the report.
 
 In: a ``SourceSpec`` (or an override string) and the folder relative paths resolve
-against. Out: ``Location`` — the kind (sql/csv/jsonl), the concrete URL or absolute
-path, and for SQLite files the absolute database path so the stdlib ``sqlite3`` module
-can be used without importing SQLAlchemy (``reportdsl check`` must stay fast).
+against. Out: ``Location`` — the kind (sql/csv/jsonl/parquet), the concrete URL or
+absolute path (for parquet, a path or a glob), and for SQLite files the absolute
+database path so the stdlib ``sqlite3`` module can be used without importing
+SQLAlchemy (``reportdsl check`` must stay fast).
 
 Nothing here opens a connection or a file.
 """
@@ -28,8 +29,8 @@ _FILE_DB_SCHEMES = ("sqlite", "duckdb")
 
 @dataclass(frozen=True)
 class Location:
-    kind: str  # "sql" | "csv" | "jsonl"
-    target: str  # the SQLAlchemy URL with its file path made absolute, or a file path
+    kind: str  # "sql" | "csv" | "jsonl" | "parquet"
+    target: str  # the SQLAlchemy URL with its file path made absolute, or a file path (parquet: or glob)
     shown: str  # how error messages name it: the URL or path as the user wrote it
     sqlite_path: str | None = None  # set for plain sqlite file URLs (stdlib fast path)
     sqlite_memory: bool = False
@@ -87,16 +88,27 @@ def sql_location(url: str, base_dir: str) -> Location:
     return Location("sql", target, shown, sqlite_path=absolute if plain_sqlite else None)
 
 
+PARQUET_PREFIX = "parquet:"
+
+
 def override_location(source: str, base_dir: str) -> Location:
-    """``--source`` / ``source=``: a URL, or a ``.csv`` / ``.jsonl`` path.
+    """``--source`` / ``source=``: a URL, a ``.csv`` / ``.jsonl`` / ``.parquet`` path, or
+    ``parquet:PATH-OR-GLOB`` (CONTRACT.md §8).
 
     Relative paths in an override were typed by the user at the command line, so
     they resolve against ``base_dir`` as given by the caller (the current folder).
     """
     _no_nul(source)
+    if source.startswith(PARQUET_PREFIX):
+        path = source[len(PARQUET_PREFIX):]
+        if not path:
+            raise fail(ReportDataError, "'parquet:' needs a path or a glob after it, like 'parquet:data/*.parquet'")
+        return Location("parquet", _absolute(path, base_dir), path)
     if "://" in source:
         return sql_location(source, base_dir)
     lower = source.lower()
+    if lower.endswith(".parquet"):
+        return Location("parquet", _absolute(source, base_dir), source)
     if lower.endswith((".csv", ".tsv", ".csv.gz")):
         return Location("csv", _absolute(source, base_dir), source)
     if lower.endswith((".jsonl", ".ndjson", ".json")):
@@ -104,7 +116,8 @@ def override_location(source: str, base_dir: str) -> Location:
     raise fail(
         ReportDataError,
         f"cannot tell what kind of source '{source}' is: give a database URL "
-        "(like 'sqlite:///sales.db') or a path ending in .csv or .jsonl",
+        "(like 'sqlite:///sales.db'), a path ending in .csv, .jsonl or .parquet, "
+        "or 'parquet:' and a path or glob",
     )
 
 

@@ -5,7 +5,7 @@ In: the plan, the caller's ``source=`` override (None, a URL or path string, a
 dicts), the parameter values, the columns the report reads, and whether rows must
 arrive in report order. Out: an opened ``interface.RowSource`` (``SqliteRows`` for
 plain SQLite files, ``SqlRows`` for other SQL sources, ``CsvRows``, ``JsonlRows``,
-``IterableRows``, ``DataFrameRows``), with the column types the source itself
+``ParquetRows``, ``IterableRows``, ``DataFrameRows``), with the column types the source itself
 reports (``source_types``) for columns the plan has no type for.
 """
 
@@ -87,7 +87,7 @@ def open_source(plan: Plan, override: object, params: dict[str, Any], columns: l
         return DataFrameRows(override, kind, columns)
     if isinstance(override, Mapping) or not isinstance(override, Iterable) or isinstance(override, (bytes, bytearray)):
         raise fail(ReportDataError, f"cannot read rows from a {type(override).__name__}: give a URL, a "
-                                    ".csv/.jsonl path, a SQLAlchemy Engine or Connection, a DataFrame "
+                                    ".csv/.jsonl/.parquet path, a SQLAlchemy Engine or Connection, a DataFrame "
                                     "or an iterable of dicts")
     return IterableRows(override, columns)
 
@@ -102,6 +102,10 @@ def _open_location(plan: Plan, loc: Location, spec: SourceSpec | None, params: d
         jsonl = JsonlRows(loc.target, loc.shown, columns)
         jsonl.source_types = dict(spec.types) if spec and spec.kind == "jsonl" else {}
         return jsonl
+    if loc.kind == "parquet":
+        from reportdsl.sources.parquet import ParquetRows
+
+        return ParquetRows(loc, params, columns, plan, want_order)
     return _open_sql(plan, loc, spec, params, columns, want_order)
 
 

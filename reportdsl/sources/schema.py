@@ -12,6 +12,7 @@ Out: ``describe(...) -> list[ColumnInfo]`` in the source's column order, and
 - CSV: the header row, types inferred over the first rows, then the declared types.
 - JSONL: the keys and value types of the first records (lines that hold no JSON
   object are passed over: they are the run's failing rows, see ``on_error``).
+- Parquet: the files' metadata, through DuckDB (``parquet.describe_parquet``).
 
 Failures raise ``ReportDataError`` without a position (the caller attaches the
 ``source`` statement's), saying what could not be opened and why.
@@ -74,6 +75,10 @@ def describe_location(loc: Location, spec: SourceSpec, param_types: Mapping[str,
         return _with_declared(describe_csv(loc.target, loc.shown), spec.types, loc.shown)
     if loc.kind == "jsonl":
         return _with_declared(describe_jsonl(loc.target, loc.shown), spec.types, loc.shown)
+    if loc.kind == "parquet":
+        from reportdsl.sources.parquet import describe_parquet, report_type  # lazy: imports DuckDB
+
+        return [Column(n, report_type(t)) for n, t in describe_parquet(loc)]
     if not spec.table and not spec.query:
         raise fail(ReportDataError, f"source '{loc.shown}' names neither a table nor a query")
     if loc.sqlite_path is not None:

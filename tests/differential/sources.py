@@ -19,7 +19,7 @@ from pathlib import Path
 from .cases import COLUMNS, Table
 
 _DECLARED = "{ k1: string, k2: int, n: int, d: decimal, f: float, dt: date, s: string }"
-LOCAL = ("sqlite", "csv", "jsonl", "dicts", "pandas", "duckdb")
+LOCAL = ("sqlite", "csv", "jsonl", "dicts", "pandas", "duckdb", "parquet")
 SERVERS = ("postgresql", "mariadb")
 
 
@@ -122,6 +122,20 @@ def _duckdb(table: Table, folder: Path, _engine) -> tuple[str, dict]:
     return f'source sql "duckdb:///{path}" query "SELECT * FROM t ORDER BY rid"', {}
 
 
+def _parquet(table: Table, folder: Path, _engine) -> tuple[str, dict]:
+    """The rows in two files a glob matches, in name order: their order is the source's."""
+    from .reference import connect
+
+    parts = folder / f"p{uuid.uuid4().hex[:8]}"
+    parts.mkdir()
+    con = connect(table)
+    half = len(table.rows) // 2
+    for name, rows in (("a", f"rid < {half}"), ("b", f"rid >= {half}")):
+        con.execute(f"COPY (SELECT * FROM t WHERE {rows} ORDER BY rid) TO '{parts / name}.parquet' (FORMAT parquet)")
+    con.close()
+    return f'source parquet "{parts}/*.parquet"', {}
+
+
 def _server_table(table: Table, engine, name: str, types: dict[str, str], suffix: str = "") -> None:
     import sqlalchemy as sa
 
@@ -154,4 +168,4 @@ def _mariadb(table: Table, _folder: Path, server) -> tuple[str, dict]:
 
 
 _LOADERS = {"sqlite": _sqlite, "csv": _csv, "jsonl": _jsonl, "dicts": _dicts, "pandas": _pandas,
-            "duckdb": _duckdb, "postgresql": _postgresql, "mariadb": _mariadb}
+            "duckdb": _duckdb, "parquet": _parquet, "postgresql": _postgresql, "mariadb": _mariadb}

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from reportdsl.engine.runner import columns_read
-from reportdsl.sources import file_streams, opening, python_rows
+from reportdsl.sources import file_streams, opening, parquet, python_rows
 from reportdsl.sources.interface import NO_PUSHDOWN, SQL_PUSHDOWN, RowSource
 from reportdsl.sources.sql import sqlite as sql_sqlite
 from reportdsl.sources.sql import stream as sql_stream
@@ -47,6 +47,11 @@ def files(tmp_path):
     (tmp_path / "t.csv").write_text("q,g,id\n" + "".join(f"{r['q']},{r['g']},{r['id']}\n" for r in ROWS),
                                     encoding="utf-8")
     (tmp_path / "t.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
+    duckdb = pytest.importorskip("duckdb")
+    with duckdb.connect() as con:  # the rows in the CSV's order, in two files: a glob reads both
+        for name, part in (("t1", "LIMIT 30"), ("t2", "OFFSET 30")):
+            con.execute(f"COPY (SELECT * FROM read_csv('{tmp_path / 't.csv'}') {part}) "
+                        f"TO '{tmp_path / name}.parquet' (FORMAT parquet)")
     return tmp_path
 
 
@@ -72,6 +77,7 @@ SOURCES = {
     "SQLAlchemy engine": (_engine, True, sql_stream.SqlRows),
     "csv": (lambda f: str(f / "t.csv"), True, file_streams.CsvRows),
     "jsonl": (lambda f: str(f / "t.jsonl"), True, file_streams.JsonlRows),
+    "parquet": (lambda f: f"parquet:{f / 't*.parquet'}", True, parquet.ParquetRows),
     "iterable": (lambda f: list(ROWS), True, python_rows.IterableRows),
     "pandas": (lambda f: _pandas(), True, python_rows.DataFrameRows),
     "polars": (lambda f: _polars(), True, python_rows.DataFrameRows),
@@ -80,7 +86,7 @@ SOURCES = {
 
 def test_every_source_class_is_declared():
     declared = set(file_streams.ROW_SOURCES + python_rows.ROW_SOURCES + sql_stream.ROW_SOURCES
-                   + sql_sqlite.ROW_SOURCES)
+                   + sql_sqlite.ROW_SOURCES + parquet.ROW_SOURCES)
     assert declared == {cls for _, _, cls in SOURCES.values()}
 
 
@@ -139,7 +145,7 @@ def test_no_order_is_asked_for_when_none_is_needed(files, compile_report):
 def test_the_interface_does_not_import_sqlalchemy():
     code = ("import sys\n"
             "import reportdsl.sources.interface, reportdsl.sources.opening, reportdsl.sources.file_streams\n"
-            "import reportdsl.sources.python_rows, reportdsl.sources.sql.sqlite\n"
+            "import reportdsl.sources.python_rows, reportdsl.sources.sql.sqlite, reportdsl.sources.parquet\n"
             "print('sqlalchemy' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -17,7 +17,9 @@ Faithful means: whatever SQL says false or null, the engine would too.
   everywhere; DECIMAL on the servers (SQLite keeps them as floats); dates on
   PostgreSQL and DuckDB, which type them (SQLite keeps text, MariaDB has zero dates);
   text on SQLite, with ``COLLATE BINARY`` (code-point order, as in Python) and unary
-  ``+``, which keeps a column's affinity from turning the other side's '5' into 5.
+  ``+``, which keeps a column's affinity from turning the other side's '5' into 5; text
+  on DuckDB as ``VARCHAR`` with ``COLLATE C`` (a column may declare a collation, an
+  enum compares by its declaration; Parquet sources compare text here).
   No arithmetic: SQL integers overflow where Python's do not.
 - A row holding a value the engine fails on must still reach it: each column the
   ``where`` reads (pushed or not) adds ``OR <such a value>`` (``_MUST_REACH``): on
@@ -48,7 +50,7 @@ _COMPARE = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _KINDS = {
     "sqlite": {"int", "string"},
     "postgresql": {"int", "decimal", "date"},
-    "duckdb": {"int", "decimal", "date"},
+    "duckdb": {"int", "decimal", "date", "string"},
     "mysql": {"int", "decimal"},
     "mariadb": {"int", "decimal"},
 }
@@ -117,6 +119,8 @@ class _WhereTranslator:
                 # a column declared STRING has NUMERIC affinity: without "+" the other
                 # side's '5' would be compared as the number 5
                 left, right = f"+{left} COLLATE BINARY", f"+{right}"
+            elif kind == "string" and self.dialect == "duckdb":
+                left, right = (f"CAST({side} AS VARCHAR) COLLATE C" for side in (left, right))
             return f"({left} {_COMPARE[e.op]} {right})"
         raise _NoSQL
 
