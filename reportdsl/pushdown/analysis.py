@@ -28,14 +28,16 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from reportdsl.plan.models import Aggregate, BinaryOp, Expr, Plan, Ref, UnaryOp
+from reportdsl.language.walk import transform
+from reportdsl.plan.models import Aggregate, BinaryOp, Expr, Lit, Plan, Ref, UnaryOp
 from reportdsl.pushdown.capabilities import Dialect
-from reportdsl.sources.sql.where import _MUST_REACH, _NoSQL, _WhereTranslator
+from reportdsl.sources.sql.where import _MUST_REACH, _NoSQL, _WhereTranslator, fits_int64
 
 
 @dataclass(frozen=True)
 class NotPushed:
     reason: str  # "cannot push down: …"
+    span: tuple[int, int] | None = None  # what it names, in the report's text
 
 
 @dataclass
@@ -74,11 +76,15 @@ def quote_for(dialect: Dialect) -> Callable[[str], str]:
 
 
 class _Refused(Exception):
-    pass
+    def __init__(self, reason: str, span: tuple[int, int] | None = None):
+        super().__init__(reason)
+        self.span = span
 
 
 class _Analysis:
-    def __init__(self, plan: Plan, dialect: Dialect):
+    def __init__(self, plan: Plan, dialect: Dialect, text: str | None):
+        self.text = text  # the report's text: calls are named as written
+        self.span: tuple[int, int] | None = None  # of what is being translated
         self.plan = plan
         self.dialect = dialect
         self.columns = {c.name: c.type for c in plan.columns}
@@ -91,7 +97,12 @@ class _Analysis:
         self.params: list[str] = []
 
     def refuse(self, what: str) -> _Refused:
-        return _Refused(f"cannot push down: {what} on {self.dialect.name}")
+        return _Refused(f"cannot push down: {what} on {self.dialect.name}", self.span)
+
+    def shown(self, a: Aggregate) -> str:
+        if self.text is not None and 0 <= a.span[0] < a.span[1] <= len(self.text):
+            return " ".join(self.text[a.span[0]:a.span[1]].split())
+        return a.text
 
     # ---- expressions ------------------------------------------------------------
 
@@ -108,6 +119,8 @@ class _Analysis:
                 raise self.refuse(f"{where} reads column '{e.name}' of a kind ({type_}) not kept exactly")
             self.read[e.name] = type_
             return exp.column(e.name, quoted=True)
+        if isinstance(e, Lit) and e.type == "int" and type(e.value) is int and fits_int64(e.value):
+            return exp.Literal.number(e.value)
         if isinstance(e, BinaryOp) and e.op in ("+", "-", "*") and {e.left.type, e.right.type} <= _NUMBERS:
             left, right = self.operand(e.left, where), self.operand(e.right, where)
             node = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[e.op]
@@ -138,6 +151,9 @@ class _Analysis:
         quote = quote_for(self.dialect)
         t = _WhereTranslator(self.plan, self.dialect.name, quote, set(self.columns))
         t.bind_prefix = f"_rdsl_c{len(self.conditions)}_"
+        # a group key named in a filter is that key's expression on each row
+        e = transform(e, lambda n: self.groups[n.name] if isinstance(n, Ref) and n.ref == "group"
+                      and n.name in self.groups else n)
         try:
             text = t.condition(e)
         except (_NoSQL, KeyError):
@@ -152,7 +168,8 @@ class _Analysis:
     # ---- aggregates ---------------------------------------------------------------
 
     def aggregate(self, a: Aggregate, index: int, items: list) -> PushedAggregate:
-        shown = a.text
+        shown = self.shown(a)
+        self.span = (a.span[0], a.span[1])
         if a.func not in _PUSHED_FUNCS or a.func not in self.dialect.aggregates:
             raise self.refuse(f"{shown} has no exact SQL form")
         if a.running:
@@ -229,18 +246,26 @@ def _param_names(sql: str) -> list[str]:
     return [name for name, _ in query_parameters(sql)]
 
 
-def analyse(plan: Plan, dialect: Dialect) -> PushSpec | NotPushed:
-    """The pushed form of ``plan``'s aggregates on ``dialect``, or why it streams."""
-    a = _Analysis(plan, dialect)
+def analyse(plan: Plan, dialect: Dialect, text: str | None = None) -> PushSpec | NotPushed:
+    """The pushed form of ``plan``'s aggregates on ``dialect``, or why it streams;
+    ``text``, the report's, names calls as written."""
+    a = _Analysis(plan, dialect, text)
     try:
         _whole_report(plan, a)
-        keys = [a.text_form(a.value(g.key, f"the key of group '{g.name}'"), g.key_type) for g in plan.groups]
-        where = a.condition(plan.where, "the report's 'where'") if plan.where is not None else None
+        keys = []
+        for g in plan.groups:
+            a.span = (g.key.span[0], g.key.span[1])
+            keys.append(a.text_form(a.value(g.key, f"the key of group '{g.name}'"), g.key_type))
+        where = None
+        if plan.where is not None:
+            a.span = (plan.where.span[0], plan.where.span[1])
+            where = a.condition(plan.where, "the report's 'where'")
         items: list[tuple[str, int, exp.Expression]] = []
         aggregates = [a.aggregate(agg, i, items) for i, agg in enumerate(plan.aggregates)]
+        a.span = None
         guards = a.guards()
     except _Refused as refused:
-        return NotPushed(str(refused))
+        return NotPushed(str(refused), refused.span)
     return PushSpec(dialect, keys, [g.key_type for g in plan.groups], items, aggregates, where,
                     a.binds, list(dict.fromkeys(a.params)), guards, a.conditions)
 

@@ -25,7 +25,7 @@ from reportdsl.pushdown.execute import Target, fetch_tree, target_of
 MODES = ("auto", "off", "force")
 
 
-def prepare(plan: Plan, source: object) -> tuple[Target, PushSpec, PushQuery] | NotPushed:
+def prepare(plan: Plan, source: object, text: str | None = None) -> tuple[Target, PushSpec, PushQuery] | NotPushed:
     """Everything known before the database is asked: where, in which dialect, what SQL."""
     if plan.detail is not None:  # the cheapest refusal first: most reports print rows
         return NotPushed("cannot push down: the report prints detail rows")
@@ -35,7 +35,7 @@ def prepare(plan: Plan, source: object) -> tuple[Target, PushSpec, PushQuery] | 
     dialect = dialect_of(target.dialect)
     if dialect is None:
         return NotPushed(f"cannot push down: no SQL builder for {target.dialect}")
-    spec = analyse(plan, dialect)
+    spec = analyse(plan, dialect, text)
     if isinstance(spec, NotPushed):
         return spec
     return target, spec, build(spec, target.table, target.query)
@@ -46,14 +46,14 @@ def push(plan: Plan, sink: Sink, source: object, values: Mapping[str, Any], mode
     if mode not in MODES:
         raise fail(ReportDataError, f"unknown pushdown mode '{mode}' (use auto, off or force)")
     t0 = time.perf_counter()
-    prepared = prepare(plan, source)
+    prepared = prepare(plan, source, source_text.text if source_text is not None else None)
     outcome: Any = prepared
     if not isinstance(prepared, NotPushed):
         target, spec, query = prepared
         outcome = fetch_tree(plan, target, spec, query, dict(values))
     if isinstance(outcome, NotPushed):
         if mode == "force":
-            raise fail(ReportDataError, outcome.reason)
+            raise fail(ReportDataError, outcome.reason, source_text, outcome.span)
         stats.pushdown = "streamed: " + outcome.reason.removeprefix("cannot push down: ")
         return False
     from reportdsl.pushdown.replay import replay
@@ -66,9 +66,9 @@ def push(plan: Plan, sink: Sink, source: object, values: Mapping[str, Any], mode
     return True
 
 
-def explain(plan: Plan, source: object = None) -> str:
+def explain(plan: Plan, source: object = None, text: str | None = None) -> str:
     """The statements a pushed run sends (with ``:name`` parameters), or why it streams."""
-    prepared = prepare(plan, source)
+    prepared = prepare(plan, source, text)
     if isinstance(prepared, NotPushed):
         return f"-- streams: {prepared.reason.removeprefix('cannot push down: ')}\n"
     target, spec, query = prepared
