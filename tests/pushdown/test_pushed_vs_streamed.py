@@ -23,10 +23,16 @@ report two_levels {{
   {where}
   group g1 {{
     header {{ text "{{g1}}: {{COUNT()}} rows, {{SUM(q)}}" }}
-    footer {{ text "{{COUNT(q)}} {{SUM(q)}} {{AVG(q)}} {{MIN(q)}} {{MAX(q)}} {{COUNT_DISTINCT(g2)}} {{MIN(g1)}} {{MAX(g1)}}" }}
+    footer {{
+      text "{{COUNT(q)}} {{SUM(q)}} {{AVG(q)}} {{MIN(q)}} {{MAX(q)}}"
+      text "{{COUNT_DISTINCT(g2)}} {{MIN(g1)}} {{MAX(g1)}}"
+    }}
   }}
   group g2 desc {{
-    footer {{ text "{{SUM(f)}} {{AVG(f)}} {{MIN(f)}} {{MAX(f)}} {{COUNT(f)}} {{COUNT_DISTINCT(f)}} {{SUM(q) over g1}} {{SUM(q where g2 > 0)}} {{COUNT(where q > 1)}} {{SUM(q) over report}} {{coalesce(SUM(q), 0) + 1}}" }}
+    footer {{
+      text "{{SUM(f)}} {{AVG(f)}} {{MIN(f)}} {{MAX(f)}} {{COUNT(f)}} {{COUNT_DISTINCT(f)}} {{SUM(q) over g1}}"
+      text "{{SUM(q where g2 > 0)}} {{COUNT(where q > 1)}} {{SUM(q) over report}} {{coalesce(SUM(q), 0) + 1}}"
+    }}
   }}
   summary {{ text "{{COUNT()}} {{SUM(q)}} {{AVG(q)}} {{SUM(f)}} {{MIN(g1)}} {{MAX(g1)}} {{COUNT_DISTINCT(g1)}}" }}
 }}
@@ -37,7 +43,10 @@ report decimals {{
   source {source}
   where q > 0 or p < 0
   group g2 {{
-    footer {{ text "{{SUM(p)}} {{AVG(p)}} {{MIN(p)}} {{MAX(p)}} {{COUNT_DISTINCT(p)}} {{SUM(p where q > 1)}} {{SUM(p) / SUM(p) over report}}" }}
+    footer {{
+      text "{{SUM(p)}} {{AVG(p)}} {{MIN(p)}} {{MAX(p)}} {{COUNT_DISTINCT(p)}}"
+      text "{{SUM(p where q > 1)}} {{SUM(p) / SUM(p) over report}}"
+    }}
   }}
   summary {{ text "{{SUM(p)}} {{AVG(p)}}" }}
 }}
