@@ -153,7 +153,8 @@ def _tree(plan: Plan, spec: PushSpec, rows: list[tuple]) -> Node:
         by_depth.setdefault(pa.depth, []).append(pa)
     report = Node(None)
     nodes: dict[tuple, Node] = {(): report}
-    position = {alias: levels + 2 + i for i, (alias, _, _) in enumerate(spec.items)}
+    count_at = levels + 1 if levels else 0  # after the keys and the level flag (none without levels)
+    position = {alias: count_at + 1 + i for i, (alias, _, _) in enumerate(spec.items)}
     decoded = []
     for row in rows:
         flag = row[levels] if levels else 0
@@ -162,7 +163,7 @@ def _tree(plan: Plan, spec: PushSpec, rows: list[tuple]) -> Node:
         decoded.append((depth, keys, row))
     for depth, keys, row in sorted(decoded, key=lambda d: d[0]):
         node = report if depth == 0 else Node(keys[-1])
-        node.row_count = int(row[levels + 1])
+        node.row_count = int(row[count_at])
         node.aggs = {pa.id: _final(pa, row, position, spec.dialect.text_bytes) for pa in by_depth.get(depth, ())}
         if depth:
             nodes[tuple(map(_canon, keys))] = node

@@ -87,6 +87,14 @@ report empty {{
 }}
 """
 
+SUMMARY_ONLY = """
+report summary_only {{
+  source {source}
+  title "{{COUNT()}} rows"
+  summary {{ text "{{COUNT()}} {{SUM(q)}} {{AVG(f)}} {{MIN(g1)}} {{MAX(g2)}} {{COUNT_DISTINCT(g1)}}" }}
+}}
+"""
+
 
 def _run(text: str, folder, pushdown: str):
     report = reportdsl.compile(text, filename=str(folder / "p.report"), base_dir=str(folder))
@@ -152,7 +160,7 @@ def test_arithmetic(database, tmp_path):
 @pytest.mark.parametrize("database", DATABASES, indirect=True)
 def test_columns_table_and_no_data(database, tmp_path):
     source = database(data.rows(big=False))
-    for report in (COLUMNS_TABLE, NOTHING_PASSES):
+    for report in (COLUMNS_TABLE, NOTHING_PASSES, SUMMARY_ONLY):
         text = report.format(source=source)
         streamed, _ = _run(text, tmp_path, "off")
         got, how = _run(text, tmp_path, "force")
