@@ -4,7 +4,7 @@
 In: a PostgreSQL server (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``,
 or ``REPORTDSL_TEST_PG``). The benchmark makes its own table in a schema of its own
 (``--rows`` rows, default 2,000,000: 8 regions × 5,000 customers, integer quantities,
-NUMERIC(12,2) prices, a float discount) with ``generate_series`` and drops it after.
+NUMERIC(12,2) prices, a NUMERIC(4, 2) discount) with ``generate_series`` and drops it after.
 Out: on stdout, the best of ``--repeats`` runs of
 1. the summary report (region > customer; SUM/COUNT/AVG/MIN/MAX/COUNT_DISTINCT and a
    percent of total) pushed down (``pushdown="force"``), through the JSON result;
@@ -71,7 +71,7 @@ def make_table(schema: str, rows: int) -> None:
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
         conn.execute(sa.text(
             f"CREATE TABLE {schema}.sales (id BIGINT, region TEXT, customer TEXT, quantity INTEGER, "
-            "price NUMERIC(12, 2), discount DOUBLE PRECISION)"))
+            "price NUMERIC(12, 2), discount NUMERIC(4, 2))"))
         conn.execute(sa.text(
             f"INSERT INTO {schema}.sales SELECT i, 'Region ' || (i % 8), 'Customer ' || (i * 7919 % 5000), "
             "(i % 13) - 2, ((i * 37) % 100000) / 100.0, ((i * 11) % 30) / 100.0 "

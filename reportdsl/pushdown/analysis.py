@@ -63,6 +63,7 @@ class PushSpec:
     params: list[str] = field(default_factory=list)  # report parameters the SQL binds
     guards: list[str] = field(default_factory=list)  # SQL true on a row the engine fails on
     conditions: list[str] = field(default_factory=list)  # filter SQL, by marker number
+    columns: list[str] = field(default_factory=list)  # the source columns the statement reads
 
 
 _PUSHED_FUNCS = ("sum", "count", "avg", "min", "max", "count_distinct")
@@ -205,6 +206,9 @@ class _Analysis:
         else:  # sum, avg: the sum and the count of values it adds
             item("sum", self.dialect.float_sum if arg_type == "float" else "SUM", arg)
             item("count", "COUNT", arg)
+            if arg_type == "float":  # bounds the database's rounding error (execute._float_total)
+                assert arg is not None
+                item("abs", "SUM", exp.Abs(this=arg.copy()))
         return pushed
 
     def _call(self, func: str, x: exp.Expression | None, condition: exp.Expression | None,
@@ -267,7 +271,7 @@ def analyse(plan: Plan, dialect: Dialect, text: str | None = None) -> PushSpec |
     except _Refused as refused:
         return NotPushed(str(refused), refused.span)
     return PushSpec(dialect, keys, [g.key_type for g in plan.groups], items, aggregates, where,
-                    a.binds, list(dict.fromkeys(a.params)), guards, a.conditions)
+                    a.binds, list(dict.fromkeys(a.params)), guards, a.conditions, sorted(a.read))
 
 
 def _whole_report(plan: Plan, a: _Analysis) -> None:

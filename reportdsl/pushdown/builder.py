@@ -38,6 +38,9 @@ class PushQuery:
     sql: str
     binds: dict = field(default_factory=dict)
     guard: str | None = None  # SELECT 1 … LIMIT 1: a row the engine would fail on
+    # SQLite: the columns read, quoted as identifiers only (a double-quoted name that
+    # matches no column is a string there): a renamed column fails here, not silently
+    probe: str | None = None
 
 
 def source_sql(spec: PushSpec, table: str | None, query: str | None) -> str:
@@ -67,7 +70,11 @@ def build(spec: PushSpec, table: str | None, query: str | None) -> PushQuery:
         # in a column ``where`` reads before ``where`` decides), and always right
         condition = " OR ".join(f"({g})" for g in spec.guards)
         guard = f"SELECT 1 FROM {source_sql(spec, table, query)} WHERE {condition} LIMIT 1"
-    return PushQuery(sql, dict(spec.binds), guard)
+    probe = None
+    if spec.dialect.name == "sqlite":
+        columns = ", ".join("`" + c.replace("`", "``") + "`" for c in spec.columns) or "1"
+        probe = f"SELECT {columns} FROM {source_sql(spec, table, query)} LIMIT 0"
+    return PushQuery(sql, dict(spec.binds), guard, probe)
 
 
 def _grouping_sets(spec: PushSpec) -> exp.Select:

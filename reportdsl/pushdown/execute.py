@@ -73,6 +73,8 @@ def fetch_tree(plan: Plan, target: Target, spec: PushSpec, query: PushQuery,
 
     binds = dict(query.binds)
     for name in [*spec.params, *[n for n, _ in query_parameters(target.query or "")]]:
+        if name not in params:  # the query names an undeclared parameter: streaming says so
+            return NotPushed(f"cannot push down: the query uses :{name}, which the report does not declare")
         binds[name] = params.get(name)
     if not all(fits_int64(v) for v in binds.values()):
         return NotPushed("cannot push down: a parameter's integer is wider than 64 bits")
@@ -82,7 +84,10 @@ def fetch_tree(plan: Plan, target: Target, spec: PushSpec, query: PushQuery,
         return NotPushed(str(refused))
     if rows is None:
         return NotPushed("cannot push down: a column holds a value the engine reads as an error")
-    return _tree(plan, spec, rows)
+    try:
+        return _tree(plan, spec, rows)
+    except _Refused as refused:
+        return NotPushed(str(refused))
 
 
 class _Refused(Exception):
@@ -131,6 +136,8 @@ def _run(target: Target, query: PushQuery, binds: dict[str, Any]) -> list[tuple]
 
 def _statements(execute, query: PushQuery, values: dict, errors) -> list[tuple] | None:
     try:
+        if query.probe is not None:
+            list(execute(query.probe, {}))
         if query.guard is not None and list(execute(query.guard, values)):
             return None
         return [tuple(r) for r in execute(query.sql, values)]
@@ -201,11 +208,32 @@ def _final(pa: PushedAggregate, row: tuple, position: dict[str, int], text_bytes
     if not count:
         return None
     if pa.arg_type == "float":
-        # SQLite turns a NaN sum (inf + -inf) into null; the engine's is NaN (§15)
-        total = float("nan") if total is None else float(total)
+        total = _float_total(total, get["abs"], count)
         return total if pa.func == "sum" else total / count
     exact = int(total) if pa.arg_type == "int" else Decimal(total)
     return exact if pa.func == "sum" else average(exact, count)
+
+
+_UNIT = 2.0 ** -53  # a double's unit roundoff
+_TOLERANCE = 1e-12  # CONTRACT.md §8
+
+
+def _float_total(total: Any, absolute: Any, count: int) -> float:
+    """The database's float sum where it is surely within a relative 1e-12 of the
+    correctly rounded sum (the engine's), else ``_Refused``. Summed in any order, n
+    values carry an error of at most (n - 1)·u·Σ|x| (u the unit roundoff; Σ|x| itself
+    from the database, doubled for its own error): values that cancel (1e16 + 1 - 1e16)
+    or very many values make the bound too wide, and the report streams."""
+    if total is None:
+        return float("nan")  # SQLite turns a NaN sum (inf + -inf) into null; the engine's is NaN (§15)
+    total = float(total)
+    if total != total or abs(total) == float("inf"):
+        return total  # NaN and infinities follow the same rules in SQL (§15)
+    bound = 2.0 * count * _UNIT * float(absolute or 0.0)
+    if bound > _TOLERANCE * (abs(total) - bound):
+        raise _Refused("cannot push down: a float sum of these values could be off by more than "
+                       "a relative 1e-12 if the database computed it")
+    return total
 
 
 def _empty(pa: PushedAggregate) -> Any:
