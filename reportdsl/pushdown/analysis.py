@@ -94,6 +94,7 @@ class _Analysis:
         self.read: dict[str, str] = {}  # column -> type: the guards check their values
         self.depth_of = {"report": 0} | {g.name: i + 1 for i, g in enumerate(plan.groups)}
         self.conditions: list[str] = []
+        self.shared: dict[tuple, str] = {}  # an aggregate call's SQL (and level) -> its column
         self.binds: dict = {}
         self.params: list[str] = []
 
@@ -191,9 +192,15 @@ class _Analysis:
         pushed = PushedAggregate(a.id, a.func, arg_type, depth, {})
 
         def item(role: str, func: str, x: exp.Expression | None, distinct: bool = False) -> None:
-            alias = f"_a{index}_{role}"
+            call = self._call(func, x, condition, distinct)
+            # one column for the same call (SUM(x) at two levels, AVG's count beside
+            # COUNT(x)): GROUPING SETS computes every column for every level anyway
+            key = (call.sql(dialect=self.dialect.sqlglot), None if self.dialect.grouping_sets else depth)
+            alias = self.shared.get(key)
+            if alias is None:
+                alias = self.shared[key] = f"_a{index}_{role}"
+                items.append((alias, depth, call))
             pushed.items[role] = alias
-            items.append((alias, depth, self._call(func, x, condition, distinct)))
 
         if a.func == "count":
             item("count", "COUNT", arg)
