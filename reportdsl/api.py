@@ -129,13 +129,19 @@ class Report:
         params: Mapping[str, Any] | None = None,
         source: Any = None,
         progress: Callable[[str, int, float], None] | None = None,
+        pushdown: str = "auto",
     ):
         """Stream the rows and compute every aggregate; no rendering. Returns a
-        ``RunResult`` (``totals``, ``groups``, ``row_count``, ``to_json()``)."""
+        ``RunResult`` (``totals``, ``groups``, ``row_count``, ``to_json()``).
+        ``pushdown``: ``auto`` lets a SQL database compute the aggregates of a report
+        without detail rows where that gives the same result, ``off`` streams every
+        row, ``force`` fails with the reason where it cannot (``reportdsl.pushdown``);
+        render and build take it too."""
         from reportdsl.engine import ResultSink, run
 
         sink = ResultSink(self.plan)
-        run(self.plan, sink, params=params, source=source, source_text=self.source, progress=progress)
+        run(self.plan, sink, params=params, source=source, source_text=self.source, progress=progress,
+            pushdown=pushdown)
         return sink.result
 
     def render(
@@ -148,7 +154,7 @@ class Report:
         """The document as bytes: one ``bytes`` for pdf, typ, json, xlsx and csv, a list
         (one a page) for png and svg. ``csv_bom=True`` starts a CSV with a byte-order mark."""
         if format == "json":
-            return self.run(params, source).to_json().encode("utf-8")
+            return self.run(params, source, pushdown=options.get("pushdown", "auto")).to_json().encode("utf-8")
         if format in TABLE_FORMATS:
             stream = io.BytesIO()
             self._write_table(format, stream, params, source, **options)
@@ -175,7 +181,8 @@ class Report:
         if format in TABLE_FORMATS:
             return self._write_table(format, path, params, source, **options)
         if format == "json":
-            result = self.run(params, source, progress=options.get("progress"))
+            result = self.run(params, source, progress=options.get("progress"),
+                              pushdown=options.get("pushdown", "auto"))
             write_outputs(result.to_json().encode("utf-8"), path, "json")
             result.warnings = []
             return result
@@ -187,7 +194,7 @@ class Report:
         return result
 
     def _write_table(self, format: str, path: str | os.PathLike | IO[bytes], params, source,
-                     progress=None, csv_bom: bool = False, **_typesetting: Any):
+                     progress=None, csv_bom: bool = False, pushdown: str = "auto", **_typesetting: Any):
         """XLSX or CSV (``reportdsl.outputs``) from one run, which also gives the result."""
         from reportdsl.engine import ResultSink
         from reportdsl.outputs import write_csv, write_xlsx
@@ -196,10 +203,10 @@ class Report:
         target = os.fspath(path) if isinstance(path, os.PathLike) else path
         if format == "xlsx":
             write_xlsx(self.plan, params, source, target, source_text=self.source, progress=progress,
-                       extra_sinks=[sink])
+                       extra_sinks=[sink], pushdown=pushdown)
         else:
             write_csv(self.plan, params, source, target, bom=csv_bom, source_text=self.source, progress=progress,
-                      extra_sinks=[sink])
+                      extra_sinks=[sink], pushdown=pushdown)
         result = sink.result
         result.warnings = []
         return result

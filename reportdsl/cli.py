@@ -146,13 +146,22 @@ def check(reports: tuple[str, ...], allow_outside_paths: bool) -> None:
 
 @main.command()
 @click.argument("report", type=click.Path(dir_okay=False))
+@click.option("--sql", "sql", is_flag=True,
+              help="Print the SQL a build sends its database to compute the aggregates, or why it streams.")
+@click.option("--source", help="With --sql: the source a build would replace the report's with.")
 @OUTSIDE_PATHS
 @report_errors
-def plan(report: str, allow_outside_paths: bool) -> None:
+def plan(report: str, allow_outside_paths: bool, sql: bool, source: str | None) -> None:
     """Print the compiled plan (the aggregation config) as JSON."""
     from reportdsl import api
 
-    compiled = api.plan(api.read_report(report), filename=report, allow_outside_paths=allow_outside_paths)
+    text = api.read_report(report)
+    compiled = api.plan(text, filename=report, allow_outside_paths=allow_outside_paths)
+    if sql:
+        from reportdsl.pushdown.attempt import explain
+
+        click.echo(explain(compiled, source, text), nl=False)
+        return
     click.echo(compiled.model_dump_json(indent=2))
 
 
@@ -203,7 +212,10 @@ def parse(report: str) -> None:
 @click.option("--quiet", is_flag=True, help="No progress display, no 'wrote …' line.")
 @click.option("--require-rows", is_flag=True,
               help="Exit with status 1 when no row passes 'where' (after writing the no_data output).")
-@click.option("--stats", is_flag=True, help="Print build statistics (rows, rate, time per phase).")
+@click.option("--stats", is_flag=True, help="Print build statistics (rows, rate, time per phase, pushdown).")
+@click.option("--pushdown", type=click.Choice(["auto", "off", "force"]), default="auto", show_default=True,
+              help="Let a SQL database compute the aggregates of a report without detail rows: where exact "
+                   "(auto), never (off), or fail saying why it cannot (force).")
 @click.option("--jobs", type=click.IntRange(min=1),
               help="Typesetting processes for a long report (default: the cores available).")
 @click.option("--chunk-rows", type=click.IntRange(min=100),
@@ -212,7 +224,7 @@ def parse(report: str) -> None:
 @report_errors
 def build(report: str, output: str | None, fmt: str | None, csv_bom: bool, params: tuple[str, ...],
           source: str | None, quiet: bool, require_rows: bool, stats: bool, jobs: int | None,
-          chunk_rows: int | None, allow_outside_paths: bool) -> None:
+          chunk_rows: int | None, allow_outside_paths: bool, pushdown: str) -> None:
     """Build REPORT: read its data, compute its aggregates, write the document."""
     from reportdsl import api
 
@@ -227,7 +239,7 @@ def build(report: str, output: str | None, fmt: str | None, csv_bom: bool, param
     to_stdout = output == STDOUT
     started = time.perf_counter()
     with BuildProgress(enabled=not quiet) as progress:
-        typesetting: dict[str, Any] = {}
+        typesetting: dict[str, Any] = {"pushdown": pushdown}
         if fmt in api.TABLE_FORMATS:
             typesetting["csv_bom"] = csv_bom
         elif fmt != "json":

@@ -61,6 +61,8 @@ class RunStats:
     rows_per_second: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)  # open / read / sort / aggregate
     ordered_by: str = "none"  # "database", "engine" or "none" (no order needed)
+    # "pushed" (the database computed the aggregates: reportdsl.pushdown), "off", or why it streamed
+    pushdown: str = "off"
     spilled_rows: int = 0  # rows the engine sort wrote to temporary files
 
     def as_dict(self) -> dict[str, Any]:
@@ -84,14 +86,16 @@ _CACHE_SIZE = 32
 
 
 def compile_runner(plan: Plan, layout: RowLayout, mode: str, check_order: bool,
-                   source_text: SourceText | None = None) -> GeneratedRunner:
-    key = (id(plan), layout, mode, check_order, scaled.ENABLED)
+                   source_text: SourceText | None = None, writer: type[RunnerWriter] = RunnerWriter) -> GeneratedRunner:
+    """The plan's generated runner; ``writer`` writes it (``pushdown.replay`` writes one
+    that replays pushed group rows)."""
+    key = (id(plan), layout, mode, check_order, scaled.ENABLED, writer)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is plan:
         return hit[1]
     try:
         with deep_trees():
-            generated = RunnerWriter(plan, layout, mode, check_order).write()
+            generated = writer(plan, layout, mode, check_order).write()
     except ValueError as exc:
         raise fail(ReportDataError, f"this report cannot run: {exc}") from None
     except (SyntaxError, RecursionError):  # Python's own limits on nesting (200 parentheses)
@@ -127,12 +131,20 @@ def run(
     source_text: SourceText | None = None,
     progress: Callable[[str, int, float], None] | None = None,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    pushdown: str = "auto",
 ) -> RunStats:
-    """Run ``plan`` and send its events to ``sink``; return the build statistics."""
+    """Run ``plan`` and send its events to ``sink``; return the build statistics.
+    ``pushdown``: ``auto`` lets the database compute the aggregates where that gives the
+    same result (``reportdsl.pushdown``), ``off`` streams, ``force`` fails where it cannot."""
     t0 = time.perf_counter()
     stats = RunStats()
     now = fn.build_time()  # one clock for now(), today() and the parameters' defaults
     values = resolve_params(plan.params, params, source_text, now=now)
+    if pushdown != "off":
+        from reportdsl.pushdown.attempt import push
+
+        if push(plan, sink, source, values, pushdown, base_namespace(plan, values, now), stats, source_text):
+            return stats
     needs_order = bool(plan.groups or plan.sort)
     columns = columns_read(plan)
 
@@ -148,10 +160,8 @@ def run(
         mode = "sorted" if (two_pass and not reread) or (needs_order and not rows.ordered) else "fused"
         stats.ordered_by = "none" if not needs_order else ("database" if rows.ordered else "engine")
         generated = compile_runner(plan, layout, mode, mode == "fused" and needs_order, source_text)
-        namespace = dict(_BASE_NAMESPACE)
+        namespace = base_namespace(plan, values, now)
         namespace.update(generated.constants)
-        namespace.update({f"P_{k}": v for k, v in values.items()})
-        namespace.update(TITLE=plan.title, NOW=now, TODAY=now.date(), MAX_GROUPS=plan.max_groups)
         exec(generated.code, namespace)  # defines start_values, DEFERRED, prepare, run
 
         rt = Runtime(plan, generated, layout, source_text, progress)
@@ -214,6 +224,14 @@ def run(
         if sorter is not None:
             sorter.close()
     return stats
+
+
+def base_namespace(plan: Plan, values: Mapping[str, object], now: _dt.datetime) -> dict:
+    """What generated code reads besides its own constants: helpers, parameters, clock."""
+    namespace = dict(_BASE_NAMESPACE)
+    namespace.update({f"P_{k}": v for k, v in values.items()})
+    namespace.update(TITLE=plan.title, NOW=now, TODAY=now.date(), MAX_GROUPS=plan.max_groups)
+    return namespace
 
 
 def _first_passes(plan: Plan, generated: GeneratedRunner, layout: RowLayout, source_text: SourceText | None,

@@ -202,9 +202,11 @@ def write_csv(
     source_text: Any = None,
     progress: Any = None,
     extra_sinks: Sequence[Sink] = (),
+    pushdown: str = "auto",
 ) -> RunStats:
     """Run ``plan`` and write its detail table to ``output`` — a path (written aside
     and moved into place: whole or not at all) or a binary stream. Returns the
     ``RunStats``. ``extra_sinks`` get the same events (a ``ResultSink``)."""
     return run_into(output, lambda stream: CsvSink(plan, stream, bom=bom), plan, params, source,
-                    source_text=source_text, progress=progress, extra_sinks=extra_sinks)
+                    source_text=source_text, progress=progress, extra_sinks=extra_sinks,
+                    pushdown=pushdown)

@@ -54,7 +54,7 @@ def binary_output(target: str | os.PathLike | IO[Any]) -> Iterator[IO[bytes]]:
 
 def run_into(output: str | os.PathLike | IO[Any], make_sink: Callable[[IO[bytes]], Any], plan: Any,
              params: Any, source: Any, *, source_text: Any = None, progress: Any = None,
-             extra_sinks: Sequence[Any] = ()) -> Any:
+             extra_sinks: Sequence[Any] = (), pushdown: str = "auto") -> Any:
     """One run of ``plan`` into the sink ``make_sink`` builds on ``output``'s stream
     (``binary_output``: whole or not at all), ``extra_sinks`` fed the same events; the
     sink is finished after the run and closed in any case. Returns the ``RunStats``."""
@@ -65,7 +65,8 @@ def run_into(output: str | os.PathLike | IO[Any], make_sink: Callable[[IO[bytes]
         sink = make_sink(stream)
         try:
             target = TeeSink(sink, *extra_sinks) if extra_sinks else sink
-            stats = run(plan, target, params=params, source=source, source_text=source_text, progress=progress)
+            stats = run(plan, target, params=params, source=source, source_text=source_text, progress=progress,
+                        pushdown=pushdown)
             sink.finish()
         finally:
             sink.close()

@@ -393,13 +393,15 @@ def write_xlsx(
     source_text: Any = None,
     progress: Any = None,
     extra_sinks: Sequence[Sink] = (),
+    pushdown: str = "auto",
     max_sheet_rows: int = EXCEL_MAX_ROWS,
 ) -> RunStats:
     """Run ``plan`` and write the workbook to ``output`` — a path (written aside and
     moved into place: whole or not at all) or a binary stream. Returns the ``RunStats``.
     ``extra_sinks`` get the same events (a ``ResultSink`` for the JSON result)."""
     return run_into(output, lambda stream: XlsxSink(plan, stream, max_sheet_rows=max_sheet_rows), plan, params,
-                    source, source_text=source_text, progress=progress, extra_sinks=extra_sinks)
+                    source, source_text=source_text, progress=progress, extra_sinks=extra_sinks,
+                    pushdown=pushdown)
 
 
 def _abandon_zip_files(exc: BaseException) -> None:

@@ -24,7 +24,9 @@ def test_a_postgresql_backend_terminated_mid_read(tmp_path, pg_schema):
         f'report pg {{\n  source sql "{url}" table {schema}.big\n'
         '  group region { footer { text "{SUM(amount)}" } }\n  summary { text "{COUNT()}" }\n}\n', encoding="utf-8")
     (tmp_path / "pg.json").write_text("the previous build", encoding="utf-8")
-    build = subprocess.Popen([sys.executable, "-m", "reportdsl.cli", "build", "pg.report", "-o", "pg.json", "--quiet"],
+    # --pushdown off: the rows themselves must stream (a pushed summary reads none)
+    build = subprocess.Popen([sys.executable, "-m", "reportdsl.cli", "build", "pg.report", "-o", "pg.json", "--quiet",
+                              "--pushdown", "off"],
                              cwd=tmp_path, stderr=subprocess.PIPE, text=True,
                              env={**os.environ, "REPORTDSL_NO_AST_CACHE": "1"})
     deadline = time.monotonic() + 60

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Pushdown benchmark, run by hand; prints figures (no assertions).
+
+In: a PostgreSQL server (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``,
+or ``REPORTDSL_TEST_PG``). The benchmark makes its own table in a schema of its own
+(``--rows`` rows, default 2,000,000: 8 regions × 5,000 customers, integer quantities,
+NUMERIC(12,2) prices, a NUMERIC(4, 2) discount) with ``generate_series`` and drops it after.
+Out: on stdout, the best of ``--repeats`` runs of
+1. the summary report (region > customer; SUM/COUNT/AVG/MIN/MAX/COUNT_DISTINCT and a
+   percent of total) pushed down (``pushdown="force"``), through the JSON result;
+2. the same report streamed (``pushdown="off"``): every row crosses into Python;
+3. a hand-written ``GROUPING SETS`` query computing the same aggregates, through
+   psycopg, rows fetched and nothing else done;
+and the ratios pushed / hand-written (goal: <= 1.3) and streamed / pushed.
+
+Usage: ``python benchmarks/bench_pushdown.py [--rows 2000000] [--repeats 3] [--keep]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import reportdsl  # noqa: E402
+
+URL = os.environ.get("REPORTDSL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+REPORT = """
+report pushdown_bench {{
+  source sql "{url}" table sales
+  group region {{
+    footer {{
+      text "{{region}}: {{COUNT()}} lines, {{SUM(quantity)}} units, {{SUM(price)}}, avg {{AVG(price)}}"
+      text "{{MIN(price)}} – {{MAX(price)}}, {{COUNT_DISTINCT(customer)}} customers"
+      text "{{SUM(price) / SUM(price) over report | percent(1)}} of all sales"
+    }}
+  }}
+  group customer {{
+    footer {{
+      text "{{customer}}: {{COUNT()}} {{SUM(quantity)}} {{SUM(price)}} {{AVG(price)}} {{MIN(price)}} {{MAX(price)}}"
+      text "{{AVG(discount)}} {{SUM(price) / SUM(price) over region | percent(1)}}"
+    }}
+  }}
+  summary {{ text "{{COUNT()}} {{SUM(price)}} {{AVG(quantity)}} {{COUNT_DISTINCT(customer)}}" }}
+}}
+"""
+
+HAND_WRITTEN = """
+SELECT region, customer, GROUPING(region, customer), COUNT(*), SUM(quantity), SUM(price), AVG(price),
+       MIN(price), MAX(price), COUNT(DISTINCT customer), AVG(discount), AVG(quantity)
+FROM {schema}.sales
+GROUP BY GROUPING SETS ((region, customer), (region), ())
+"""
+
+
+def make_table(schema: str, rows: int) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(URL)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        conn.execute(sa.text(
+            f"CREATE TABLE {schema}.sales (id BIGINT, region TEXT, customer TEXT, quantity INTEGER, "
+            "price NUMERIC(12, 2), discount NUMERIC(4, 2))"))
+        conn.execute(sa.text(
+            f"INSERT INTO {schema}.sales SELECT i, 'Region ' || (i % 8), 'Customer ' || (i * 7919 % 5000), "
+            "(i % 13) - 2, ((i * 37) % 100000) / 100.0, ((i * 11) % 30) / 100.0 "
+            "FROM generate_series(1::bigint, :n) AS i"), {"n": rows})
+        conn.execute(sa.text(f"ANALYZE {schema}.sales"))
+    engine.dispose()
+
+
+def drop_table(schema: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(URL)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-12)
+    if a != b:
+        print(f"differs: {a!r} != {b!r}")
+    return type(a) is type(b) and a == b
+
+
+def best(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=2_000_000)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--keep", action="store_true", help="keep the schema (for EXPLAIN by hand)")
+    args = ap.parse_args()
+    schema = f"rdsl_bench_{uuid.uuid4().hex[:8]}"
+    t0 = time.perf_counter()
+    make_table(schema, args.rows)
+    print(f"table: {args.rows:,} rows in {schema}.sales ({time.perf_counter() - t0:.1f} s)")
+    try:
+        url = f"{URL}?options=-csearch_path%3D{schema}"
+        with tempfile.TemporaryDirectory() as folder:
+            text = REPORT.format(url=url)
+            report = reportdsl.compile(text, filename=str(Path(folder) / "bench.report"), base_dir=folder)
+            pushed_result = report.run(pushdown="force")
+            assert pushed_result.stats["pushdown"] == "pushed"
+            pushed = best(lambda: report.run(pushdown="force"), args.repeats)
+            streamed_result = report.run(pushdown="off")
+            same = _same(json.loads(pushed_result.to_json()), json.loads(streamed_result.to_json()))
+            streamed = best(lambda: report.run(pushdown="off"), 1)
+
+        import psycopg
+
+        dsn = URL.replace("postgresql+psycopg://", "postgresql://")
+
+        def hand() -> None:
+            with psycopg.connect(dsn) as conn:
+                conn.execute(HAND_WRITTEN.format(schema=schema)).fetchall()
+
+        hand_written = best(hand, args.repeats)
+    finally:
+        if not args.keep:
+            drop_table(schema)
+    print(f"pushed down:        {pushed:8.3f} s")
+    print(f"streamed:           {streamed:8.3f} s")
+    print(f"hand-written query: {hand_written:8.3f} s")
+    print(f"pushed / hand-written: {pushed / hand_written:.2f}x (goal <= 1.3x)")
+    print(f"streamed / pushed:     {streamed / pushed:.1f}x")
+    print(f"JSON results identical (floats to a relative 1e-12, CONTRACT.md §8): {same}")
+
+
+if __name__ == "__main__":
+    main()
