@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -10,6 +12,14 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 FIXTURES = TESTS / "fixtures"
 EXAMPLES = ROOT / "examples"
+
+
+def missing(reason: str) -> NoReturn:
+    """A server, runtime or facility a test needs is not here: skip with the reason,
+    or fail where it must be (CI sets ``REPORTDSL_REQUIRE_SERVERS=1``)."""
+    if os.environ.get("REPORTDSL_REQUIRE_SERVERS") == "1":
+        pytest.fail(reason + " (REPORTDSL_REQUIRE_SERVERS=1)")
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

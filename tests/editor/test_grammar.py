@@ -13,7 +13,6 @@ needed: without them these tests skip with the reason, and ``REPORTDSL_REQUIRE_S
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -26,6 +25,7 @@ from lark import Lark, Token
 from reportdsl.syntax.strings import StringSyntaxError, decode, split_template
 
 from ..conftest import EXAMPLES, FIXTURES, ROOT
+from ..conftest import missing as _missing
 
 EDITOR = ROOT / "editors" / "vscode"
 GRAMMAR = EDITOR / "syntaxes" / "report.tmLanguage.json"
@@ -37,10 +37,6 @@ NEWLINE = ("\n",)
 COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
-def _missing(reason: str) -> None:
-    if os.environ.get("REPORTDSL_REQUIRE_SERVERS") == "1":
-        pytest.fail(reason + " (REPORTDSL_REQUIRE_SERVERS=1)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

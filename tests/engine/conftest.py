@@ -14,6 +14,8 @@ import uuid
 
 import pytest
 
+from ..conftest import missing
+
 PG_URL = os.environ.get("REPORTDSL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MARIADB_URL = os.environ.get("REPORTDSL_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4")
 
@@ -28,9 +30,7 @@ def _server(url: str, name: str, where: str):
         return engine
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         reason = f"{name} not reachable at {where}: {str(exc).splitlines()[0]}"
-        if os.environ.get("REPORTDSL_REQUIRE_SERVERS") == "1":
-            pytest.fail(reason + " (REPORTDSL_REQUIRE_SERVERS=1)")
-        pytest.skip(reason)
+        missing(reason)
 
 
 def _timeout(url: str) -> dict:

@@ -22,14 +22,12 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import missing as _missing
+
 CHROMIUM = os.environ.get("REPORTDSL_CHROMIUM", "/usr/bin/chromium")
 STARTED = re.compile(r"^watching .*: (http://127\.0\.0\.1:\d+/) \(Ctrl-C stops\)$", re.MULTILINE)
 
 
-def _missing(reason: str) -> None:
-    if os.environ.get("REPORTDSL_REQUIRE_SERVERS") == "1":
-        pytest.fail(reason + " (REPORTDSL_REQUIRE_SERVERS=1)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
