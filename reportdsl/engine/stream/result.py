@@ -9,11 +9,17 @@ strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``, LANGUAGE.md §16). Detail ro
 
 Totals are keyed by the aggregate call as written (``plan.report_totals`` and
 ``GroupLevel.totals``); deferred totals are filled in when resolved.
+
+Memory: a group is a ``_Group`` (slots; its totals a list in its level's key order)
+until the result is read: ``to_dict()`` builds the dictionaries once, ``to_json()``
+writes the groups straight from their nodes into one buffer. A million groups took
+2.2 GB as dictionaries and a list of JSON fragments; see ``_Group``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import json
 from collections.abc import Mapping
 from decimal import Decimal
@@ -38,12 +44,23 @@ def _special_number(v) -> str:
 
 def dumps(value, indent: int | None = 2) -> str:
     """JSON text; Decimals become numbers with their exact digits."""
-    parts: list[str] = []
-    _write(value, parts, indent, 0)
-    return "".join(parts)
+    buffer = io.StringIO()
+    _write(value, _Out(buffer.write), indent, 0)
+    return buffer.getvalue()
 
 
-def _write(v, out: list[str], indent: int | None, level: int) -> None:
+class _Out:
+    """Where JSON text goes, a piece at a time (a buffer's ``write``)."""
+
+    __slots__ = ("append",)
+
+    def __init__(self, write) -> None:
+        self.append = write
+
+
+def _write(v, out: _Out, indent: int | None, level: int) -> None:
+    if v.__class__ is _Group:
+        v = v.as_dict(shallow=True)
     if isinstance(v, Decimal):
         if not v.is_finite():
             out.append(_special_number(v) if not v.is_snan() else '"NaN"')
@@ -65,7 +82,7 @@ def _write(v, out: list[str], indent: int | None, level: int) -> None:
 
 
 def _write_container(
-    open_: str, close: str, entries: list[tuple[str, Any]], out: list[str], indent: int | None, level: int
+    open_: str, close: str, entries: list[tuple[str, Any]], out: _Out, indent: int | None, level: int
 ) -> None:
     """An object or array: ``entries`` are (what precedes the value, the value)."""
     if not entries:
@@ -84,12 +101,45 @@ def _write_container(
     out.append(close)
 
 
+class _Group:
+    """One group of the result, compact: ~130 bytes and its values, where its
+    dictionaries took ~900 (the 1M-group report of issue 20: 2.2 GB)."""
+
+    __slots__ = ("name", "key", "row_count", "keys", "totals", "groups", "omitted")
+
+    def __init__(self, name: str, key: Any, keys: tuple[str, ...], nested: bool) -> None:
+        self.name = name
+        self.key = key
+        self.row_count = 0
+        self.keys = keys  # the level's JSON keys, shared by its groups
+        self.totals: list[Any] = [None] * len(keys)
+        self.groups: list[_Group] | None = [] if nested else None
+        self.omitted: dict | None = None
+
+    def as_dict(self, shallow: bool = False) -> dict:
+        """The group as CONTRACT.md §3 writes it; ``shallow`` keeps its subgroups as nodes."""
+        out = {"group": self.name, "key": self.key, "row_count": self.row_count,
+               "totals": dict(zip(self.keys, self.totals, strict=True))}
+        if self.groups is not None:
+            out["groups"] = self.groups if shallow else [g.as_dict() for g in self.groups]
+        if self.omitted is not None:
+            out["omitted"] = self.omitted
+        return out
+
+
 class RunResult:
     """The outcome of ``report.run(...)``: aggregates, no detail rows."""
 
     def __init__(self, data: dict, stats: Mapping[str, Any]):
-        self._data = data
+        self._nodes = data  # groups as _Group nodes
+        self._dicts: dict | None = None
         self.stats = dict(stats)
+
+    @property
+    def _data(self) -> dict:
+        if self._dicts is None:
+            self._dicts = {k: ([g.as_dict() for g in v] if k == "groups" else v) for k, v in self._nodes.items()}
+        return self._dicts
 
     report = property(lambda self: self._data["report"])
     title = property(lambda self: self._data["title"])
@@ -104,7 +154,7 @@ class RunResult:
         return self._data
 
     def to_json(self, indent: int | None = 2) -> str:
-        return dumps(self._data, indent)
+        return dumps(self._nodes if self._dicts is None else self._dicts, indent)
 
     def __repr__(self) -> str:
         return f"RunResult(report={self.report!r}, row_count={self.row_count}, groups={len(self.groups)})"
@@ -118,8 +168,9 @@ class ResultSink:
         self.result: RunResult | None = None
         self._data: dict = {}
         self._stack: list[list] = []  # the open "groups" lists, outermost first
-        self._nodes: list[dict] = []  # the open group nodes
-        self._slots: dict[int, tuple[dict, str]] = {}  # slot -> (totals dict, key)
+        self._nodes: list[_Group] = []  # the open group nodes
+        self._slots: dict[int, tuple[Any, Any]] = {}  # slot -> (totals dict or list, key or index)
+        self._keys = [tuple(g.totals) for g in plan.groups]
 
     def report_start(self, params: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         self._data = {
@@ -134,23 +185,28 @@ class ResultSink:
         self._stack = [self._data["groups"]]
 
     def group_start(self, level: int, key: Any, values: Mapping[str, Any]) -> None:
-        node = {"group": self.plan.groups[level].name, "key": json_value(key), "row_count": 0, "totals": {}}
-        if level + 1 < len(self.plan.groups):
-            node["groups"] = []
+        node = _Group(self.plan.groups[level].name, json_value(key), self._keys[level],
+                      level + 1 < len(self.plan.groups))
         self._stack[-1].append(node)
         self._nodes.append(node)
-        if "groups" in node:
-            self._stack.append(node["groups"])
+        if node.groups is not None:
+            self._stack.append(node.groups)
 
     def detail(self, row: tuple) -> None:
         pass
 
     def group_end(self, level: int, key: Any, row_count: int, values: Mapping[str, Any]) -> None:
         node = self._nodes.pop()
-        if "groups" in node:
+        if node.groups is not None:
             self._stack.pop()
-        node["row_count"] = row_count
-        self._fill(node["totals"], self.plan.groups[level].totals, values)
+        node.row_count = row_count
+        totals = node.totals
+        for index, value_id in enumerate(self.plan.groups[level].totals.values()):
+            v = values.get(value_id)
+            if v.__class__ is Deferred:
+                self._slots[v.slot] = (totals, index)  # filled by resolve(), which always comes later
+            else:
+                totals[index] = json_value(v)
 
     def _fill(self, totals: dict, keys: Mapping[str, str], values: Mapping[str, Any]) -> None:
         for json_key, value_id in keys.items():
@@ -171,8 +227,10 @@ class ResultSink:
     def omitted(self, level: int, groups: int, rows: int) -> None:
         """Level ``level``'s ``limit`` left these out of the scope ending next: its
         parent group (open now), or the report (§12, §16)."""
-        scope = self._nodes[-1] if level > 0 else self._data
-        scope["omitted"] = {"groups": groups, "rows": rows}
+        if level > 0:
+            self._nodes[-1].omitted = {"groups": groups, "rows": rows}
+        else:
+            self._data["omitted"] = {"groups": groups, "rows": rows}
 
     def report_end(self, end: ReportEnd) -> None:
         d = self._data
