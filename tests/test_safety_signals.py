@@ -65,3 +65,55 @@ def test_workers_of_a_killed_build_end_quietly(tmp_path):
 def work_folders(temp) -> list[str]:
     """The build's own temporary folders (the private cache folder stays by design)."""
     return [p.name for p in temp.iterdir() if p.name.startswith("reportdsl-") and "cache" not in p.name]
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The piece workers among a process's children (by their command line)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == pid and b"piece_worker" in command:
+            found.append(int(entry))
+    return found
+
+
+def test_a_stuck_worker_ends_the_build_with_an_error(tmp_path):
+    """A worker stopped by SIGSTOP says nothing: after REPORTDSL_WORKER_TIMEOUT seconds
+    (60 by default) the build kills it and fails with that reason, exit status 1, no
+    traceback, no output — instead of waiting forever."""
+    _big_report(tmp_path)
+    env = {**os.environ, "REPORTDSL_NO_AST_CACHE": "1", "REPORTDSL_WORKER_TIMEOUT": "6"}
+    build = _pieced_build(tmp_path, env, chunk_rows="3000")
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while not workers:
+        assert build.poll() is None, build.stderr.read() if build.stderr else ""
+        assert time.monotonic() < deadline, "no worker appeared"
+        workers = _workers_of(build.pid)
+        time.sleep(0.05)
+    time.sleep(1.0)  # the workers have pieces now
+    stopped = []
+    for worker in _workers_of(build.pid):  # the workers now (a spent one is replaced)
+        try:
+            os.kill(worker, signal.SIGSTOP)
+            stopped.append(worker)
+        except ProcessLookupError:  # it ended just now
+            continue
+    assert stopped, "no worker to stop"
+    workers = stopped
+    started = time.monotonic()
+    _, err = build.communicate(timeout=90)
+    assert build.returncode == 1, err
+    assert "said nothing for 6 s" in err and "Traceback" not in err
+    assert time.monotonic() - started < 45
+    assert not (tmp_path / "big.pdf").exists()
+    for worker in workers:  # killed, not left stopped
+        assert not os.path.exists(f"/proc/{worker}") or "Z" in open(f"/proc/{worker}/stat").read().split()[2]

@@ -18,6 +18,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -130,20 +131,57 @@ def main() -> None:
     # The protocol owns the real stdout; anything else printed goes to stderr.
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    alive = _Heartbeat(answers, send)
     while True:
         try:
             task = receive(tasks)
-            steps = compile_piece(task)
-            laid_out = next(steps)
-            send(answers, laid_out)
+            with alive:
+                steps = compile_piece(task)
+                laid_out = next(steps)
+                alive.send(laid_out)
             if laid_out.failure is not None:
                 continue
             if task.await_order and not receive(tasks):
                 steps.close()
                 continue
-            send(answers, steps.send(True))
+            with alive:
+                alive.send(steps.send(True))
         except (EOFError, BrokenPipeError):
             # the main process is gone (it ended, or was killed): nothing to answer
             with contextlib.suppress(OSError):
                 answers.close()
             return
+
+
+class _Heartbeat:
+    """While a piece is laid out or exported (``with alive:``), a thread tells the pool
+    every ``HEARTBEAT_SECONDS`` that this worker is alive (worker_pool.py), so a worker
+    that says nothing is stuck. ``send`` is the answers' one writer, under a lock."""
+
+    def __init__(self, answers, send) -> None:
+        from reportdsl.render.pieces.worker_pool import HEARTBEAT, HEARTBEAT_SECONDS
+
+        self._answers, self._send = answers, send
+        self._lock = threading.Lock()
+        self._busy = threading.Event()
+        self._message, self._every = HEARTBEAT, HEARTBEAT_SECONDS
+        threading.Thread(target=self._beat, daemon=True).start()
+
+    def send(self, message) -> None:
+        with self._lock:
+            self._send(self._answers, message)
+
+    def __enter__(self) -> None:
+        self._busy.set()
+
+    def __exit__(self, *exc) -> None:
+        self._busy.clear()
+
+    def _beat(self) -> None:
+        while True:
+            time.sleep(self._every)
+            if self._busy.is_set():
+                try:
+                    self.send(self._message)
+                except (OSError, ValueError):  # the main process is gone: the loop ends too
+                    return

@@ -11,6 +11,12 @@ deadlock) — fed pickled tasks on its stdin and answering on its stdout. Unlike
 that calls ``report.build()`` needs no ``if __name__ == "__main__"`` guard. A worker
 is replaced after ``recycle_after`` tasks (Typst's caches grow with each compile),
 and ``shutdown(terminate=True)`` kills what is still running (errors, Ctrl-C).
+
+A worker at work says it is alive every ``HEARTBEAT_SECONDS`` (a thread of its own:
+typst releases the GIL while it lays out). A worker that says nothing for
+``stuck_after()`` seconds (60, or ``REPORTDSL_WORKER_TIMEOUT``) while the pool waits
+for its answer — stopped (SIGSTOP), wedged — is killed, and its piece fails with
+``WorkerStuck``: the build ends with that error instead of waiting forever.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import contextlib
 import os
 import pickle
 import queue
+import select
 import subprocess
 import sys
 import threading
@@ -29,16 +36,57 @@ from typing import IO, Any
 
 _HEADER = 8  # bytes of length before each pickled message
 FONT_PATHS_VARIABLE = "REPORTDSL_WORKER_FONT_PATHS"
+HEARTBEAT = "rd-alive"  # what a worker at work sends between its answers
+HEARTBEAT_SECONDS = 2.0
+TIMEOUT_VARIABLE = "REPORTDSL_WORKER_TIMEOUT"
+
+
+def stuck_after() -> float:
+    """Seconds of silence after which a worker at work counts as stuck."""
+    try:
+        return max(float(os.environ.get(TIMEOUT_VARIABLE, "60")), 3 * HEARTBEAT_SECONDS)
+    except ValueError:
+        return 60.0
 
 
 class WorkerStopped(RuntimeError):
     """A worker process ended without answering (killed, out of memory)."""
 
 
+class WorkerStuck(WorkerStopped):
+    """A worker process said nothing for too long; it was killed."""
+
+
 def send(stream: IO[bytes], message: Any) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(len(data).to_bytes(_HEADER, "little") + data)
     stream.flush()
+
+
+def receive_answer(stream: IO[bytes], timeout: float) -> Any:
+    """The worker's next answer, its heartbeats skipped; ``WorkerStuck`` when nothing
+    at all comes for ``timeout`` seconds. Reads the pipe's descriptor itself (never
+    through ``stream``'s buffer), so that ``select`` sees every byte not yet read."""
+    fd = stream.fileno()
+    while True:
+        size = int.from_bytes(_read_exactly(fd, _HEADER, timeout), "little")
+        message = pickle.loads(_read_exactly(fd, size, timeout))
+        if message != HEARTBEAT:
+            return message
+
+
+def _read_exactly(fd: int, count: int, timeout: float) -> bytes:
+    chunks: list[bytes] = []
+    while count:
+        ready, _, _ = select.select([fd], [], [], timeout)
+        if not ready:
+            raise WorkerStuck(f"a typesetting worker process said nothing for {timeout:.0f} s and was stopped")
+        chunk = os.read(fd, min(count, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        count -= len(chunk)
+    return b"".join(chunks)
 
 
 def receive(stream: IO[bytes]) -> Any:
@@ -130,10 +178,14 @@ class WorkerPool:
                     outcome = self._run(worker, submitted, task)
                 except Exception as exc:  # EOF, a broken pipe, an answer that does not unpickle
                     code = worker.process.poll()
+                    if isinstance(exc, WorkerStuck):
+                        worker.process.kill()
                     self._end(worker)
                     worker = None
                     why = f"exit status {code}" if code else type(exc).__name__
-                    submitted.fail(WorkerStopped(f"a typesetting worker process stopped ({why})"))
+                    stopped = exc if isinstance(exc, WorkerStuck) else WorkerStopped(
+                        f"a typesetting worker process stopped ({why})")
+                    submitted.fail(stopped)
                     continue
                 submitted.outcome.set_result(outcome)
                 served += 1
@@ -145,7 +197,8 @@ class WorkerPool:
 
     def _run(self, worker: _Worker, submitted: Submitted, task: Any) -> Any:
         send(worker.tasks, task)
-        laid_out = receive(worker.answers)
+        timeout = stuck_after()
+        laid_out = receive_answer(worker.answers, timeout)
         submitted.layout.set_result(laid_out)
         if laid_out.failure is not None:
             return laid_out
@@ -160,7 +213,7 @@ class WorkerPool:
             send(worker.tasks, order)
             if not order:
                 return laid_out  # dropped: no pages
-        return receive(worker.answers)
+        return receive_answer(worker.answers, timeout)
 
     def _start(self) -> _Worker:
         env = dict(os.environ)
