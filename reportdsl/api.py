@@ -214,15 +214,33 @@ class Report:
     def _render(self, format: str, params, source, progress=None, on_phase=None, **options):
         from reportdsl.engine import ResultSink
         from reportdsl.render import render_report
+        from reportdsl.render.errors import TemplateTypstError
 
         sink = ResultSink(self.plan)
         options.setdefault("allow_outside_paths", self.allow_outside_paths)
-        rendered = render_report(
-            self.plan, format, params=params, source=source, extra_sinks=[sink], on_phase=on_phase,
-            source_text=self.source, progress=progress, **options,
-        )
+        try:
+            rendered = render_report(
+                self.plan, format, params=params, source=source, extra_sinks=[sink], on_phase=on_phase,
+                source_text=self.source, progress=progress, **options,
+            )
+        except TemplateTypstError as exc:
+            span = _template_statement(self.source) if options.get("template") is None else None
+            raise (exc.at(self.source, span) if span is not None else exc) from None
         rendered.result = sink.result
         return rendered
 
     def __repr__(self) -> str:
         return f"<Report {self.plan.name} from {self.source.filename}>"
+
+
+def _template_statement(source: SourceText) -> tuple[int, int] | None:
+    """Where the report names its template (the statement to blame for what Typst
+    rejects in that template's output), if it does."""
+    try:
+        report = _parse(source.text, source.filename)
+    except ReportError:
+        return None
+    for statement in report.statements:
+        if isinstance(statement, ast.Setting) and statement.keyword == "template":
+            return statement.span
+    return None

@@ -27,6 +27,23 @@ class ReportTemplateError(ReportRenderError):
     """A template that cannot be found, parsed or rendered."""
 
 
+class TemplateTypstError(ReportTemplateError):
+    """Typst rejected what a report's own template wrote: ``summary`` is the one-line
+    message, ``detail`` Typst's account (the place in the generated .typ). The API
+    points it at the report's ``template`` statement (``at``)."""
+
+    def __init__(self, summary: str, detail: str) -> None:
+        super().__init__(summary + ("\n" + detail if detail else ""))
+        self.summary, self.detail = summary, detail
+
+    def at(self, source, span) -> ReportTemplateError:
+        """The same error at the report's ``template`` statement."""
+        from reportdsl.errors import fail
+
+        notes = (f"Typst's account, in the generated document:\n{self.detail}",) if self.detail else ()
+        return fail(ReportTemplateError, self.summary, source, span, notes)
+
+
 class ReportFormatError(ReportRenderError):
     """A locale, currency or format argument that cannot be used."""
 

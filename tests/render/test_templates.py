@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import reportdsl
 from reportdsl.engine.stream.events import ReportEnd
 from reportdsl.render import (
     ReportRenderError,
@@ -115,6 +116,24 @@ def test_typst_error_in_a_user_template_names_it(tmp_path):
     )
     with pytest.raises(ReportRenderError, match="check template 'bad.typ.j2'.*unknown variable: nonsense"):
         _render(_plan(tmp_path, 'template "bad.typ.j2"'), tmp_path)
+
+
+def test_typst_error_in_a_user_template_points_at_the_template_statement(tmp_path):
+    """Built through the API, the error is the report's: at its `template` line, with
+    Typst's account of the generated document as a note (issue 20)."""
+    (tmp_path / "bad.typ.j2").write_text(
+        '{% extends "builtin/report.typ.j2" %}\n'
+        "{% block settings %}{{ super() }}#let rd-font-size = nonsense\n{% endblock %}\n",
+        encoding="utf-8",
+    )
+    text = 'report t {\n  title "T"\n  template "bad.typ.j2"\n  detail { column a = a }\n}\n'
+    report = reportdsl.compile(text, filename=str(tmp_path / "t.report"), base_dir=str(tmp_path))
+    with pytest.raises(ReportTemplateError) as caught:
+        report.render("pdf", source=[{"a": 1}])
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 't.report'}:3:3: error: Typst could not lay out the report")
+    assert '   3 |   template "bad.typ.j2"' in message
+    assert "= note: Typst's account" in message and "unknown variable: nonsense" in message
 
 
 def test_typst_warnings_reach_the_caller(tmp_path):

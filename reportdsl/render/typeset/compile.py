@@ -27,7 +27,7 @@ from typing import Any
 import typst
 
 from reportdsl.render.document.sink import TypstDocument
-from reportdsl.render.errors import ReportRenderError
+from reportdsl.render.errors import ReportRenderError, TemplateTypstError
 from reportdsl.render.typeset.fonts import font_paths
 from reportdsl.render.typeset.glyphs import missing_glyph_warning, missing_glyphs
 from reportdsl.render.typeset.typst_messages import TypstFailure, warning_texts
@@ -156,4 +156,7 @@ def blame(document: TypstDocument) -> str:
 
 
 def typst_error(document: TypstDocument, failure: TypstFailure) -> ReportRenderError:
-    return ReportRenderError(failure.text(blame(document)))
+    if document.builtin_template:
+        return ReportRenderError(failure.text(blame(document)))
+    summary, _, detail = failure.text(blame(document)).partition("\n")
+    return TemplateTypstError(summary, detail)
