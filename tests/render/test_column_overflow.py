@@ -104,3 +104,15 @@ def test_the_estimate_errs_wide():
     nowrap = REPORT.replace("column code", 'column code "Code" = code width 2cm nowrap\n    column c2')
     plan = reportdsl.compile(nowrap, filename="o.report").plan
     assert overflow_tests(plan, list(plan.detail.columns))[0] is None  # nowrap cuts instead
+
+
+def test_an_absurd_column_width_costs_nothing():
+    """Found by the fuzzer (seed 1802): `width 9999…9.4cm` made the row writer's int test
+    raise 10 to a 60-digit power. The safe length is capped."""
+    wide = REPORT.replace("column code \"Code\" = code width 2cm",
+                          "column code \"Code\" = code width " + "9" * 60 + "1.4cm")
+    report = reportdsl.compile(wide, filename="overflow.report")
+    test = overflow_tests(report.plan, list(report.plan.detail.columns), BUILTIN_FACE)[0]
+    assert test is not None and test.safe_length == 1_000
+    typ = report.render("typ", source=_rows())
+    assert isinstance(typ, bytes) and b'#rd-row("12345678901234567890123"' in typ

@@ -125,6 +125,9 @@ def column_widths_pt(plan: Plan, columns: list[TableColumn], gap_pt: float = 6.0
     return [n - gap_pt if unit != "fr" else rest * n / shares for n, unit in sizes]
 
 
+SAFE_LENGTH_CAP = 1_000
+
+
 class OverflowTest:
     """text → may a word of it be wider than ``width_pt`` in ``face``? ``safe_length``:
     no text this long or shorter can hold such a word (the row writer's fast path)."""
@@ -133,7 +136,9 @@ class OverflowTest:
         widest = max(face.widths.values())
         self.limit_em = width_pt / (face.size_pt * _BOLD)
         self.widths = face.widths
-        self.safe_length = max(int(self.limit_em / max(widest, 1.1)), 0)
+        # capped: a cell's text is at most 100,000 characters, and the row writer's int
+        # test raises 10 to this power (an absurd width must not make that a huge number)
+        self.safe_length = min(max(int(self.limit_em / max(widest, 1.1)), 0), SAFE_LENGTH_CAP)
 
     def __call__(self, text: str) -> bool:
         if len(text) <= self.safe_length:
