@@ -30,16 +30,19 @@ def parse(text: str, filename: str = "<string>") -> ast.Report:
 
 
 def check(text: str, filename: str = "<string>", base_dir: str | None = None, *,
-          allow_outside_paths: bool = False) -> CheckedReport:
+          allow_outside_paths: bool = False, source: str | None = None) -> CheckedReport:
     """Parse and check ``text``. Image and template paths must stay inside the
-    report's folder (``base_dir``) unless ``allow_outside_paths``."""
+    report's folder (``base_dir``) unless ``allow_outside_paths``. ``source``: the
+    ``--source`` a build will read instead of the report's own (a URL or a path,
+    relative to the current folder): its schema is read, not the report's source's."""
     from reportdsl.check.settings import outside_paths_allowed
 
     text = without_bom(text)
-    source = SourceText(filename, text)
+    source_text = SourceText(filename, text)
     tree = _parse(text, filename)
     with outside_paths_allowed(allow_outside_paths):
-        return _check(tree, source, _base_dir(filename, base_dir))
+        return _check(tree, source_text, _base_dir(filename, base_dir), source_override=source,
+                      override_dir=os.getcwd())
 
 
 def plan(text: str, filename: str = "<string>", base_dir: str | None = None, *,
@@ -50,19 +53,20 @@ def plan(text: str, filename: str = "<string>", base_dir: str | None = None, *,
 
 
 def compile(text: str, filename: str = "<string>", base_dir: str | None = None, *,
-            allow_outside_paths: bool = False) -> Report:
+            allow_outside_paths: bool = False, source: str | None = None) -> Report:
     """Parse, check and plan ``text``; relative paths resolve against ``base_dir``
     (default: the folder of ``filename``, or the current folder for ``<string>``).
     ``allow_outside_paths``: images and the template may lie outside that folder
-    (``reportdsl.paths``)."""
+    (``reportdsl.paths``). ``source``: a URL or path the runs will read instead of the
+    report's own source (as ``--source``): checked against its schema."""
     from reportdsl.plan import build_plan
 
-    checked = check(text, filename, base_dir, allow_outside_paths=allow_outside_paths)
+    checked = check(text, filename, base_dir, allow_outside_paths=allow_outside_paths, source=source)
     return Report(build_plan(checked), checked.source, allow_outside_paths=allow_outside_paths)
 
 
-def compile_file(path: str | os.PathLike, *, allow_outside_paths: bool = False) -> Report:
-    return compile(read_report(path), filename=str(path), allow_outside_paths=allow_outside_paths)
+def compile_file(path: str | os.PathLike, *, allow_outside_paths: bool = False, source: str | None = None) -> Report:
+    return compile(read_report(path), filename=str(path), allow_outside_paths=allow_outside_paths, source=source)
 
 
 def format_report(text: str, filename: str = "<string>") -> str:

@@ -233,7 +233,7 @@ def build(report: str, output: str | None, fmt: str | None, csv_bom: bool, param
         fmt = api.output_format(output, fmt) if output and output != STDOUT else (fmt or "pdf")
     except api.UnknownFormatError as err:
         raise click.UsageError(err.message) from None
-    compiled = api.compile_file(report, allow_outside_paths=allow_outside_paths)
+    compiled = api.compile_file(report, allow_outside_paths=allow_outside_paths, source=source)
     _collect_new_objects_only()
     output = output or f"{Path(report).stem}.{fmt}"
     to_stdout = output == STDOUT

@@ -57,3 +57,21 @@ def test_bad_parameter_exits_1_names_it_and_keeps_the_previous_output(tmp_path):
 def test_malformed_param_is_a_usage_error(tmp_path):
     proc = build(REPORT, "--param", "since", cwd=tmp_path)
     assert proc.returncode == 2
+
+
+def test_source_replaces_a_report_source_that_is_not_there(tmp_path):
+    """`--source` is what the build reads: the report's own source need not be
+    reachable (a report written against a production database, run over a CSV), and
+    the schema comes from the replacement; a missing replacement is the error."""
+    (tmp_path / "r.report").write_text(
+        'report r {\n  source sql "postgresql+psycopg://nobody@127.0.0.1:1/none" table t\n'
+        '  summary { text "{SUM(amount)} over {COUNT()} rows" }\n}\n', encoding="utf-8")
+    (tmp_path / "local.csv").write_text("amount\n1.5\n2.25\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "reportdsl", "build", "r.report", "-o", "r.json",
+                           "--source", "local.csv"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["totals"]["SUM(amount)"] == 3.75
+    done = subprocess.run([sys.executable, "-m", "reportdsl", "build", "r.report", "-o", "r.json",
+                           "--source", "gone.csv"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "r.report: error: --source: cannot open source 'gone.csv'" in done.stderr

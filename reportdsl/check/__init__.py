@@ -42,10 +42,13 @@ class CheckedReport:
 
 
 def check(
-    report: ast.Report, source: SourceText, base_dir: str, columns: dict[str, str] | None = None
+    report: ast.Report, source: SourceText, base_dir: str, columns: dict[str, str] | None = None,
+    source_override: str | None = None, override_dir: str = ".",
 ) -> CheckedReport:
-    """``columns`` given: check against that schema instead of reading the source's."""
-    ctx = CheckContext(source, base_dir, columns=columns)
+    """``columns`` given: check against that schema instead of reading the source's;
+    ``source_override`` (a ``--source``): read that source's schema instead."""
+    ctx = CheckContext(source, base_dir, columns=columns, source_override=source_override,
+                       override_dir=override_dir)
     outline = build_outline(report, ctx)
     with deep_trees():
         for run_check in CHECKS:

@@ -31,6 +31,10 @@ class CheckContext:
     columns: dict[str, str] | None = None  # None: the source's schema is unknown
     columns_used: set[str] = field(default_factory=set)
     schema_failed: bool = False  # the source could not be read: unknown names are not reported
+    # `--source` / ``source=`` as text: the build reads that instead of the report's own
+    # source, so the schema comes from it (paths relative to ``override_dir``)
+    source_override: str | None = None
+    override_dir: str = "."
 
     def error(self, message: str, span: Span | None, notes: tuple[str, ...] = ()) -> None:
         self.diagnostics.append(Diagnostic(message, self.source, span, notes))

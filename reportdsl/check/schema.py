@@ -39,6 +39,9 @@ class SourceShape:
 
 def read_source_schema(outline: Outline, ctx: CheckContext) -> None:
     source = outline.source
+    if ctx.columns is None and ctx.source_override is not None:
+        _read_override_schema(outline, ctx)
+        return
     if source is None or ctx.columns is not None:
         return
     if any(d.span for d in ctx.diagnostics if d.span and source.span[0] <= d.span[0] < source.span[1]):
@@ -51,6 +54,31 @@ def read_source_schema(outline: Outline, ctx: CheckContext) -> None:
     except ReportError as err:
         ctx.error(err.message, source.location_span)
         ctx.columns = None
+        ctx.schema_failed = True
+        return
+    ctx.columns = {name: type_ for name, type_ in columns}
+
+
+def _read_override_schema(outline: Outline, ctx: CheckContext) -> None:
+    """The schema of the source a build reads instead of the report's own (``--source``):
+    the report's source need not be reachable then. Its declared column types still
+    apply, and a database URL keeps the report's ``table`` or ``query``."""
+    from reportdsl.sources.locations import override_location
+    from reportdsl.sources.schema import describe_location
+
+    assert ctx.source_override is not None
+    source = outline.source
+    params = {p.name.name: p.type.name for p in outline.params}
+    try:
+        loc = override_location(ctx.source_override, ctx.override_dir)
+        if loc.kind == "sql" and source is not None and source.kind == "sql":
+            shape = SourceShape.of(source)
+        else:
+            declared = {d.column.name: d.type.name for d in source.types} if source is not None else {}
+            shape = SourceShape(loc.kind, ctx.source_override, False, None, None, declared)
+        columns = describe_location(loc, shape, params)  # type: ignore[arg-type]
+    except ReportError as err:
+        ctx.error(f"--source: {err.message}", None)
         ctx.schema_failed = True
         return
     ctx.columns = {name: type_ for name, type_ in columns}

@@ -81,7 +81,8 @@ class Builder:
 
         plan = None
         try:
-            compiled = api.compile_file(self.report, allow_outside_paths=self.allow_outside_paths)
+            compiled = api.compile_file(self.report, allow_outside_paths=self.allow_outside_paths,
+                                        source=self.source if isinstance(self.source, str) else None)
             plan = compiled.plan
             if self._on_compiled is not None:
                 self._on_compiled()
