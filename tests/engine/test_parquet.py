@@ -253,11 +253,12 @@ def test_cli_errors_exit_1_without_a_traceback(data):
     (folder / "bad.parquet").write_bytes(b"not parquet")
     path = _write(folder / "r.report", 'source parquet "parts/*.parquet"')
     cli = [sys.executable, "-m", "reportdsl", "build", str(path), "-o", str(folder / "o.json")]
-    for source, message in (("parquet:bad.parquet", "error: cannot read parquet 'bad.parquet': "),
-                            ("parquet:", "error: 'parquet:' needs a path or a glob after it"),
-                            ("parquet:gone/*.parquet", "error: cannot read parquet 'gone/*.parquet': no file")):
+    # a --source is read from the check on: its errors are the report's, naming the option
+    for source, message in (("parquet:bad.parquet", "cannot read parquet 'bad.parquet': "),
+                            ("parquet:", "'parquet:' needs a path or a glob after it"),
+                            ("parquet:gone/*.parquet", "cannot read parquet 'gone/*.parquet': no file")):
         done = subprocess.run([*cli, "--source", source], capture_output=True, text=True, cwd=folder)
-        assert done.returncode == 1 and done.stderr.startswith(message), done.stderr
+        assert done.returncode == 1 and done.stderr.startswith(f"{path}: error: --source: {message}"), done.stderr
         assert "Traceback" not in done.stderr
     done = subprocess.run([*cli, "--source", "parquet:all.parquet", "--quiet"], capture_output=True, text=True,
                           cwd=folder)
