@@ -50,6 +50,10 @@ def check_settings(outline: Outline, ctx: CheckContext) -> None:
             _check_element(element, outline, ctx)
     for column in outline.table.columns if outline.table is not None else ():
         _check_element(column, outline, ctx)
+        for style in column.styles:  # a table's cells are its rows' values: rows take styles
+            if style.kind != "format":
+                ctx.error(f"a column of a 'columns' table takes '| FORMAT', 'align', 'width' and 'nowrap', "
+                          f"not '{style.kind}': style the rows that fill it", style.span)
     names = [c.name.name for c in outline.columns]
     for i, name in enumerate(names):
         if name in names[:i]:

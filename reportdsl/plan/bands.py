@@ -189,7 +189,6 @@ class BandLayout:
                 align=c.align,
                 width=str(c.width) if c.width else None,
                 nowrap=c.nowrap,
-                **self.styles(c.styles, Point("start", "report")),
             ))
         return out
 
