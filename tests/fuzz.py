@@ -36,6 +36,12 @@ TOKENS = [
     "param", "field f =", "sort by", "source csv", "max_groups 0", "on_error skip", "SUM(", "COUNT()",
     "PERCENTILE(x, 2)", "MEDIAN(", "today()", "now()", "date(\"2024-02-30\")", "substr(", "case(",
     "abs(" * 40, ")" * 40, "a or " * 60, "x + " * 80, "é", "日本", "\U0001F600",
+    # LANGUAGE.md §13-§14: conditions, styles, tables, spans, rules, grids, pages
+    " when ", " when a > 1", "bold when COUNT() > 1", "strike", "italic when", "background ", 'color "#zz0000"',
+    "background if(true, \"#ffffff\", null)", "style bold when", "border top", "border bottom double",
+    "grid 1fr 1fr { block { text \"a\" } block { } }", "block {", "columns { column a \"A\" }", "columns",
+    "a..b: ", "repeat_header", "continued", "nowrap", "over page", "SUM(x) over page", "SUM(x) running",
+    "| accounting", '| number("#,##0;(#,##0)")', "template \"business\"",
 ]
 MAX_SECONDS = 2.0
 
