@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportdsl.render.document.row_store import RowStore
+from reportdsl.render.page_values.row_store import RowStore
 
 
 @settings(max_examples=100, deadline=None)

@@ -7,7 +7,7 @@ of its input (``None``: ``COUNT()``, which counts every row).
 The engine sends, with each detail row, one value per input (``Sink.page_row``): the
 argument's value, ``None`` where the filter drops the row (as for every aggregate), and
 for ``COUNT(where COND)``, which has no argument, the filter's truth. The renderer
-aggregates them per page (``render/document/page_values.py``).
+aggregates them per page (``render/page_values/values.py``).
 """
 
 from __future__ import annotations

@@ -62,7 +62,6 @@ from reportdsl.plan.models import Plan
 from reportdsl.render.document import body as body_format
 from reportdsl.render.document.layout import BandCall, DocumentLayout
 from reportdsl.render.document.overflow import overflow_tests, template_face
-from reportdsl.render.document.page_values import ROWS_TAIL, PageValues, marked_rows
 from reportdsl.render.document.repeats import RepeatedHeaders
 from reportdsl.render.document.row_writer import cell_writer, detail_line_function
 from reportdsl.render.document.template import TemplateRenderer
@@ -70,6 +69,7 @@ from reportdsl.render.document.typst_document import TypstDocument
 from reportdsl.render.document.typst_text import MAX_PRINTED_TEXT, too_long, typst_data
 from reportdsl.render.errors import ReportFormatError, ReportRenderError, report_error
 from reportdsl.render.formatting.formats import Formatter, ValueFormatter
+from reportdsl.render.page_values.values import ROWS_TAIL, PageValues, marked_rows
 
 MAIN_FILE = "report.typ"
 BODY_FILE = "body.typ"

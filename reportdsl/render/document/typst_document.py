@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportdsl.engine.stream.events import ReportEnd
-from reportdsl.render.document.page_values import PageValues
+from reportdsl.render.page_values.values import PageValues
 
 
 @dataclass(frozen=True)

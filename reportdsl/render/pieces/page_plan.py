@@ -26,7 +26,7 @@ from array import array
 from itertools import pairwise
 
 from reportdsl.render.document.body import ROW, BodyIndex
-from reportdsl.render.document.page_values import ROW_MARKER
+from reportdsl.render.page_values.values import ROW_MARKER
 from reportdsl.render.pieces.cutting import START_MARKER, PieceLayout
 
 _ROW = ROW.encode()

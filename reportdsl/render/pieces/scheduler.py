@@ -51,9 +51,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportdsl.render.document.body import BodyIndex
-from reportdsl.render.document.page_values import RowPages, write_values
 from reportdsl.render.document.sink import TypstDocument
 from reportdsl.render.errors import ReportRenderError
+from reportdsl.render.page_values.values import RowPages, write_values
 from reportdsl.render.pieces.cutting import (
     ChunkOptions,
     boundary_after,

@@ -22,9 +22,9 @@ from typing import Any
 
 import typst
 
-from reportdsl.render.document.page_values import ROWS_LABEL, VALUES_INPUT, RowPages, write_values
 from reportdsl.render.document.sink import TypstDocument
 from reportdsl.render.errors import ReportRenderError
+from reportdsl.render.page_values.values import ROWS_LABEL, VALUES_INPUT, RowPages, write_values
 
 VALUES_FILE = "page-values.json"
 _ROUNDS = 3

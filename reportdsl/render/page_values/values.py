@@ -46,9 +46,9 @@ from reportdsl.engine.aggregates.values import (
 )
 from reportdsl.engine.stream.events import PageFormula
 from reportdsl.plan.models import Aggregate, Plan
-from reportdsl.render.document.row_store import RowStore
 from reportdsl.render.errors import ReportRenderError
 from reportdsl.render.formatting.formats import Formatter
+from reportdsl.render.page_values.row_store import RowStore
 
 VALUES_INPUT = "rd-page-values"  # the sys.inputs key naming the values file
 ROW_MARKER = "#rd-pr("  # before a detail row's call, on its line: its page is the row's
