@@ -5,7 +5,9 @@ push where exact, else stream; ``force``: push or fail with the reason; ``off``)
 engine's namespace for generated code, the run's ``RunStats``. Out: ``push`` returns
 True when the events were sent from the database's results (``stats.pushdown`` is
 "pushed"), False when the run must stream (``stats.pushdown`` says why). ``explain``
-gives the statements ``reportdsl plan --sql`` prints, or why the report streams.
+gives the statements ``reportdsl plan --sql`` prints, or why the report streams. A
+report with detail rows that needs totals before them is ``totals``' (the runner asks
+it); ``explain`` prints its statements too.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from reportdsl.pushdown.analysis import NotPushed, PushSpec, analyse
 from reportdsl.pushdown.builder import PushQuery, build
 from reportdsl.pushdown.capabilities import dialect_of
 from reportdsl.pushdown.execute import Target, fetch_tree, target_of
+from reportdsl.pushdown.totals import wanted
 
 MODES = ("auto", "off", "force")
 
@@ -45,6 +48,8 @@ def push(plan: Plan, sink: Sink, source: object, values: Mapping[str, Any], mode
          stats: Any, source_text: SourceText | None) -> bool:
     if mode not in MODES:
         raise fail(ReportDataError, f"unknown pushdown mode '{mode}' (use auto, off or force)")
+    if wanted(plan):  # detail rows with totals before them: the second mode (``totals``)
+        return False
     t0 = time.perf_counter()
     prepared = prepare(plan, source, source_text.text if source_text is not None else None)
     outcome: Any = prepared
@@ -68,11 +73,21 @@ def push(plan: Plan, sink: Sink, source: object, values: Mapping[str, Any], mode
 
 def explain(plan: Plan, source: object = None, text: str | None = None) -> str:
     """The statements a pushed run sends (with ``:name`` parameters), or why it streams."""
-    prepared = prepare(plan, source, text)
-    if isinstance(prepared, NotPushed):
-        return f"-- streams: {prepared.reason.removeprefix('cannot push down: ')}\n"
-    target, spec, query = prepared
-    out = [f"-- pushed down to {target.dialect}"]
+    if wanted(plan):
+        from reportdsl.pushdown import totals
+
+        found = totals.prepare(plan, source, text)
+        if isinstance(found, NotPushed):
+            return f"-- two passes over the rows: {found.reason.removeprefix('cannot push down: ')}\n"
+        target, spec, query, _ = found
+        head = [f"-- group totals pushed down to {target.dialect}; the detail rows stream"]
+    else:
+        prepared = prepare(plan, source, text)
+        if isinstance(prepared, NotPushed):
+            return f"-- streams: {prepared.reason.removeprefix('cannot push down: ')}\n"
+        target, spec, query = prepared
+        head = [f"-- pushed down to {target.dialect}"]
+    out = head
     if query.guard is not None:
         out += ["-- 1. a row the engine would fail on? (then the report streams)", query.guard + ";"]
         out.append("-- 2. every aggregate of every level")
