@@ -89,10 +89,13 @@ def totals_plan(plan: Plan, ids: list[str], keep_order: bool) -> Plan:
     and ``replay`` replays (with ``keep_order``, each group's ``order by`` value in its
     footer, for ``RankSink``)."""
     by_id = {a.id: a for a in plan.aggregates}
+    depth_of = {"report": 0} | {g.name: i + 1 for i, g in enumerate(plan.groups)}
+    # the levels below the deepest total or rank are not grouped by at all
+    deepest = max([depth_of[by_id[i].scope] for i in ids] + [lv + 1 for lv in ordered_levels(plan)], default=0)
     groups = [g.model_copy(update={
         "header": None, "footer": None, "repeat": None, "totals": {}, "limit": None, "others": None,
         "order_by": g.order_by if keep_order else None, "keep_together": False, "new_page": False,
-    }) for g in plan.groups]
+    }) for g in plan.groups[:deepest]]
     return plan.model_copy(update={
         "detail": None, "max_groups": None, "groups": groups, "aggregates": [by_id[i] for i in ids],
         "summary": None, "no_data": None, "report_totals": {}, "title_band": None, "page_header": None,

@@ -1,0 +1,212 @@
+"""Pushdown's second mode (``reportdsl/pushdown/totals.py``): reports that print detail
+rows and need totals before them (§9 ``whole`` in detail, §12 ``order by``, ``limit``,
+``others``) give the same JSON result — every value to the last digit, every null, the
+order of every group and row, ``omitted`` — with the totals from one pushed GROUP BY as
+with the engine's two passes (``--pushdown off``), on SQLite, PostgreSQL, MariaDB and
+DuckDB, over data with null keys, text a collation would merge or order otherwise
+(``data``), tied totals and groups whose totals are null."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+import reportdsl
+from reportdsl.engine import run
+
+from . import data
+from .conftest import DATABASES
+from .test_events_and_outputs import Recorder, _cli
+
+WHOLE = """
+report whole {{
+  source {source}
+  {where}
+  group g1 {{
+    header {{ text "{{g1}}: {{COUNT()}} rows, {{SUM(q)}}" }}
+    footer {{ text "{{SUM(q)}} {{MAX(g2)}}" }}
+  }}
+  group g2 desc {{
+    footer {{ text "{{COUNT(q)}} {{SUM(q) over g1}}" }}
+  }}
+  detail {{
+    column id "Id" = id
+    column share "Share" = q / SUM(q) over g1 whole
+    column inner "Inner" = SUM(q) over g2 whole
+    column all "All" = COUNT(q) over report whole
+    column top "Top" = MAX(g1) over report whole
+    column running "Running" = SUM(q)
+  }}
+  summary {{ text "{{SUM(q)}} {{COUNT()}}" }}
+}}
+"""
+
+ORDERED = """
+report ordered {{
+  source {source}
+  {where}
+  group g1 order by SUM(q) desc limit 4 others "Others" {{
+    header {{ text "{{g1}}: {{SUM(q)}}" }}
+    footer {{ text "{{COUNT()}} {{SUM(q)}} {{MIN(q)}} {{COUNT_DISTINCT(g2)}}" }}
+  }}
+  detail {{
+    column id "Id" = id
+    column q "Q" = q
+    column share "Share" = q / SUM(q) over report whole
+  }}
+  summary {{ text "{{SUM(q)}}" }}
+}}
+"""
+
+# ranks at two levels, the inner one limited without Others (``omitted``), ordered
+# by a value that divides two totals and by a count (ties broken by key)
+NESTED = """
+report nested {{
+  source {source}
+  group g2 order by COUNT() limit 3 {{
+    footer {{ text "{{COUNT()}}" }}
+  }}
+  group g1 order by SUM(q) / SUM(q) over report desc limit 2 {{
+    footer {{ text "{{SUM(q)}}" }}
+  }}
+  detail {{
+    column id "Id" = id
+    column q "Q" = q
+  }}
+}}
+"""
+
+DECIMALS = """
+report decimals {{
+  source {source}
+  where q > 0 or p < 0
+  group g2 order by SUM(p) limit 3 others "Rest" {{
+    footer {{ text "{{SUM(p)}} {{AVG(p)}}" }}
+  }}
+  detail {{
+    column id "Id" = id
+    column p "P" = p
+    column share "Share" = p / SUM(p) over report whole
+    column average "Average" = AVG(p) over report whole
+  }}
+}}
+"""
+
+
+def _run(text: str, folder: Path, pushdown: str) -> tuple[dict, str]:
+    report = reportdsl.compile(text, filename=str(folder / "d.report"), base_dir=str(folder))
+    result = report.run(pushdown=pushdown)
+    return json.loads(result.to_json()), result.stats["pushdown"]
+
+
+def _events(text: str, folder: Path, pushdown: str) -> tuple[str, str]:
+    """Every event the engine sends, detail rows included, as text: ``repr`` tells
+    ``Decimal('0.5')`` from ``Decimal('0.50')``, ``1`` from ``1.0``, ``-0.0`` from ``0.0``."""
+    report = reportdsl.compile(text, filename=str(folder / "d.report"), base_dir=str(folder))
+    sink = Recorder()
+    stats = run(report.plan, sink, source_text=report.source, pushdown=pushdown)
+    return repr(sink.events), stats.pushdown
+
+
+def _check(source: str, report: str, tmp_path: Path, *, where: str = "", pushed: bool = True) -> dict:
+    text = report.format(source=source, where=where)
+    two_passes, how = _run(text, tmp_path, "off")
+    assert how == "off"
+    got, how = _run(text, tmp_path, "auto")
+    assert got == two_passes, (json.dumps(got, indent=1), json.dumps(two_passes, indent=1))
+    assert (how == "pushed: group totals") == pushed, how
+    events_off, _ = _events(text, tmp_path, "off")
+    events_pushed, how = _events(text, tmp_path, "auto")
+    assert events_pushed == events_off
+    assert "'detail'" in events_off or got["row_count"] == 0
+    return got
+
+
+def _tied_rows(n: int = 120) -> list[tuple]:
+    """Groups whose totals tie (each g1 gets the same q values), null keys, all-null q."""
+    rng = random.Random(5)
+    out = []
+    for i in range(1, n + 1):
+        g1 = data.G1[i % len(data.G1)]
+        q = None if g1 == "zz" else (i // len(data.G1)) % 4
+        out.append((i, g1, rng.choice(data.G2), q, None, 0.5, None))
+    return out
+
+
+@pytest.mark.parametrize("database", DATABASES, indirect=True)
+def test_whole_values_in_detail(database, tmp_path):
+    got = _check(database(data.rows(n=200, big=False)), WHOLE, tmp_path)
+    assert any(g["key"] is None for g in got["groups"])  # a null key is a group too
+
+
+@pytest.mark.parametrize("database", DATABASES, indirect=True)
+def test_whole_values_with_where_and_no_rows(database, tmp_path):
+    source = database(data.rows(n=150, big=False))
+    _check(source, WHOLE, tmp_path, where="where q > 1 or g1 == \"a\"")
+    got = _check(source, WHOLE, tmp_path, where="where q > 1000")
+    assert got["groups"] == []
+
+
+@pytest.mark.parametrize("database", DATABASES, indirect=True)
+def test_ordered_limit_others(database, tmp_path):
+    got = _check(database(_tied_rows()), ORDERED, tmp_path)
+    assert [g["key"] for g in got["groups"]][-1] == "Others"
+
+
+@pytest.mark.parametrize("database", DATABASES, indirect=True)
+def test_ordered_with_where_over_collated_text(database, tmp_path):
+    source = database(data.rows(n=250, big=False))
+    _check(source, ORDERED, tmp_path, where="where g2 != 0")
+    _check(source, NESTED, tmp_path)
+
+
+@pytest.mark.parametrize("database", DATABASES, indirect=True)
+def test_nested_ranks_and_omitted(database, tmp_path):
+    got = _check(database(_tied_rows()), NESTED, tmp_path)
+    assert "omitted" in json.dumps(got)
+
+
+@pytest.mark.parametrize("database", DATABASES, indirect=True)
+def test_decimals(database, tmp_path):
+    # SQLite keeps decimals as floats: the two passes run there
+    _check(database(data.rows(n=200, big=False)), DECIMALS, tmp_path, pushed=database.kind != "sqlite")
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_what_stays_two_passes(database, tmp_path):
+    source = database(data.rows(n=80, big=False))
+    cases = {
+        # a float sum could differ in its last digit
+        WHOLE.replace("q / SUM(q) over g1", "f / SUM(f) over g1"): "adds floats",
+        # the groups Others merges would need totals of their own
+        ORDERED.replace("over report whole", "over g1 whole"): "others",
+        # limit leaves rows out of the report's whole value
+        ORDERED.replace(' others "Others"', ""): "limit",
+        WHOLE.replace("report whole {{", "report whole {{\n  on_error skip"): "on_error",
+    }
+    for report, reason in cases.items():
+        text = report.format(source=source, where="")
+        two_passes, _ = _run(text, tmp_path, "off")
+        got, how = _run(text, tmp_path, "auto")
+        assert got == two_passes and how.startswith("streamed: ") and reason in how, how
+        with pytest.raises(reportdsl.ReportError, match=reason):
+            _run(text, tmp_path, "force")
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_command_line(database, tmp_path):
+    path = tmp_path / "o.report"
+    path.write_text(ORDERED.format(source=database(_tied_rows()), where=""), encoding="utf-8")
+    sql = _cli("plan", "--sql", str(path), cwd=tmp_path).stdout
+    assert sql.startswith("-- group totals pushed down to sqlite; the detail rows stream")
+    assert "GROUP BY" in sql and "UNION ALL" in sql
+    out = _cli("build", str(path), "-o", str(tmp_path / "o.json"), "--stats", "--quiet", "--pushdown", "force",
+               cwd=tmp_path)
+    assert out.returncode == 0 and '"pushdown": "pushed: group totals"' in out.stdout, out.stderr
+    path.write_text(path.read_text().replace("SUM(q) desc", "SUM(f) desc"), encoding="utf-8")
+    out = _cli("build", str(path), "-o", str(tmp_path / "o.json"), "--pushdown", "force", cwd=tmp_path)
+    assert out.returncode == 1 and "o.report:" in out.stderr and "adds floats" in out.stderr
+    assert "Traceback" not in out.stderr
