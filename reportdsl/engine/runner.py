@@ -146,7 +146,7 @@ def run(
 
         if push(plan, sink, source, values, pushdown, base_namespace(plan, values, now), stats, source_text):
             return stats
-        if plan.detail is not None and needs_passes(plan):
+        if needs_passes(plan):  # the first passes' results from the database, if it can
             from reportdsl.pushdown.totals import pushed_totals
 
             totals = pushed_totals(plan, source, values, pushdown, base_namespace(plan, values, now), stats,

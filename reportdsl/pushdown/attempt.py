@@ -16,6 +16,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from reportdsl.engine.passes import needs_passes
 from reportdsl.engine.stream.events import Sink
 from reportdsl.errors import ReportDataError, SourceText, fail
 from reportdsl.plan.models import Plan
@@ -23,6 +24,7 @@ from reportdsl.pushdown.analysis import NotPushed, PushSpec, analyse
 from reportdsl.pushdown.builder import PushQuery, build
 from reportdsl.pushdown.capabilities import dialect_of
 from reportdsl.pushdown.execute import Target, fetch_tree, target_of
+from reportdsl.pushdown.sqlite_decimals import declared_scales
 from reportdsl.pushdown.totals import wanted
 
 MODES = ("auto", "off", "force")
@@ -38,7 +40,7 @@ def prepare(plan: Plan, source: object, text: str | None = None) -> tuple[Target
     dialect = dialect_of(target.dialect)
     if dialect is None:
         return NotPushed(f"cannot push down: no SQL builder for {target.dialect}")
-    spec = analyse(plan, dialect, text)
+    spec = analyse(plan, dialect, text, declared_scales(target))
     if isinstance(spec, NotPushed):
         return spec
     return target, spec, build(spec, target.table, target.query)
@@ -57,7 +59,7 @@ def push(plan: Plan, sink: Sink, source: object, values: Mapping[str, Any], mode
         target, spec, query = prepared
         outcome = fetch_tree(plan, target, spec, query, dict(values))
     if isinstance(outcome, NotPushed):
-        if mode == "force":
+        if mode == "force" and not needs_passes(plan):  # else the second mode may push the totals
             raise fail(ReportDataError, outcome.reason, source_text, outcome.span)
         stats.pushdown = "streamed: " + outcome.reason.removeprefix("cannot push down: ")
         return False
@@ -73,16 +75,17 @@ def push(plan: Plan, sink: Sink, source: object, values: Mapping[str, Any], mode
 
 def explain(plan: Plan, source: object = None, text: str | None = None) -> str:
     """The statements a pushed run sends (with ``:name`` parameters), or why it streams."""
-    if wanted(plan):
+    prepared = None if wanted(plan) else prepare(plan, source, text)
+    if prepared is None or (isinstance(prepared, NotPushed) and needs_passes(plan)):
         from reportdsl.pushdown import totals
 
         found = totals.prepare(plan, source, text)
         if isinstance(found, NotPushed):
             return f"-- two passes over the rows: {found.reason.removeprefix('cannot push down: ')}\n"
         target, spec, query, _ = found
-        head = [f"-- group totals pushed down to {target.dialect}; the detail rows stream"]
+        rows = "the detail rows" if plan.detail is not None else "the rows"
+        head = [f"-- group totals pushed down to {target.dialect}; {rows} stream"]
     else:
-        prepared = prepare(plan, source, text)
         if isinstance(prepared, NotPushed):
             return f"-- streams: {prepared.reason.removeprefix('cannot push down: ')}\n"
         target, spec, query = prepared

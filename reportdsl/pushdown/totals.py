@@ -1,8 +1,10 @@
 """Pushdown's second mode: a report that prints detail rows takes the totals it needs
 before those rows (§9 ``whole`` values in ``detail``, §12 ``order by``/``limit``/
-``others``) from one GROUP BY in its database instead of a first pass over the rows.
+``others``) from one GROUP BY in its database instead of a first pass over the rows,
+then streams its rows once. (A report without detail rows whose groups are ordered by
+a total, which the first mode does not push, is run the same way.)
 
-In: a ``Plan`` with detail rows that ``engine/passes.py`` would run first passes for, the
+In: a ``Plan`` that ``engine/passes.py`` would run first passes for, the
 run's source, parameter values, mode and the engine's namespace for generated code. Out:
 ``Totals`` — per ordered level its ranks and what ``limit`` left out (``passes.rank``'s
 output), and the whole values of every group instance in print order (a ``WholeValues``
@@ -38,6 +40,7 @@ from reportdsl.pushdown.analysis import NotPushed, PushSpec, analyse
 from reportdsl.pushdown.builder import PushQuery, build
 from reportdsl.pushdown.capabilities import dialect_of
 from reportdsl.pushdown.execute import Node, Target, fetch_tree, target_of
+from reportdsl.pushdown.sqlite_decimals import declared_scales
 
 
 @dataclass
@@ -48,26 +51,27 @@ class Totals:
 
 
 def wanted(plan: Plan) -> bool:
-    """Whether ``plan`` is a report of this mode: detail rows and values before them."""
+    """Whether ``plan`` is a report of this mode only: detail rows and values before
+    them (a report without detail rows ordered by its totals tries the first mode first)."""
     return plan.detail is not None and needs_passes(plan)
 
 
 def needed(plan: Plan) -> list[str] | NotPushed:
     """The ids of the aggregates the first passes compute, or why they must run."""
-    assert plan.detail is not None
     if plan.on_error == "skip":
         return NotPushed("cannot push down: with 'on_error skip' a skipped row would still count in "
                          "the database's totals")
     by_id = {a.id: a for a in plan.aggregates}
     values = {v.id: v for v in plan.values}
     depth_of = {"report": 0} | {g.name: i + 1 for i, g in enumerate(plan.groups)}
-    ids = list(plan.detail.whole)
+    whole = plan.detail.whole if plan.detail is not None else []
+    ids = list(whole)
     for level in ordered_levels(plan):
         g = plan.groups[level]
         if g.order_by is not None:
             ids += sorted(aggregate_ids(values[g.order_by].expr))
     ids = list(dict.fromkeys(ids))
-    whole_depths = {depth_of[by_id[aid].scope] for aid in plan.detail.whole}
+    whole_depths = {depth_of[by_id[aid].scope] for aid in whole}
     for level, g in enumerate(plan.groups):
         if g.limit is not None and g.others is None and any(d <= level for d in whole_depths):
             return NotPushed(f"cannot push down: 'limit' of group '{g.name}' leaves rows out of a whole "
@@ -114,9 +118,14 @@ def prepare(plan: Plan, source: object, text: str | None) -> tuple[Target, PushS
     dialect = dialect_of(target.dialect)
     if dialect is None:
         return NotPushed(f"cannot push down: no SQL builder for {target.dialect}")
-    spec = analyse(totals_plan(plan, ids, False), dialect, text)
+    spec = analyse(totals_plan(plan, ids, False), dialect, text, declared_scales(target))
     if isinstance(spec, NotPushed):
         return spec
+    # only the levels with a total or a rank: the others' groups are made from their children
+    # (bench_engine's whole and ordered reports: one GROUP BY instead of a UNION ALL of three)
+    by_id = {a.id: a for a in plan.aggregates}
+    depth_of = {"report": 0} | {g.name: i + 1 for i, g in enumerate(plan.groups)}
+    spec.depths = sorted({depth_of[by_id[i].scope] for i in ids} | {lv + 1 for lv in ordered_levels(plan)})
     return target, spec, build(spec, target.table, target.query), ids
 
 
@@ -157,8 +166,7 @@ def _from_tree(plan: Plan, tree: Node, ids: list[str], values: Mapping[str, Any]
             totals.ranks[level], left_out = rank(sink.groups, plan, level)
             if plan.groups[level].limit is not None and plan.groups[level].others is None:
                 totals.omitted[level] = left_out
-    assert plan.detail is not None
-    if plan.detail.whole:
+    if plan.detail is not None and plan.detail.whole:
         totals.whole = _whole_values(plan, tree, totals.ranks)
     return totals
 
