@@ -33,7 +33,7 @@ from reportdsl.engine.codegen.loop import RunnerWriter
 from reportdsl.engine.codegen.rows import RowLayout, as_span, used_names
 from reportdsl.engine.functions import core as fn
 from reportdsl.engine.params import resolve_params
-from reportdsl.engine.passes import OmittedSink, WholeValues, needs_passes, order_groups, ordered_levels, rewrite
+from reportdsl.engine.passes import OmittedSink, WholeValues, needs_passes, order_groups, ordered_levels
 from reportdsl.engine.runtime import OverLimit, Runtime, row_number_in_chunk
 from reportdsl.engine.sorting import (
     DEFAULT_MEMORY_BUDGET,
@@ -144,13 +144,10 @@ def run(
     if pushdown != "off":
         from reportdsl.pushdown.attempt import push
 
-        if push(plan, sink, source, values, pushdown, base_namespace(plan, values, now), stats, source_text):
+        pushed = push(plan, sink, source, values, pushdown, base_namespace(plan, values, now), stats, source_text)
+        if pushed is True:
             return stats
-        if needs_passes(plan):  # the first passes' results from the database, if it can
-            from reportdsl.pushdown.totals import pushed_totals
-
-            totals = pushed_totals(plan, source, values, pushdown, base_namespace(plan, values, now), stats,
-                                   source_text)
+        totals = None if isinstance(pushed, bool) else pushed
     needs_order = bool(plan.groups or plan.sort)
     columns = columns_read(plan)
 
@@ -187,10 +184,8 @@ def run(
                         _pass_runner(plan, generated, layout, source_text, namespace, whole)(rows.chunks(), NullSink())
                     rows.close()
                     rows = open_source(plan, source, values, columns, needs_order)
-                if totals is not None and totals.whole is not None:
-                    namespace.update(totals.whole.reading())
-                if totals is not None and totals.omitted:
-                    sink = OmittedSink(sink, totals.omitted)
+                if totals is not None:  # the whole values to read, what limit left out
+                    sink = totals.printing(namespace, sink)
                 sink.report_start(values, namespace["start_values"](deferrals.defer))
                 if mode == "fused":
                     rows_read, row_count, end_values = namespace["run"](rows.chunks(), sink, rt)
@@ -203,15 +198,11 @@ def run(
                     stats.phases["read"] = t_read - t_open
                     rt.phase = "aggregate"
                     try:
-                        if two_pass:
+                        if two_pass or ranked:
                             with room_to_write("the rows to sort", tempfile.gettempdir()):
-                                sorter, sink = _first_passes(plan, generated, layout, source_text, namespace,
-                                                             sorter, sink, memory_budget)
-                        elif ranked:
-                            assert totals is not None and generated.record is not None
-                            with room_to_write("the rows to sort", tempfile.gettempdir()):
-                                for level, ranks in totals.ranks.items():
-                                    sorter = rewrite(sorter, level, ranks, generated.record, memory_budget)
+                                sorter, sink = (_first_passes(plan, generated, layout, source_text, namespace,
+                                                              sorter, sink, memory_budget) if totals is None else
+                                                (totals.order(sorter, generated.record, memory_budget), sink))
                         chunks = sorter.sorted_chunks()
                         rows_read_b, row_count, end_values = namespace["run"](chunks, sink, rt)
                     except TypeError as exc:

@@ -185,6 +185,7 @@ class _Analysis:
         depth = self.depth_of[a.scope]
         arg_type = a.arg.type if a.arg is not None else ""
         scale = None
+        arg: exp.Expression | None
         if arg_type == "decimal" and self.scales and a.func in ("sum", "avg", "count"):
             from reportdsl.pushdown.sqlite_decimals import scaled
 

@@ -25,7 +25,7 @@ from reportdsl.pushdown.builder import PushQuery, build
 from reportdsl.pushdown.capabilities import dialect_of
 from reportdsl.pushdown.execute import Target, fetch_tree, target_of
 from reportdsl.pushdown.sqlite_decimals import declared_scales
-from reportdsl.pushdown.totals import wanted
+from reportdsl.pushdown.totals import Totals, pushed_totals, wanted
 
 MODES = ("auto", "off", "force")
 
@@ -47,11 +47,13 @@ def prepare(plan: Plan, source: object, text: str | None = None) -> tuple[Target
 
 
 def push(plan: Plan, sink: Sink, source: object, values: Mapping[str, Any], mode: str, namespace: dict,
-         stats: Any, source_text: SourceText | None) -> bool:
+         stats: Any, source_text: SourceText | None) -> bool | Totals | None:
+    """True: the events were sent. Else what the run streams with: the first passes'
+    results from the database (``totals``, the second mode), or None (the passes run)."""
     if mode not in MODES:
         raise fail(ReportDataError, f"unknown pushdown mode '{mode}' (use auto, off or force)")
-    if wanted(plan):  # detail rows with totals before them: the second mode (``totals``)
-        return False
+    if wanted(plan):  # detail rows with totals before them: the second mode
+        return pushed_totals(plan, source, values, mode, namespace, stats, source_text)
     t0 = time.perf_counter()
     prepared = prepare(plan, source, source_text.text if source_text is not None else None)
     outcome: Any = prepared
@@ -62,7 +64,7 @@ def push(plan: Plan, sink: Sink, source: object, values: Mapping[str, Any], mode
         if mode == "force" and not needs_passes(plan):  # else the second mode may push the totals
             raise fail(ReportDataError, outcome.reason, source_text, outcome.span)
         stats.pushdown = "streamed: " + outcome.reason.removeprefix("cannot push down: ")
-        return False
+        return pushed_totals(plan, source, values, mode, namespace, stats, source_text) if needs_passes(plan) else None
     from reportdsl.pushdown.replay import replay
 
     stats.pushdown = "pushed"
