@@ -217,3 +217,63 @@ def test_command_line(database, tmp_path):
     out = _cli("build", str(path), "-o", str(tmp_path / "o.json"), "--pushdown", "force", cwd=tmp_path)
     assert out.returncode == 1 and "o.report:" in out.stderr and "adds floats" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+SQLITE_DECIMALS = """
+report sqlite_decimals {{
+  source sql "sqlite:///{path}" table m
+  group g order by SUM(q * p) desc limit 2 others "Rest" {{
+    footer {{ text "{{SUM(q * p)}} {{AVG(p)}} {{COUNT(p)}}" }}
+  }}
+  detail {{
+    column p "P" = p
+    column share "Share" = q * p / SUM(q * p) over report whole
+    column mean "Mean" = AVG(p + q) over report whole
+  }}
+  summary {{ text "{{SUM(p)}} {{AVG(p)}}" }}
+}}
+"""
+
+
+def _sqlite_money(path: Path, values: list) -> Path:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE m (g TEXT, q INTEGER, p DECIMAL(10,2))")
+    con.executemany("INSERT INTO m VALUES (?, ?, ?)",
+                    [("abcd"[i % 4] if i % 9 else None, i % 5 - 1, v) for i, v in enumerate(values)])
+    con.commit()
+    con.close()
+    return path
+
+
+def test_sqlite_decimals_as_scaled_integers(tmp_path):
+    # 2-place values stored as floats, whole numbers stored as integers (NUMERIC affinity),
+    # negatives and nulls: SQLite sums them exactly as integers of cents
+    values = [0.1, 0.2, 19.99, 5, -3.5, None, 1234567.89, 0.07, 100, -0.01, 0.29, 33.3] * 7
+    path = _sqlite_money(tmp_path / "m.db", values)
+    text = SQLITE_DECIMALS.format(path=path)
+    two_passes, _ = _run(text, tmp_path, "off")
+    got, how = _run(text, tmp_path, "force")
+    assert how == "pushed: group totals" and got == two_passes
+    events_off, _ = _events(text, tmp_path, "off")
+    events_pushed, _ = _events(text, tmp_path, "force")
+    assert events_pushed == events_off and "Decimal('" in events_off
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    (0.125, "a column holds a value"),  # more places than declared: the engine keeps them
+    (1e14, "a column holds a value"),  # too large for a float to tell cents apart
+    (9e12, "overflowed"),  # q * p in cents passes 64 bits: SQLite makes it a float
+])
+def test_sqlite_decimals_that_stay_two_passes(tmp_path, value, reason):
+    path = _sqlite_money(tmp_path / "m.db", [1.5, value, 2.25] * 4 if reason != "overflowed" else [value] * 12)
+    # whole values alone: auto pushes them on SQLite too
+    text = SQLITE_DECIMALS.format(path=path).replace('order by SUM(q * p) desc limit 2 others "Rest" ', "")
+    if reason == "overflowed":
+        text = text.replace("q * p", "q * p * 1000000")
+    two_passes, _ = _run(text, tmp_path, "off")
+    got, how = _run(text, tmp_path, "auto")
+    assert got == two_passes and how.startswith("streamed: ") and reason in how, how
+    with pytest.raises(reportdsl.ReportError, match=reason):
+        _run(text, tmp_path, "force")
