@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from reportdsl.engine.passes import needs_passes
+from reportdsl.engine.passes import needs_passes, ordered_levels
 from reportdsl.engine.stream.events import Sink
 from reportdsl.errors import ReportDataError, SourceText, fail
 from reportdsl.plan.models import Plan
@@ -87,6 +87,8 @@ def explain(plan: Plan, source: object = None, text: str | None = None) -> str:
         target, spec, query, _ = found
         rows = "the detail rows" if plan.detail is not None else "the rows"
         head = [f"-- group totals pushed down to {target.dialect}; {rows} stream"]
+        if target.dialect == "sqlite" and ordered_levels(plan):
+            head.append("-- (with --pushdown force: auto leaves ordered groups to the engine on sqlite)")
     else:
         if isinstance(prepared, NotPushed):
             return f"-- streams: {prepared.reason.removeprefix('cannot push down: ')}\n"

@@ -112,10 +112,26 @@ def needed(plan: Plan) -> list[str] | NotPushed:
     return ids
 
 
+_CUT: dict[tuple, tuple[Plan, Plan]] = {}  # (id(plan), ids, keep_order) -> (plan, cut plan)
+
+
 def totals_plan(plan: Plan, ids: list[str], keep_order: bool) -> Plan:
     """``plan`` cut down to the groups and the aggregates ``ids``: what ``analysis`` pushes
     and ``replay`` replays (with ``keep_order``, each group's ``order by`` value in its
-    footer, for ``RankSink``)."""
+    footer, for ``RankSink``). The same object for the same plan: the replay's generated
+    code is then compiled once (``runner.compile_runner`` caches by plan)."""
+    key = (id(plan), tuple(ids), keep_order)
+    hit = _CUT.get(key)
+    if hit is not None and hit[0] is plan:
+        return hit[1]
+    if len(_CUT) >= 32:
+        _CUT.pop(next(iter(_CUT)))
+    cut = _cut(plan, ids, keep_order)
+    _CUT[key] = (plan, cut)
+    return cut
+
+
+def _cut(plan: Plan, ids: list[str], keep_order: bool) -> Plan:
     by_id = {a.id: a for a in plan.aggregates}
     depth_of = {"report": 0} | {g.name: i + 1 for i, g in enumerate(plan.groups)}
     # the levels below the deepest total or rank are not grouped by at all
