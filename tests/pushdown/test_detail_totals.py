@@ -303,3 +303,19 @@ def test_sqlite_decimals_that_stay_two_passes(tmp_path, value, reason):
     assert got == two_passes and how.startswith("streamed: ") and reason in how, how
     with pytest.raises(reportdsl.ReportError, match=reason):
         _run(text, tmp_path, "force")
+
+
+def test_sqlite_decimals_in_the_first_mode(tmp_path):
+    # a report without detail rows: its SUM/AVG/COUNT of DECIMAL(10,2) pushed whole
+    path = _sqlite_money(tmp_path / "m.db", [0.1, 0.2, 19.99, 5, -3.5, None, 1234567.89, 0.07, -0.01, 0.29] * 5)
+    text = f"""
+report money {{
+  source sql "sqlite:///{path}" table m
+  group g {{ footer {{ text "{{SUM(p)}} {{AVG(p)}} {{COUNT(p)}} {{SUM(q * p - p)}} {{AVG(-p * p)}}" }} }}
+  summary {{ text "{{SUM(p)}} {{AVG(q + p)}}" }}
+}}
+"""
+    streamed, _ = _run(text, tmp_path, "off")
+    got, how = _run(text, tmp_path, "force")
+    assert how == "pushed" and got == streamed
+    assert repr(_events(text, tmp_path, "force")[0]) == repr(_events(text, tmp_path, "off")[0])
