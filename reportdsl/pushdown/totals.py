@@ -182,8 +182,9 @@ def pushed_totals(plan: Plan, source: object, values: Mapping[str, Any], mode: s
         if mode == "auto" and target.dialect == "sqlite" and ordered_levels(plan):
             # SQLite runs in this process: its GROUP BY (a sort of every row) costs more
             # CPU than the engine's rank pass over the rows it has sorted anyway
-            # (bench_engine's ordered report, 200k rows: 1.39 s pushed, 1.15 s two passes);
-            # whole values alone save a second read of the source (1.01 s against 1.15 s)
+            # (bench_engine.py --rows 200000 --passes-only, CPU: ordered 1.43 s pushed,
+            # 1.20 s two passes); whole values alone save a second read of the source
+            # (0.98 s pushed, 1.07 s two passes)
             stats.pushdown = "streamed: on sqlite the engine ranks the groups faster than a GROUP BY"
             return None
         outcome = fetch_tree(totals_plan(plan, ids, False), target, spec, query, dict(values))
