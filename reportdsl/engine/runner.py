@@ -140,11 +140,14 @@ def run(
     stats = RunStats()
     now = fn.build_time()  # one clock for now(), today() and the parameters' defaults
     values = resolve_params(plan.params, params, source_text, now=now)
+    totals = None  # the first passes' results, from the database (pushdown's second mode)
     if pushdown != "off":
         from reportdsl.pushdown.attempt import push
 
-        if push(plan, sink, source, values, pushdown, base_namespace(plan, values, now), stats, source_text):
+        pushed = push(plan, sink, source, values, pushdown, base_namespace(plan, values, now), stats, source_text)
+        if pushed is True:
             return stats
+        totals = None if isinstance(pushed, bool) else pushed
     needs_order = bool(plan.groups or plan.sort)
     columns = columns_read(plan)
 
@@ -154,10 +157,12 @@ def run(
         t_open = time.perf_counter()
         stats.phases["open"] = t_open - t0
         layout = _layout(plan, rows, columns)
-        two_pass = needs_passes(plan)  # §9 whole values, §12 ordered groups
+        # §9 whole values, §12 ordered groups (unless the database gave the passes' results)
+        two_pass = needs_passes(plan) and totals is None
         # whole values alone, rows in order from a source that reads the same again: two reads
         reread = two_pass and (rows.ordered or not needs_order) and can_read_twice(plan, source)
-        mode = "sorted" if (two_pass and not reread) or (needs_order and not rows.ordered) else "fused"
+        ranked = totals is not None and bool(totals.ranks)  # print order is not key order: sort
+        mode = "sorted" if (two_pass and not reread) or ranked or (needs_order and not rows.ordered) else "fused"
         stats.ordered_by = "none" if not needs_order else ("database" if rows.ordered else "engine")
         generated = compile_runner(plan, layout, mode, mode == "fused" and needs_order, source_text)
         namespace = base_namespace(plan, values, now)
@@ -179,6 +184,8 @@ def run(
                         _pass_runner(plan, generated, layout, source_text, namespace, whole)(rows.chunks(), NullSink())
                     rows.close()
                     rows = open_source(plan, source, values, columns, needs_order)
+                if totals is not None:  # the whole values to read, what limit left out
+                    sink = totals.printing(namespace, sink)
                 sink.report_start(values, namespace["start_values"](deferrals.defer))
                 if mode == "fused":
                     rows_read, row_count, end_values = namespace["run"](rows.chunks(), sink, rt)
@@ -191,10 +198,11 @@ def run(
                     stats.phases["read"] = t_read - t_open
                     rt.phase = "aggregate"
                     try:
-                        if two_pass:
+                        if two_pass or ranked:
                             with room_to_write("the rows to sort", tempfile.gettempdir()):
-                                sorter, sink = _first_passes(plan, generated, layout, source_text, namespace,
-                                                             sorter, sink, memory_budget)
+                                sorter, sink = (_first_passes(plan, generated, layout, source_text, namespace,
+                                                              sorter, sink, memory_budget) if totals is None else
+                                                (totals.order(sorter, generated.record, memory_budget), sink))
                         chunks = sorter.sorted_chunks()
                         rows_read_b, row_count, end_values = namespace["run"](chunks, sink, rt)
                     except TypeError as exc:

@@ -49,6 +49,7 @@ class PushedAggregate:
     arg_type: str  # the argument's kind ("" for COUNT())
     depth: int  # 0 the report, L + 1 group level L
     items: dict[str, str]  # role ("value", "sum", "count") -> select alias
+    scale: int | None = None  # SQLite: the sum is of integers scaled by 10**scale (``sqlite_decimals``)
 
 
 @dataclass
@@ -64,6 +65,7 @@ class PushSpec:
     guards: list[str] = field(default_factory=list)  # SQL true on a row the engine fails on
     conditions: list[str] = field(default_factory=list)  # filter SQL, by marker number
     columns: list[str] = field(default_factory=list)  # the source columns the statement reads
+    depths: list[int] | None = None  # the levels the statement groups by (None: all; ``totals``)
 
 
 _PUSHED_FUNCS = ("sum", "count", "avg", "min", "max", "count_distinct")
@@ -97,6 +99,8 @@ class _Analysis:
         self.shared: dict[tuple, str] = {}  # an aggregate call's SQL (and level) -> its column
         self.binds: dict = {}
         self.params: list[str] = []
+        self.scales: dict[str, int] = {}  # SQLite DECIMAL(p, s) columns: s (``sqlite_decimals``)
+        self.more_guards: list[str] = []
 
     def refuse(self, what: str) -> _Refused:
         return _Refused(f"cannot push down: {what} on {self.dialect.name}", self.span)
@@ -179,8 +183,17 @@ class _Analysis:
         if a.scope not in self.depth_of:
             raise self.refuse(f"{shown} covers rows by page")
         depth = self.depth_of[a.scope]
-        arg = self.value(a.arg, shown) if a.arg is not None else None
         arg_type = a.arg.type if a.arg is not None else ""
+        scale = None
+        arg: exp.Expression | None
+        if arg_type == "decimal" and self.scales and a.func in ("sum", "avg", "count"):
+            from reportdsl.pushdown.sqlite_decimals import scaled
+
+            assert a.arg is not None
+            arg, scale = scaled(self, a.arg, shown)
+            arg_type = "int"  # summed as integers, read back as decimals of ``scale`` places
+        else:
+            arg = self.value(a.arg, shown) if a.arg is not None else None
         if a.func in ("sum", "avg") and arg_type not in self.dialect.sum_kinds:
             raise self.refuse(f"{shown} sums values of a kind ({arg_type}) not summed exactly")
         if a.func in ("min", "max", "count_distinct") and arg_type == "bool":
@@ -189,7 +202,7 @@ class _Analysis:
         if a.filter is not None:
             self.condition(a.filter, f"the filter of {shown}")
             condition = exp.column(_MARK.format(len(self.conditions) - 1))
-        pushed = PushedAggregate(a.id, a.func, arg_type, depth, {})
+        pushed = PushedAggregate(a.id, a.func, arg_type, depth, {}, scale)
 
         def item(role: str, func: str, x: exp.Expression | None, distinct: bool = False) -> None:
             call = self._call(func, x, condition, distinct)
@@ -238,7 +251,7 @@ class _Analysis:
                 raise self.refuse(f"column '{column}' may hold values SQL cannot check")
             if (check := must_reach[type_]) is not None:
                 out.append(check.format(c=quote(column)))
-        return out
+        return out + self.more_guards
 
 
 _AGG: dict[str, type[exp.Expression]] = {"SUM": exp.Sum, "COUNT": exp.Count, "MIN": exp.Min, "MAX": exp.Max}
@@ -257,10 +270,13 @@ def _param_names(sql: str) -> list[str]:
     return [name for name, _ in query_parameters(sql)]
 
 
-def analyse(plan: Plan, dialect: Dialect, text: str | None = None) -> PushSpec | NotPushed:
+def analyse(plan: Plan, dialect: Dialect, text: str | None = None,
+            scales: dict[str, int] | None = None) -> PushSpec | NotPushed:
     """The pushed form of ``plan``'s aggregates on ``dialect``, or why it streams;
-    ``text``, the report's, names calls as written."""
+    ``text``, the report's, names calls as written; ``scales``, SQLite's declared DECIMAL
+    scales (their sums are pushed as scaled integers)."""
     a = _Analysis(plan, dialect, text)
+    a.scales = dict(scales or {})
     try:
         _whole_report(plan, a)
         keys = []

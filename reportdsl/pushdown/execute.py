@@ -168,17 +168,33 @@ def _tree(plan: Plan, spec: PushSpec, rows: list[tuple]) -> Node:
         depth = (levels - int(flag).bit_length()) if spec.dialect.grouping_sets else int(flag)
         keys = tuple(_key(row[i], spec.key_types[i], spec.dialect.text_bytes) for i in range(depth))
         decoded.append((depth, keys, row))
+    made: list[Node] = []  # nodes of levels the statement does not group by (``PushSpec.depths``)
     for depth, keys, row in sorted(decoded, key=lambda d: d[0]):
         node = report if depth == 0 else Node(keys[-1])
         node.row_count = int(row[count_at])
         node.aggs = {pa.id: _final(pa, row, position, spec.dialect.text_bytes) for pa in by_depth.get(depth, ())}
         if depth:
             nodes[tuple(map(_canon, keys))] = node
-            nodes[tuple(map(_canon, keys[:-1]))].children.append(node)
+            _parent(nodes, keys, made).children.append(node)
+    for node in reversed(made):  # innermost first: its rows are its children's
+        node.row_count = sum(child.row_count for child in node.children)
+    if spec.depths is not None and 0 not in spec.depths:
+        report.row_count = sum(child.row_count for child in report.children)
     if not rows or report.row_count == 0:
         report.aggs = {pa.id: _empty(pa) for pa in by_depth.get(0, ())}
     _order(report, plan, 0)
     return report
+
+
+def _parent(nodes: dict[tuple, Node], keys: tuple, made: list[Node]) -> Node:
+    """The node of ``keys[:-1]``, made (with its own parents) where no row gave it."""
+    path = tuple(map(_canon, keys[:-1]))
+    found = nodes.get(path)
+    if found is None:
+        found = nodes[path] = Node(keys[-2])
+        _parent(nodes, keys[:-1], made).children.append(found)
+        made.append(found)  # after its parents: ``made`` read backwards is innermost first
+    return found
 
 
 def _order(node: Node, plan: Plan, level: int) -> None:
@@ -210,7 +226,12 @@ def _final(pa: PushedAggregate, row: tuple, position: dict[str, int], text_bytes
     if pa.arg_type == "float":
         total = _float_total(total, get["abs"], count)
         return total if pa.func == "sum" else total / count
-    exact = int(total) if pa.arg_type == "int" else Decimal(total)
+    if pa.scale is not None:  # SQLite's scaled decimals (``sqlite_decimals``)
+        if not isinstance(total, int):  # an integer overflowed into a float
+            raise _Refused("cannot push down: a scaled decimal sum overflowed 64 bits on sqlite")
+        exact: Any = Decimal(total).scaleb(-pa.scale)
+    else:
+        exact = int(total) if pa.arg_type == "int" else Decimal(total)
     return exact if pa.func == "sum" else average(exact, count)
 
 
