@@ -23,6 +23,7 @@ finds such rows; the executor checks none exists before the aggregates are trust
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -72,8 +73,24 @@ _MARK = "__rdsl_cond{}__"  # a filter's place in the sqlglot tree, replaced by i
 
 
 def quote_for(dialect: Dialect) -> Callable[[str], str]:
-    q = "`" if dialect.sqlglot == "mysql" else '"'
-    return lambda name: q + name.replace(q, q + q) + q
+    q = dialect.quote or ("`" if dialect.sqlglot == "mysql" else '"')
+
+    def quote(name: str) -> str:
+        name = spelled(dialect, name)
+        return q + name.replace(q, q + q) + q
+    return quote
+
+
+def spelled(dialect: Dialect, name: str) -> str:
+    """``name`` as the database stores it: where plain names are folded to upper case
+    and SQLAlchemy reports them in lower case (``upper_names``), upper case (as
+    SQLAlchemy's own ``denormalize_name`` does), then quoted: a reserved word stays a name."""
+    if dialect.upper_names and _PLAIN_LOWER.fullmatch(name) is not None:
+        return name.upper()
+    return name
+
+
+_PLAIN_LOWER = re.compile(r"[a-z_][a-z0-9_$]*")
 
 
 class _Refused(Exception):
@@ -120,7 +137,7 @@ class _Analysis:
             if type_ != e.type or type_ not in d.kinds:
                 raise self.refuse(f"{where} reads column '{e.name}' of a kind ({type_}) not kept exactly")
             self.read[e.name] = type_
-            return exp.column(e.name, quoted=True)
+            return exp.column(spelled(d, e.name), quoted=True)
         if isinstance(e, Lit) and e.type == "int" and type(e.value) is int and fits_int64(e.value):
             return exp.Literal.number(e.value)
         if isinstance(e, BinaryOp) and e.op in ("+", "-", "*") and {e.left.type, e.right.type} <= _NUMBERS:

@@ -45,15 +45,20 @@ class Node:
 
 
 def target_of(plan: Plan, source: object) -> Target | NotPushed:
-    """Where the report's rows live, if in a SQL database this module can query."""
+    """Where the report's rows live, if in a SQL database this module can query, or in
+    Parquet files (queried by DuckDB as ``read_parquet(PATH-OR-GLOB)``)."""
     spec = plan.source
     own = (spec.table, spec.query) if spec is not None and spec.kind == "sql" else None
     if source is None:
+        if spec is not None and spec.kind == "parquet":
+            return _parquet(resolve(spec, plan.base_dir))
         if spec is None or spec.kind != "sql" or own is None:
             return NotPushed("cannot push down: the source is not a SQL database")
         loc = resolve(spec, plan.base_dir)
     elif isinstance(source, (str, PurePath)):
         loc = override_location(str(source), os.getcwd())
+        if loc.kind == "parquet":
+            return _parquet(loc)
         if loc.kind != "sql" or own is None:
             return NotPushed("cannot push down: the source is not a SQL database")
     elif (type(source).__module__ or "").startswith("sqlalchemy") and own is not None and hasattr(source, "dialect"):
@@ -64,6 +69,12 @@ def target_of(plan: Plan, source: object) -> Target | NotPushed:
         return Target("sqlite", own[0], own[1], location=loc)
     scheme = loc.target.split(":", 1)[0].split("+", 1)[0]
     return Target({"postgres": "postgresql", "mysql": "mariadb"}.get(scheme, scheme), own[0], own[1], location=loc)
+
+
+def _parquet(loc: Location) -> Target:
+    from reportdsl.sources.parquet import _literal
+
+    return Target("duckdb", None, f"SELECT * FROM read_parquet({_literal(loc.target)})", location=loc)
 
 
 def fetch_tree(plan: Plan, target: Target, spec: PushSpec, query: PushQuery,
@@ -100,6 +111,8 @@ def _run(target: Target, query: PushQuery, binds: dict[str, Any]) -> list[tuple]
 
     values = {k: bind_value(v, target.dialect) for k, v in binds.items()}
     loc = target.location
+    if loc is not None and loc.kind == "parquet":
+        return _run_parquet(loc, query, values)
     if loc is not None and loc.sqlite_path is not None:
         import sqlite3
 
@@ -132,6 +145,35 @@ def _run(target: Target, query: PushQuery, binds: dict[str, Any]) -> list[tuple]
     finally:
         if target.connectable is None:
             engine.dispose()
+
+
+def _run_parquet(loc: Location, query: PushQuery, values: dict[str, Any]) -> list[tuple] | None:
+    """The statement over Parquet files in an in-memory DuckDB, bounded like a Parquet
+    read (``parquet.MEMORY_LIMIT``, spilling to a private folder)."""
+    import shutil
+    import tempfile
+
+    from reportdsl.errors import ReportError
+    from reportdsl.sources import parquet
+    from reportdsl.sources.sql.text import query_parameters, replace_parameters
+
+    try:
+        parquet._files_exist(loc)
+        duckdb = parquet._duckdb(loc.shown)
+    except ReportError:
+        raise _Refused("cannot push down: the files cannot be read") from None  # streaming says why
+    spill = tempfile.mkdtemp(prefix="reportdsl-duckdb-")
+    try:
+        con = duckdb.connect(":memory:", config={"memory_limit": parquet.MEMORY_LIMIT, "temp_directory": spill})
+        try:
+            def execute(sql: str, args: dict) -> Any:
+                positional = [args[name] for name, _ in query_parameters(sql)]
+                return con.execute(replace_parameters(sql, lambda name: "?"), positional).fetchall()
+            return _statements(execute, query, values, duckdb.Error)
+        finally:
+            con.close()
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _statements(execute, query: PushQuery, values: dict, errors) -> list[tuple] | None:
