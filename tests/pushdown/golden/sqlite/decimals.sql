@@ -1,0 +1,1 @@
+-- streams: SUM(p) reads column 'p' of a kind (decimal) not kept exactly on sqlite
