@@ -228,7 +228,11 @@ class _Analysis:
             assert arg is not None
             item("value", a.func.upper(), self.text_form(arg, arg_type))
         else:  # sum, avg: the sum and the count of values it adds
-            item("sum", self.dialect.float_sum if arg_type == "float" else "SUM", arg)
+            if arg_type == "float" and self.dialect.float_sum_cast is not None:
+                assert arg is not None
+                item("sum", "SUM", exp.cast(arg.copy(), self.dialect.float_sum_cast))
+            else:
+                item("sum", self.dialect.float_sum if arg_type == "float" else "SUM", arg)
             item("count", "COUNT", arg)
             if arg_type == "float":  # bounds the database's rounding error (execute._float_total)
                 assert arg is not None

@@ -29,6 +29,16 @@ real servers (tests/pushdown/):
   trailing spaces, so ``'a'`` and ``'a '`` would be one group) — ``text_bytes`` says the
   values come back as bytes.
 - ``float_sum``: the aggregate that sums floats (DuckDB's ``fsum`` is compensated).
+  ``float_sum_cast``: floats are summed as this exact type instead (PostgreSQL's
+  NUMERIC: each double becomes a decimal of at least 15 significant digits, within
+  5e-15 of it, and those decimals are added exactly). The sum's error is then at most
+  5e-15·Σ|x| however many values, where a float sum in the database's order may err by
+  n·u·Σ|x| (u the unit roundoff): past ~4,500 values of one sign that bound passes
+  CONTRACT.md §8's 1e-12 and the report streams (``execute._float_total``). DuckDB's
+  ``fsum`` is Kahan's sum, but its merge of partial sums adds the merged compensation
+  with the wrong sign (``KahanSumState::Combine``), an error that grows with the number
+  of merges DuckDB chooses, so it gets the plain bound. No exact type holds every double
+  on MariaDB (DECIMAL(65, 30) clips), DuckDB or SQLite (DECIMAL(38)).
 - ``exact_arithmetic``: ``+ - *`` of integers and decimals without overflow: operands cast
   to NUMERIC (PostgreSQL); MariaDB's integer overflow is an error (so the report streams)
   and its DECIMAL products are exact to 65 digits.
@@ -82,6 +92,7 @@ class Dialect:
     text_form: str  # SQL around "{x}" that compares by code point
     text_bytes: bool = False
     float_sum: str = "SUM"
+    float_sum_cast: str | None = None  # an exact type floats are summed as
     exact_arithmetic: str | None = None  # the cast for exact operands ("NUMERIC"), "native", or None
     grouping_one_arg: bool = False  # GROUPING(k) of one key only
     quote: str = ""  # the identifier quote, where not sqlglot's default for the dialect
@@ -111,6 +122,7 @@ _POSTGRESQL = Dialect(
     kinds=frozenset({"int", "decimal", "float", "string", "date", "bool"}),
     sum_kinds=frozenset({"int", "decimal", "float"}),
     text_form='CAST({x} AS TEXT) COLLATE "C"', exact_arithmetic="NUMERIC", percentile_cont=True,
+    float_sum_cast="NUMERIC",
 )
 _DUCKDB = Dialect(
     name="duckdb", sqlglot="duckdb", grouping_sets=True, filter_clause=True,

@@ -25,6 +25,7 @@ from reportdsl.engine.sorting import Desc, rank_key
 from reportdsl.plan.models import Plan
 from reportdsl.pushdown.analysis import NotPushed, PushedAggregate, PushSpec
 from reportdsl.pushdown.builder import PushQuery
+from reportdsl.pushdown.capabilities import Dialect
 from reportdsl.sources.locations import Location, override_location, resolve
 
 
@@ -206,7 +207,7 @@ def _tree(plan: Plan, spec: PushSpec, rows: list[tuple]) -> Node:
     # (50,008 groups of 7 aggregates: 2.6 s -> 1.1 s to shape, the machine loaded)
     finishers: dict[int, list[tuple[str, Callable[[tuple], Any]]]] = {}
     for pa in spec.aggregates:
-        finishers.setdefault(pa.depth, []).append((pa.id, _finisher(pa, position, spec.dialect.text_bytes)))
+        finishers.setdefault(pa.depth, []).append((pa.id, _finisher(pa, position, spec.dialect)))
     keyers = [_keyer(t, spec.dialect.text_bytes) for t in spec.key_types]
     decoded = []
     for row in rows:
@@ -254,8 +255,9 @@ def _keyer(type_: str, text_bytes: bool) -> Callable[[Any], Any]:
     return key
 
 
-def _finisher(pa: PushedAggregate, position: dict[str, int], text_bytes: bool) -> Callable[[tuple], Any]:
+def _finisher(pa: PushedAggregate, position: dict[str, int], dialect: Dialect) -> Callable[[tuple], Any]:
     """The engine's final value of one aggregate from a row of the statement's items."""
+    text_bytes, summed_exactly = dialect.text_bytes, dialect.float_sum_cast is not None
     at = {role: position[alias] for role, alias in pa.items.items()}
     if pa.func in ("count", "count_distinct"):
         i = at.get("count", at.get("value"))
@@ -272,7 +274,7 @@ def _finisher(pa: PushedAggregate, position: dict[str, int], text_bytes: bool) -
         if not count:
             return None
         if kind == "float":
-            total = _float_total(total, row[abs_at] if abs_at is not None else None, count)
+            total = _float_total(total, row[abs_at] if abs_at is not None else None, count, summed_exactly)
             return total if func == "sum" else total / count
         exact = int(total) if kind == "int" else Decimal(total)
         return exact if func == "sum" else average(exact, count)
@@ -283,18 +285,21 @@ _UNIT = 2.0 ** -53  # a double's unit roundoff
 _TOLERANCE = 1e-12  # CONTRACT.md §8
 
 
-def _float_total(total: Any, absolute: Any, count: int) -> float:
+def _float_total(total: Any, absolute: Any, count: int, exact: bool = False) -> float:
     """The database's float sum where it is surely within a relative 1e-12 of the
     correctly rounded sum (the engine's), else ``_Refused``. Summed in any order, n
     values carry an error of at most (n - 1)·u·Σ|x| (u the unit roundoff; Σ|x| itself
     from the database, doubled for its own error): values that cancel (1e16 + 1 - 1e16)
-    or very many values make the bound too wide, and the report streams."""
+    or very many values make the bound too wide, and the report streams. Summed
+    exactly as decimals of 15 digits or more (``Dialect.float_sum_cast``, ``exact``),
+    the error is at most 5e-15·Σ|x| whatever n, plus the final rounding to a float."""
     if total is None:
         return float("nan")  # SQLite turns a NaN sum (inf + -inf) into null; the engine's is NaN (§15)
     total = float(total)
     if total != total or abs(total) == float("inf"):
         return total  # NaN and infinities follow the same rules in SQL (§15)
-    bound = 2.0 * count * _UNIT * float(absolute or 0.0)
+    magnitude = 2.0 * float(absolute or 0.0)
+    bound = (5e-15 * magnitude + _UNIT * abs(total)) if exact else count * _UNIT * magnitude
     if bound > _TOLERANCE * (abs(total) - bound):
         raise _Refused("cannot push down: a float sum of these values could be off by more than "
                        "a relative 1e-12 if the database computed it")
