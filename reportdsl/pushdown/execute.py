@@ -260,12 +260,11 @@ def _finisher(pa: PushedAggregate, position: dict[str, int], dialect: Dialect) -
     text_bytes, summed_exactly = dialect.text_bytes, dialect.float_sum_cast is not None
     at = {role: position[alias] for role, alias in pa.items.items()}
     if pa.func in ("count", "count_distinct"):
-        i = at.get("count", at.get("value"))
-        assert i is not None
-        return lambda row: int(row[i] or 0)
+        n: int = at["count"] if "count" in at else at["value"]
+        return lambda row: int(row[n] or 0)
     if pa.func in ("min", "max"):
-        key, i = _keyer(pa.arg_type, text_bytes), at["value"]
-        return lambda row: key(row[i])
+        key, v = _keyer(pa.arg_type, text_bytes), at["value"]
+        return lambda row: key(row[v])
     s_at, n_at, abs_at = at["sum"], at["count"], at.get("abs")
     kind, func = pa.arg_type, pa.func
 

@@ -8,8 +8,8 @@ zero, NaN and infinity (where the database stores them)."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 import math
+from decimal import Decimal
 
 import pytest
 
