@@ -100,8 +100,9 @@ class _Refused(Exception):
 
 
 class _Analysis:
-    def __init__(self, plan: Plan, dialect: Dialect, text: str | None):
+    def __init__(self, plan: Plan, dialect: Dialect, text: str | None, source_order: str | None = None):
         self.text = text  # the report's text: calls are named as written
+        self.source_order = source_order  # SQL giving each row's place in source order, if any
         self.span: tuple[int, int] | None = None  # of what is being translated
         self.plan = plan
         self.dialect = dialect
@@ -189,6 +190,8 @@ class _Analysis:
     def aggregate(self, a: Aggregate, index: int, items: list) -> PushedAggregate:
         shown = self.shown(a)
         self.span = (a.span[0], a.span[1])
+        if a.func in ("first", "last"):
+            return self.first_last(a, index, items, shown)
         if a.func not in _PUSHED_FUNCS or a.func not in self.dialect.aggregates:
             raise self.refuse(f"{shown} has no exact SQL form")
         if a.running:
@@ -239,6 +242,30 @@ class _Analysis:
                 item("abs", "SUM", exp.Abs(this=arg.copy()))
         return pushed
 
+    def first_last(self, a: Aggregate, index: int, items: list, shown: str) -> PushedAggregate:
+        """FIRST/LAST where print order is source order — the innermost level (or the
+        report without groups), no ``sort by`` — and the source has an order the SQL can
+        name (``source_order``: Parquet's file and row numbers): the value at the least
+        (greatest) position among the rows whose value is not null, ties impossible."""
+        func = self.dialect.first_last
+        if func is None or self.source_order is None:
+            raise self.refuse(f"{shown} has no exact SQL form (no source order to take it by)")
+        if self.plan.sort or a.running or self.depth_of.get(a.scope) != len(self.plan.groups):
+            raise self.refuse(f"{shown} is taken in print order, which is not the source order there")
+        if func != "ARG_MIN":
+            raise self.refuse(f"{shown} has no exact SQL form")
+        assert a.arg is not None
+        arg = self.value(a.arg, shown)
+        present: exp.Expression = exp.Not(this=exp.Is(this=arg.copy(), expression=exp.Null()))
+        if a.filter is not None:
+            self.condition(a.filter, f"the filter of {shown}")
+            present = exp.And(this=exp.column(_MARK.format(len(self.conditions) - 1)), expression=present)
+        call = exp.Anonymous(this="ARG_MIN" if a.func == "first" else "ARG_MAX",
+                             expressions=[arg, _parsed(self.source_order, self.dialect, {})])
+        alias = f"_a{index}_value"
+        items.append((alias, len(self.plan.groups), exp.Filter(this=call, expression=exp.Where(this=present))))
+        return PushedAggregate(a.id, a.func, a.arg.type, len(self.plan.groups), {"value": alias})
+
     def _call(self, func: str, x: exp.Expression | None, condition: exp.Expression | None,
               distinct: bool) -> exp.Expression:
         if condition is not None and not self.dialect.filter_clause:
@@ -278,10 +305,12 @@ def _param_names(sql: str) -> list[str]:
     return [name for name, _ in query_parameters(sql)]
 
 
-def analyse(plan: Plan, dialect: Dialect, text: str | None = None) -> PushSpec | NotPushed:
+def analyse(plan: Plan, dialect: Dialect, text: str | None = None,
+            source_order: str | None = None) -> PushSpec | NotPushed:
     """The pushed form of ``plan``'s aggregates on ``dialect``, or why it streams;
-    ``text``, the report's, names calls as written."""
-    a = _Analysis(plan, dialect, text)
+    ``text``, the report's, names calls as written; ``source_order``, SQL over the
+    source's columns that orders its rows as the source delivers them (unique)."""
+    a = _Analysis(plan, dialect, text, source_order)
     try:
         _whole_report(plan, a)
         keys = []

@@ -35,7 +35,7 @@ def prepare(plan: Plan, source: object, text: str | None = None) -> tuple[Target
     dialect = dialect_of(target.dialect)
     if dialect is None:
         return NotPushed(f"cannot push down: no SQL builder for {target.dialect}")
-    spec = analyse(plan, dialect, text)
+    spec = analyse(plan, dialect, text, target.source_order)
     if isinstance(spec, NotPushed):
         return spec
     return target, spec, build(spec, target.table, target.query)

@@ -36,6 +36,7 @@ class Target:
     query: str | None
     location: Location | None = None  # a URL (the report's or --source's)
     connectable: Any = None  # the caller's Engine or Connection
+    source_order: str | None = None  # SQL over the source's columns: each row's place, unique
 
 
 @dataclass
@@ -53,14 +54,14 @@ def target_of(plan: Plan, source: object) -> Target | NotPushed:
     own = (spec.table, spec.query) if spec is not None and spec.kind == "sql" else None
     if source is None:
         if spec is not None and spec.kind == "parquet":
-            return _parquet(resolve(spec, plan.base_dir))
+            return _parquet(resolve(spec, plan.base_dir), plan)
         if spec is None or spec.kind != "sql" or own is None:
             return NotPushed("cannot push down: the source is not a SQL database")
         loc = resolve(spec, plan.base_dir)
     elif isinstance(source, (str, PurePath)):
         loc = override_location(str(source), os.getcwd())
         if loc.kind == "parquet":
-            return _parquet(loc)
+            return _parquet(loc, plan)
         if loc.kind != "sql" or own is None:
             return NotPushed("cannot push down: the source is not a SQL database")
     elif (type(source).__module__ or "").startswith("sqlalchemy") and own is not None and hasattr(source, "dialect"):
@@ -73,10 +74,18 @@ def target_of(plan: Plan, source: object) -> Target | NotPushed:
     return Target({"postgres": "postgresql", "mysql": "mariadb"}.get(scheme, scheme), own[0], own[1], location=loc)
 
 
-def _parquet(loc: Location) -> Target:
-    from reportdsl.sources.parquet import _literal
+def _parquet(loc: Location, plan: Plan) -> Target:
+    """Parquet files as a DuckDB query; where the report takes FIRST/LAST, with each
+    row's place in source order (§15: the files in glob order, then their rows), as
+    ``parquet.py`` numbers it: file index times 2**40 (a file of fewer rows) plus row."""
+    from reportdsl.sources.parquet import _FILE, _ROW, _literal, quote
 
-    return Target("duckdb", None, f"SELECT * FROM read_parquet({_literal(loc.target)})", location=loc)
+    scan = f"read_parquet({_literal(loc.target)})"
+    if not any(a.func in ("first", "last") for a in plan.aggregates):
+        return Target("duckdb", None, f"SELECT * FROM {scan}", location=loc)
+    query = f"SELECT *, file_index AS {quote(_FILE)}, file_row_number AS {quote(_ROW)} FROM {scan}"
+    order = f"(CAST({quote(_FILE)} AS BIGINT) * 1099511627776 + {quote(_ROW)})"
+    return Target("duckdb", None, query, location=loc, source_order=order)
 
 
 def fetch_tree(plan: Plan, target: Target, spec: PushSpec, query: PushQuery,
@@ -262,7 +271,7 @@ def _finisher(pa: PushedAggregate, position: dict[str, int], dialect: Dialect) -
     if pa.func in ("count", "count_distinct"):
         n: int = at["count"] if "count" in at else at["value"]
         return lambda row: int(row[n] or 0)
-    if pa.func in ("min", "max"):
+    if pa.func in ("min", "max", "first", "last"):
         key, v = _keyer(pa.arg_type, text_bytes), at["value"]
         return lambda row: key(row[v])
     s_at, n_at, abs_at = at["sum"], at["count"], at.get("abs")

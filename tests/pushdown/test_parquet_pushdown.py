@@ -23,7 +23,7 @@ def parquet_files(folder, rows, parts: int = 2) -> str:
     con.execute("CREATE TABLE t (id INTEGER, g1 VARCHAR, g2 INTEGER, q BIGINT, p DECIMAL(30,10), f DOUBLE, d DATE)")
     con.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     for part in range(parts):
-        con.execute(f"COPY (SELECT * FROM t WHERE id % {parts} = {part} ORDER BY id) "
+        con.execute(f"COPY (SELECT * FROM t WHERE id % {parts} = {part}) "
                     f"TO '{folder}/part{part}.parquet' (FORMAT parquet)")
     con.close()
     return f'parquet "{folder}/part*.parquet"'
@@ -52,3 +52,35 @@ def test_parquet_given_by_source_override(tmp_path):
     streamed = compiled.run(pushdown="off", source=str(folder / "part0.parquet"))
     assert pushed.stats["pushdown"] == "pushed"
     assert same(json.loads(pushed.to_json()), json.loads(streamed.to_json()))
+
+
+FIRST_LAST = """
+report first_last {{
+  source {source}
+  group g1 {{
+    footer {{
+      text "{{FIRST(q)}} {{LAST(q)}} {{FIRST(g2)}} {{LAST(p where q > 1)}}"
+      text "{{FIRST(f)}} {{LAST(d)}} {{COUNT()}}"
+    }}
+  }}
+}}
+"""
+
+
+def test_parquet_first_and_last_by_source_order(tmp_path):
+    # rows in a shuffled order across two files (the source order is the files' order,
+    # then each file's rows), null values skipped, ties in value everywhere
+    rows = data.rows(special_floats=True)
+    data_rows = rows[150:] + rows[:150]  # kept in this order: DuckDB preserves insertion order
+    source = parquet_files(tmp_path, data_rows)
+    for text, pushed in ((FIRST_LAST, True),
+                         (FIRST_LAST.replace("{{COUNT()}}", "{{FIRST(q) over report}}"), False),
+                         (SUMMARY_ONLY.replace("{{COUNT()}} {{SUM(q)}}", "{{FIRST(q)}} {{LAST(g1)}}"), True)):
+        compiled = reportdsl.compile(text.format(source=source), filename=str(tmp_path / "p.report"),
+                                     base_dir=str(tmp_path))
+        streamed = compiled.run(pushdown="off")
+        got = compiled.run(pushdown="auto")
+        assert same(json.loads(got.to_json()), json.loads(streamed.to_json()))
+        assert (got.stats["pushdown"] == "pushed") == pushed, got.stats["pushdown"]
+        if not pushed:
+            assert "print order" in got.stats["pushdown"]
