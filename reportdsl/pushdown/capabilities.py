@@ -47,10 +47,12 @@ real servers (tests/pushdown/):
 - ``quote``: the identifier quote where it is not the sqlglot dialect's double quote;
   ``upper_names``: names SQLAlchemy reports in lower case are the database's upper-case
   names, written so (Snowflake: ``"t"`` would name another table than ``t``, ``"T"``).
-- ``first_last`` and ``percentile_cont`` are declared for the day the analysis pushes
-  FIRST/LAST and MEDIAN/PERCENTILE; today both stream everywhere (``aggregates``): a
-  table has no source order to break FIRST/LAST's ties on (§15), and no dialect's
-  ``percentile_cont`` interpolates decimals exactly as the engine does.
+- ``first_last``: FIRST/LAST as ``FUNC(x, <place in source order>)`` over the rows where
+  x is not null. Used where the source has an order SQL can name and print order is
+  that order (Parquet through DuckDB: file index and row number, unique, so no ties;
+  ``analysis.first_last``); a table has none (§15), so elsewhere FIRST/LAST stream.
+  ``percentile_cont`` is declared, not used: no dialect's interpolates decimals exactly
+  as the engine does, so MEDIAN/PERCENTILE stream.
 
 The warehouses reached through their SQLAlchemy dialects (a URL ``trino://``,
 ``bigquery://``, ``snowflake://``, ``clickhouse://`` or ``clickhousedb://``,
@@ -99,16 +101,16 @@ class Dialect:
     # the database folds unquoted names to upper case and its SQLAlchemy dialect reports
     # them in lower case (Snowflake): a lower-case name is written in upper case
     upper_names: bool = False
-    # declared, not yet used (streams): FIRST/LAST as "<func>(x, <source order>)" with the
-    # source order as tie-breaker, and whether percentile_cont exists
+    # FIRST/LAST as "<func>(x, <source order>)" where the source has an order (ARG_MIN:
+    # used on Parquet), and whether percentile_cont exists (declared, not used)
     first_last: str | None = None
     percentile_cont: bool = False
 
     @property
     def aggregates(self) -> tuple[str, ...]:
         """The aggregate functions computed here (the others have no exact SQL form
-        yet: FIRST/LAST need source order, MEDIAN/PERCENTILE/STDDEV/VARIANCE exact
-        decimals)."""
+        yet: FIRST/LAST need source order, ``first_last``; MEDIAN/PERCENTILE/STDDEV/
+        VARIANCE exact decimals)."""
         return ("sum", "count", "avg", "min", "max", "count_distinct")
 
 
