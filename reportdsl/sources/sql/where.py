@@ -57,7 +57,9 @@ _KINDS = {
     "trino": {"int", "decimal"},
     "bigquery": {"int", "decimal"},
     "snowflake": {"int", "decimal"},
-    "clickhouse": {"int", "decimal"},
+    # its drivers write a bound Decimal into the SQL as a literal ClickHouse reads as a
+    # Float64: decimals compared there would be compared as floats
+    "clickhouse": {"int"},
     "databricks": {"int", "decimal"},
 }
 _NUMBERS = {"int", "decimal"}
