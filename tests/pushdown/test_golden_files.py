@@ -95,7 +95,13 @@ report table_only {{
   group g1 {{ footer {{ row {{ key: "{{g1}}", n: COUNT(), total: SUM(q) }} }} }}
   summary {{ row {{ key: "All", n: COUNT(), total: SUM(q) }} }}
 }}""",
-    # what streams everywhere today: FIRST/LAST (source order), MEDIAN
+    # FIRST/LAST by source order: pushed where the source has one SQL can name (Parquet)
+    "first_last": """
+report first_last {{
+  source {source}
+  group g2 {{ footer {{ text "{{FIRST(q)}} {{LAST(g1)}} {{FIRST(p where q > 1)}} {{LAST(d)}}" }} }}
+}}""",
+    # what streams everywhere today: MEDIAN (and FIRST/LAST on a table)
     "first_and_median": """
 report first_and_median {{
   source {source}

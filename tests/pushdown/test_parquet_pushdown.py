@@ -8,11 +8,14 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlglot
 
 import reportdsl
 from reportdsl.pushdown.attempt import explain
 
 from . import data
+from .test_golden_files import CASES, check_golden
+from .test_golden_files import rows as golden_rows
 from .test_pushed_vs_streamed import DECIMALS, SUMMARY_ONLY, TWO_LEVELS, same
 
 duckdb = pytest.importorskip("duckdb")
@@ -84,3 +87,20 @@ def test_parquet_first_and_last_by_source_order(tmp_path):
         assert (got.stats["pushdown"] == "pushed") == pushed, got.stats["pushdown"]
         if not pushed:
             assert "print order" in got.stats["pushdown"]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_parquet_golden_sql(tmp_path, name):
+    """tests/pushdown/golden/parquet/<case>.sql: what ``plan --sql`` prints over Parquet
+    files (their folder written as ``DIR``), parsed back by sqlglot as DuckDB's SQL; the
+    report runs pushed and streamed with the same result."""
+    source = parquet_files(tmp_path, golden_rows())
+    text = CASES[name].format(source=source)
+    compiled = reportdsl.compile(text, filename=str(tmp_path / "p.report"), base_dir=str(tmp_path))
+    sent = explain(compiled.plan, None, compiled.source.text).replace(str(tmp_path), "DIR")
+    check_golden("parquet", name, sent)
+    assert len([s for s in sqlglot.parse(sent, read="duckdb") if s is not None]) == sent.count(";\n")
+    streamed = compiled.run(pushdown="off")
+    pushed = compiled.run(pushdown="auto")
+    assert same(json.loads(pushed.to_json()), json.loads(streamed.to_json()))
+    assert (pushed.stats["pushdown"] == "pushed") == (not sent.startswith("-- streams")), pushed.stats["pushdown"]
