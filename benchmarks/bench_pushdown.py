@@ -151,6 +151,10 @@ def child(what: str, path: str) -> None:
     """One measurement in this process: its seconds and the process's peak RSS."""
     import resource
 
+    import duckdb  # imported before the clock starts, for both
+
+    from reportdsl.sources.parquet import MEMORY_LIMIT
+
     t0 = time.perf_counter()
     if what == "pushed":
         folder = str(Path(path).parent)
@@ -159,10 +163,6 @@ def child(what: str, path: str) -> None:
         result = report.run(pushdown="force")
         assert result.stats["pushdown"] == "pushed", result.stats["pushdown"]
     else:
-        import duckdb
-
-        from reportdsl.sources.parquet import MEMORY_LIMIT
-
         con = duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT})
         rows = con.execute(HAND_WRITTEN_DUCKDB.format(path=path)).fetchall()
         totals = {r[0]: r[5] for r in rows if r[2] == 1}
