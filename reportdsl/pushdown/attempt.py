@@ -40,7 +40,7 @@ def prepare(plan: Plan, source: object, text: str | None = None) -> tuple[Target
     dialect = dialect_of(target.dialect)
     if dialect is None:
         return NotPushed(f"cannot push down: no SQL builder for {target.dialect}")
-    spec = analyse(plan, dialect, text, declared_scales(target))
+    spec = analyse(plan, dialect, text, declared_scales(target), target.source_order)
     if isinstance(spec, NotPushed):
         return spec
     return target, spec, build(spec, target.table, target.query)

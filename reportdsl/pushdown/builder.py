@@ -83,7 +83,7 @@ def _grouping_sets(spec: PushSpec) -> exp.Select:
     keys = [k.copy() for k in spec.keys]
     select = [k.copy().as_(f"_k{i}") for i, k in enumerate(keys)]
     if keys:
-        select.append(exp.Anonymous(this="GROUPING", expressions=[k.copy() for k in keys]).as_("_g"))
+        select.append(_grouping_flag(spec, keys).as_("_g"))
     select.append(exp.Count(this=exp.Star()).as_("_n"))
     select += [x.copy().as_(alias) for alias, _, x in spec.items]
     query = exp.select(*select).from_(exp.to_table(_SOURCE))
@@ -94,6 +94,22 @@ def _grouping_sets(spec: PushSpec) -> exp.Select:
                 if spec.depths is None or d in spec.depths]
         query = query.group_by(exp.GroupingSets(expressions=sets))
     return query
+
+
+def _grouping_flag(spec: PushSpec, keys: list[exp.Expression]) -> exp.Expression:
+    """``GROUPING(k0, k1)``: bit i (from the left) set when key i is rolled up; where
+    ``GROUPING`` takes one key, the same bits as ``GROUPING(k0) * 2 + GROUPING(k1)``."""
+    if not spec.dialect.grouping_one_arg:
+        return exp.Anonymous(this="GROUPING", expressions=[k.copy() for k in keys])
+    flag: exp.Expression | None = None
+    for i, k in enumerate(keys):
+        bit: exp.Expression = exp.Anonymous(this="GROUPING", expressions=[k.copy()])
+        weight = 2 ** (len(keys) - 1 - i)
+        if weight > 1:
+            bit = exp.Mul(this=bit, expression=exp.Literal.number(weight))
+        flag = bit if flag is None else exp.Add(this=flag, expression=bit)
+    assert flag is not None
+    return exp.Paren(this=flag)
 
 
 def _level(spec: PushSpec, depth: int) -> exp.Select:
