@@ -44,7 +44,7 @@ from reportdsl.engine.sorting import (
 from reportdsl.engine.stream.deferred import Deferrals
 from reportdsl.engine.stream.events import ReportEnd, Sink
 from reportdsl.engine.stream.sinks import NullSink
-from reportdsl.errors import ReportDataError, ReportError, SourceText, fail, room_to_write
+from reportdsl.errors import ReportDataError, ReportError, SourceFailure, SourceText, fail, room_to_write
 from reportdsl.language.walk import deep_trees, depth
 from reportdsl.plan.models import Plan
 from reportdsl.sources.interface import BadRow, RowSource
@@ -122,7 +122,19 @@ def columns_read(plan: Plan) -> list[str]:
     return columns
 
 
-def run(
+def run(plan: Plan, sink: Sink, *, source: object = None, source_text: SourceText | None = None,
+        **options: Any) -> RunStats:
+    """Run ``plan`` and send its events to ``sink`` (``_run``); a failure to open or
+    read the report's own source is shown at its ``source`` statement."""
+    try:
+        return _run(plan, sink, source=source, source_text=source_text, **options)
+    except SourceFailure as err:
+        if source is not None or source_text is None or plan.source is None:
+            raise  # another source than the statement's (--source): the message names it
+        raise err.at(source_text, as_span(plan.source.span)) from None
+
+
+def _run(
     plan: Plan,
     sink: Sink,
     *,

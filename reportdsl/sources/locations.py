@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from reportdsl.errors import ReportDataError, fail
+from reportdsl.errors import ReportDataError, SourceFailure, fail
 
 if TYPE_CHECKING:
     from reportdsl.plan.models import SourceSpec
@@ -145,7 +145,7 @@ def _absolute(path: str, base_dir: str) -> str:
 
 def read_failure(shown: str, rows_read: int, detail: str) -> ReportDataError:
     """The error for a source that fails mid-stream: it says how far reading got."""
-    return fail(ReportDataError, f"reading source '{shown}' failed after {rows_read} rows: {detail}")
+    return fail(SourceFailure, f"reading source '{shown}' failed after {rows_read} rows: {detail}")
 
 
 class Counted(Protocol):

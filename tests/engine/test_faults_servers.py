@@ -1,6 +1,7 @@
 """A database server that goes away mid-read (issue 20): the PostgreSQL backend of a
-running build is terminated; the build fails with the source named and how far it got,
-no traceback (neither ours nor SQLAlchemy's pool's), and the previous output stays."""
+running build is terminated; its table has no unique key, so the read cannot go on
+where it stopped (``test_faults_resume`` has one that does): the build fails at the
+source statement, with the source named, how far it got and why, no traceback (neither ours nor SQLAlchemy's pool's), and the previous output stays."""
 
 from __future__ import annotations
 
@@ -42,5 +43,7 @@ def test_a_postgresql_backend_terminated_mid_read(tmp_path, pg_schema):
     _, err = build.communicate(timeout=60)
     assert build.returncode == 1, err
     assert "Traceback" not in err and "Exception during reset" not in err, err
-    assert err.startswith("error: reading source 'postgresql") and "failed after" in err and "rows" in err
+    # at the source statement, naming it, how far it got and why it could not go on
+    assert err.startswith("pg.report:2:3: error: reading source 'postgresql") and "failed after" in err, err
+    assert f"table {schema}.big has no primary key or unique key" in err
     assert (tmp_path / "pg.json").read_text(encoding="utf-8") == "the previous build"
