@@ -30,7 +30,10 @@ KEYED_REPORT = """report keyed {{
   source sql "{url}" table {table}
   sort by bucket desc
   group region {{
-    footer {{ text "{{region}} {{COUNT()}} {{SUM(n)}} {{MIN(n)}} {{MAX(n)}} {{FIRST(n)}} {{LAST(n)}} {{FIRST(code)}} {{LAST(code)}} {{COUNT(bucket)}}" }}
+    footer {{
+      text "{{region}} {{COUNT()}} {{SUM(n)}} {{MIN(n)}} {{MAX(n)}} {{FIRST(n)}} {{LAST(n)}}"
+      text "{{FIRST(code)}} {{LAST(code)}} {{COUNT(bucket)}}"
+    }}
   }}
   summary {{ text "{{COUNT()}} {{SUM(n)}}" }}
 }}

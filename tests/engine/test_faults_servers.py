@@ -1,7 +1,8 @@
 """A database server that goes away mid-read (issue 20): the PostgreSQL backend of a
 running build is terminated; its table has no unique key, so the read cannot go on
 where it stopped (``test_faults_resume`` has one that does): the build fails at the
-source statement, with the source named, how far it got and why, no traceback (neither ours nor SQLAlchemy's pool's), and the previous output stays."""
+source statement, with the source named, how far it got and why, no traceback
+(neither ours nor SQLAlchemy's pool's), and the previous output stays."""
 
 from __future__ import annotations
 
