@@ -49,10 +49,12 @@ def test_an_expression_too_deep_for_python_is_an_error_at_its_position(tmp_path)
     deep = "abs(" * 150 + "quantity" + ")" * 150
     path = tmp_path / "deep.report"
     path.write_text(f'report r {{\n  source csv "{DATA}"\n  field t = {deep}\n  summary {{ text "{{SUM(t)}}" }}\n}}\n')
-    done = cli("build", path.name, "--format", "json", "-o", "-", cwd=tmp_path)
-    assert done.returncode == 1
-    lines = assert_compiler_error(done.stderr, path.name, 3, 13, f"  field t = {deep}")
-    assert "nested too deeply (151 levels)" in lines[0]
+    # check says what build would: check must catch what every build rejects
+    for command in (("check", path.name), ("build", path.name, "--format", "json", "-o", "-")):
+        done = cli(*command, cwd=tmp_path)
+        assert done.returncode == 1, command
+        lines = assert_compiler_error(done.stderr, path.name, 3, 13, f"  field t = {deep}")
+        assert "nested too deeply (151 levels)" in lines[0]
 
 
 def test_a_parameter_named_like_an_internal_bind_keeps_its_value(tmp_path):

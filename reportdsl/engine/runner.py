@@ -109,6 +109,24 @@ def compile_runner(plan: Plan, layout: RowLayout, mode: str, check_order: bool,
     return generated
 
 
+def check_generated_code(plan: Plan, source_text: SourceText | None) -> None:
+    """What ``compile_runner`` would refuse in any run, found before a run (``check``):
+    an expression nested deeper than Python's compiler holds. The columns are typed
+    as the plan has them (the source's types change conversions, not the nesting)."""
+    from reportdsl.errors import ReportCheckError
+
+    names = tuple(columns_read(plan))
+    types = {c.name: c.type for c in plan.columns}
+    layout = RowLayout(names, tuple(range(len(names))), True, "python", tuple(types.get(n, "any") for n in names))
+    try:
+        compile_runner(plan, layout, "sorted", False, source_text)
+    except ReportDataError as err:
+        if "nested too deeply" in err.message:
+            raise ReportCheckError(err.diagnostics) from None
+    except Exception:  # noqa: BLE001, S110 - anything else is the run's to say, with the real columns
+        pass
+
+
 def _expressions(plan: Plan) -> list:
     exprs = [f.expr for f in plan.fields] + [g.key for g in plan.groups] + [k.expr for k in plan.sort]
     exprs += [a.arg for a in plan.aggregates if a.arg is not None] + [v.expr for v in plan.values]
