@@ -44,7 +44,6 @@ def _checked_plan(text: str, filename: str, base_dir: str | None, allow_outside_
     fail every run (an expression nested deeper than generated Python holds) is a
     check error."""
     from reportdsl.check.settings import outside_paths_allowed
-    from reportdsl.engine.runner import check_generated_code
     from reportdsl.plan import build_plan
 
     text = without_bom(text)
@@ -54,6 +53,8 @@ def _checked_plan(text: str, filename: str, base_dir: str | None, allow_outside_
         checked = _check(tree, source_text, _base_dir(filename, base_dir), source_override=source,
                          override_dir=os.getcwd())
     planned = build_plan(checked)
+    from reportdsl.engine.runner import check_generated_code  # only for a report that checked
+
     check_generated_code(planned, source_text)
     return checked, planned
 

@@ -144,6 +144,25 @@ def test_limits_a_report_of_over_a_million_characters_and_a_row_of_over_100k(tmp
     assert fine.render(format="pdf").startswith(b"%PDF")
 
 
+def test_a_string_literal_of_over_100k_characters_is_an_error_at_its_quote(tmp_path):
+    """A literal may be as long as a printed value, no longer: a 900,000-character text
+    used to check (5 s, 160 MB) and then take Typst 10 s to lay out."""
+    import time
+
+    from reportdsl.errors import ReportSyntaxError
+
+    for size, ok in ((100_000, True), (900_000, False)):
+        text = f'report l {{\n  summary {{ text "{"a" * size}" }}\n}}\n'
+        started = time.perf_counter()
+        try:
+            reportdsl.compile(text, filename="l.report")
+        except ReportSyntaxError as err:
+            assert not ok and (err.line, err.column) == (2, 18)
+            assert f"this string has {size:,} characters; a string may have at most 100,000" in err.message
+            assert time.perf_counter() - started < 2
+        else:
+            assert ok, f"a literal of {size:,} characters was accepted"
+
 
 def test_an_int_parameter_given_a_huge_exponent_is_refused_at_once(tmp_path):
     # found by the fuzzer: int(Decimal("12e999999")) builds a million-digit int for minutes
