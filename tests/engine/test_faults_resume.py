@@ -106,14 +106,16 @@ def test_a_postgresql_read_resumes_after_its_backend_is_terminated(tmp_path, pg_
         with engine.begin() as conn:
             # idle between two FETCHes: rows have reached the engine
             streaming = conn.execute(sa.text(
-                "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE 'FETCH%reportdsl_rows%' "
-                "AND state = 'idle in transaction'")).scalars().all()
+                "SELECT pid FROM pg_stat_activity WHERE application_name = :app AND query LIKE 'FETCH%reportdsl_rows%' "
+                "AND state = 'idle in transaction'"), {"app": schema}).scalars().all()
             if not streaming:
                 return 0
             return conn.execute(sa.text("SELECT count(pg_terminate_backend(pid)) FROM unnest(CAST(:p AS int[])) pid"),
                                 {"p": streaming}).scalar() or 0
 
-    cut, whole = _interrupted_build(tmp_path, KEYED_REPORT.format(url=PG_URL, table=table), terminate, times=2)
+    # its own application name: the backends to terminate are this build's, not another test's
+    url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}application_name={schema}"
+    cut, whole = _interrupted_build(tmp_path, KEYED_REPORT.format(url=url, table=table), terminate, times=2)
     assert '"row_count": 600000' in whole
     assert cut == whole
 
