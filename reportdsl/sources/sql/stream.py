@@ -238,7 +238,13 @@ class SqlRows(SelectRows):
         conn = self._connection()
         dialect = conn.dialect
         if not self._unique_read and self.table and self._engine is not None and dialect.name in RESUMABLE:
-            self.unique = unique_key(conn, self.table, dialect.name, dialect.identifier_preparer.quote)
+            try:
+                self.unique = unique_key(conn, self.table, dialect.name, dialect.identifier_preparer.quote)
+            except Exception as exc:  # noqa: BLE001 - a catalog the user may not read: no resuming, still a read
+                if is_db_error(exc) and is_transient(exc, connecting=False):
+                    raise  # a lost connection: the attempt is retried
+                conn.rollback()  # PostgreSQL refuses anything more in a transaction that failed
+                self.unique = None
             self._unique_read = True
         sql, binds = self.statement(dialect.name, dialect.identifier_preparer.quote)
         compiled = sa.text(for_sqlalchemy_text(sql)).compile(dialect=dialect)
