@@ -93,9 +93,18 @@ def compile_runner(plan: Plan, layout: RowLayout, mode: str, check_order: bool,
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is plan:
         return hit[1]
+    generated = _write_runner(plan, layout, mode, check_order, source_text, writer)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = (plan, generated)
+    return generated
+
+
+def _write_runner(plan: Plan, layout: RowLayout, mode: str, check_order: bool, source_text: SourceText | None,
+                  writer: type[RunnerWriter] = RunnerWriter) -> GeneratedRunner:
     try:
         with deep_trees():
-            generated = writer(plan, layout, mode, check_order).write()
+            return writer(plan, layout, mode, check_order).write()
     except ValueError as exc:
         raise fail(ReportDataError, f"this report cannot run: {exc}") from None
     except (SyntaxError, RecursionError):  # Python's own limits on nesting (200 parentheses)
@@ -103,10 +112,6 @@ def compile_runner(plan: Plan, layout: RowLayout, mode: str, check_order: bool,
         raise fail(ReportDataError, f"this expression is nested too deeply ({depth(deepest)} levels) for the "
                                     "engine's generated code: split it into fields",
                    source_text, as_span(deepest.span)) from None
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = (plan, generated)
-    return generated
 
 
 def check_generated_code(plan: Plan, source_text: SourceText | None) -> None:
@@ -119,7 +124,7 @@ def check_generated_code(plan: Plan, source_text: SourceText | None) -> None:
     types = {c.name: c.type for c in plan.columns}
     layout = RowLayout(names, tuple(range(len(names))), True, "python", tuple(types.get(n, "any") for n in names))
     try:
-        compile_runner(plan, layout, "sorted", False, source_text)
+        _write_runner(plan, layout, "sorted", False, source_text)  # not cached: the runs have their own layout
     except ReportDataError as err:
         if "nested too deeply" in err.message:
             raise ReportCheckError(err.diagnostics) from None
