@@ -118,7 +118,7 @@ class _Refused(Exception):
 
 def _run(target: Target, query: PushQuery, binds: dict[str, Any]) -> list[tuple] | None:
     """The statement's rows, or None when the guard found a row the engine fails on."""
-    from reportdsl.sources.sql.stream import bind_value
+    from reportdsl.sources.sql.statement import bind_value
 
     values = {k: bind_value(v, target.dialect) for k, v in binds.items()}
     loc = target.location

@@ -29,7 +29,7 @@ Faithful means: whatever SQL says false or null, the engine would too.
   cannot spot (SQLite's dates, MariaDB's invalid dates) means no pushdown.
 - An integer beyond 64 bits is left to the engine: SQLite reads such a literal as a
   float, and sqlite3 cannot bind such a parameter (``fits_int64``, checked by
-  ``sql_stream.select_statement`` once the values are known).
+  ``sql.statement.select_statement`` once the values are known).
 Rows left out by the database are not read: row numbers in errors count the rows the
 source delivers (docs/language-notes.md).
 """
