@@ -1,6 +1,6 @@
 """A database server that goes away mid-read (issue 20): the PostgreSQL backend of a
-running build is terminated; its table has no unique key, so the read cannot go on
-where it stopped (``test_faults_resume`` has one that does): the build fails at the
+running build is terminated; its table has no unique key, or the read has no order, so
+the read cannot go on where it stopped (``test_faults_resume`` has one that does): the build fails at the
 source statement, with the source named, how far it got and why, no traceback
 (neither ours nor SQLAlchemy's pool's), and the previous output stays."""
 
@@ -11,21 +11,30 @@ import subprocess
 import sys
 import time
 
+import pytest
 import sqlalchemy as sa
 
 from .conftest import MARIADB_URL, PG_URL
 
 
-def test_a_postgresql_backend_terminated_mid_read(tmp_path, pg_schema):
+@pytest.mark.parametrize(("keyed", "body", "why"), [
+    (False, '  group region { footer { text "{SUM(amount)}" } }\n',
+     "table {schema}.big has no primary key or unique key"),
+    # a primary key, but a read in no order: it is not sorted just in case it is lost
+    (True, "", "the rows are read in no order the database keeps"),
+], ids=["no unique key", "unordered read"])
+def test_a_postgresql_backend_terminated_mid_read(tmp_path, pg_schema, keyed, body, why):
     engine, schema = pg_schema
     with engine.begin() as conn:
         conn.execute(sa.text(f'CREATE TABLE "{schema}".big AS SELECT g AS id, (g % 7)::text AS region, '
                              f'g * 1.5 AS amount FROM generate_series(1, 3000000) g'))
+        if keyed:
+            conn.execute(sa.text(f'ALTER TABLE "{schema}".big ADD PRIMARY KEY (id)'))
     # its own application name: the backend to terminate is this build's, not another test's
     url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}application_name={schema}"
     (tmp_path / "pg.report").write_text(
         f'report pg {{\n  source sql "{url}" table {schema}.big\n'
-        '  group region { footer { text "{SUM(amount)}" } }\n  summary { text "{COUNT()}" }\n}\n', encoding="utf-8")
+        + body + '  summary { text "{COUNT()}" }\n}\n', encoding="utf-8")
     (tmp_path / "pg.json").write_text("the previous build", encoding="utf-8")
     # --pushdown off: the rows themselves must stream (a pushed summary reads none)
     build = subprocess.Popen([sys.executable, "-m", "reportdsl.cli", "build", "pg.report", "-o", "pg.json", "--quiet",
@@ -47,7 +56,7 @@ def test_a_postgresql_backend_terminated_mid_read(tmp_path, pg_schema):
     assert "Traceback" not in err and "Exception during reset" not in err, err
     # at the source statement, naming it, how far it got and why it could not go on
     assert err.startswith("pg.report:2:3: error: reading source 'postgresql") and "failed after" in err, err
-    assert f"table {schema}.big has no primary key or unique key" in err
+    assert why.format(schema=schema) in err, err
     assert (tmp_path / "pg.json").read_text(encoding="utf-8") == "the previous build"
 
 

@@ -58,7 +58,7 @@ def select_statement(shown: str, table: str | None, query: str | None, params: d
     query with an order of its own (``has_own_order``), the query as written: that order
     is the source order (§15), which no database keeps for a subquery once the outer
     statement sorts (and MariaDB not even then), so nothing is pushed and the engine's
-    stable sort keeps it. With the table's ``unique`` key the order ends with it, the
+    stable sort keeps it. With the table's ``unique`` key an ordered read's order ends with it, the
     keys' values are selected (``Keyset``) and ``after`` a row, only the rows past it."""
     cols = ", ".join(quote(c) for c in columns) or "1"
     binds: dict[str, Any] = {}
@@ -86,7 +86,10 @@ def select_statement(shown: str, table: str | None, query: str | None, params: d
     ob = order_by(plan, dialect, quote, set(columns), text_columns) if want_order and plan is not None else None
     clause = ob.clause if ob is not None else ""
     ks = None
-    if unique and table and plan is not None:
+    # Only a read the report orders anyway ends its order with the unique key: the
+    # tie-breaker costs little beside that sort, while ordering a plain listing would
+    # make every read of a big table sort (or walk an index) just in case it is lost.
+    if unique and table and plan is not None and ob is not None:
         ks = keyset((ob.keys if ob is not None else []) + unique, columns, quote)
         cols = ", ".join([cols, *ks.extra])
         clause = "ORDER BY " + ", ".join(t for k in ks.keys for t in order_terms(k, dialect))

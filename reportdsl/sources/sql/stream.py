@@ -307,6 +307,9 @@ class SqlRows(SelectRows):
         dialect = self._connection().dialect.name if self._conn is not None else ""
         if dialect not in RESUMABLE:
             return f"reading on is for PostgreSQL and MySQL/MariaDB, not {dialect or 'this database'}"
+        if self.keyset is None and self.unique:
+            return ("the rows are read in no order the database keeps (no `sort by` or group it can "
+                    "sort by), so where it stopped is not known")
         if self.keyset is None:
             what = f"table {self.table}" if self.table else "a query"
             return (f"{what} has no primary key or unique key over NOT NULL columns to order by, so where it "
