@@ -9,7 +9,7 @@ which writes the output atomically (``reportdsl.render.output``).
 The work folder (the Typst compile root) is a fresh temporary folder, removed at
 the end unless the caller passes ``workdir``. A document of more than five times
 ``chunk_rows`` body lines (20,000 by default) is laid out in pieces of ``chunk_rows``
-lines by ``jobs`` worker processes (``chunked.py``); a shorter one is compiled here,
+lines by ``jobs`` worker processes (``pieces/scheduler.py``); a shorter one is compiled here,
 in one go.
 """
 

@@ -166,3 +166,10 @@ def choose_cut(layout: PieceLayout, end: int, lookahead: int) -> Cut | None:
             continue
         return Cut(keep=page - 1, next_start=unit)
     return None
+
+
+def grown_lines(index: BodyIndex, start: int, end: int) -> int:
+    """The body lines to lay out again from ``start`` when the piece ``[start, end)``
+    held no cut (``choose_cut`` gave None: no page started cleanly far enough from its
+    end): twice as many, so a piece grows past any page in a few steps."""
+    return max(1, (index.lines[end] - index.lines[start]) * 2)

@@ -16,7 +16,7 @@ the page body from where pages ended. A kind seen with two heights (its rows wra
 say) is unknown from then on, and so is any unit that is not a plain detail row
 (bands, kept groups: their spacing and stickiness are the template's). The plan is a
 guess that is checked: a piece laid out from a guessed start is used only if the real
-cut lands there (``chunked.py``), so a wrong guess costs time, never a wrong page.
+cut lands there (``scheduler.py``), so a wrong guess costs time, never a wrong page.
 """
 
 from __future__ import annotations
