@@ -153,7 +153,8 @@ def _typeset(
     )
     rendered = scheduler.run()
     info = {"pieces": scheduler.pieces, "workers": options.workers, "compiles": scheduler.submitted + scheduler.redone,
-            "laid_out_ahead": scheduler.predicted, "wasted": scheduler.wasted}
+            "laid_out_ahead": scheduler.predicted, "wasted": scheduler.wasted,
+            "page_probes": scheduler.total.page_probes}
     return RenderedDocument(format, rendered.pages, rendered.warnings + glyph_warnings(document, fonts)), info
 
 

@@ -18,10 +18,11 @@ from reportdsl.render.pieces.page_total import PageTotal
 from reportdsl.render.pieces.piece import Piece, PieceState
 from reportdsl.render.pieces.piece_worker import PieceOutcome, PieceTask
 from reportdsl.render.pieces.speculation import MAX_PAUSE, Ahead, Speculation
+from reportdsl.render.pieces.total_probe import PROBED_UNITS
 from reportdsl.render.pieces.worker_pool import Submitted
 
 from .test_chunked import LISTING, _compiled, _pdf_texts
-from .test_page_plan import _laid_out, _plan, _row
+from .test_page_plan import TOP, _laid_out, _layout, _plan, _row
 
 # ---- speculation ---------------------------------------------------------------------------
 
@@ -184,3 +185,46 @@ def test_wrong_predictions_are_dropped_and_the_pages_are_the_single_documents(tm
     assert made and typesetting["laid_out_ahead"] == 0
     assert typesetting["wasted"] == len(made) >= 2  # predictions resumed after a pause
     assert len(made) <= typesetting["pieces"] // 2
+
+
+def test_a_page_probe_teaches_the_plan_where_it_stopped_short_of_the_end(tmp_path):
+    """The plan stops at a row that may or may not fit (a page bottom not seen yet), far
+    from the end: a few pages from there are laid out, the plan learns them, and then
+    reaches the end, where the probe of the total starts."""
+    texts = ["Contoso"] * 5 + ["東京"] + ["Contoso"] * 3 + ["東京"] + ["Contoso"] * (PROBED_UNITS + 100)
+    plan = _plan(tmp_path, [_row(t) for t in texts] + ['#rd-band-summary("Total")\n'])
+    # As in test_page_plan: 10-pt rows, 12-pt CJK ones; whether a row ending at 102 fits is unknown.
+    plan.learn(_layout([(START_MARKER, 1, TOP)] + [(u, 1, TOP + 10 * u) for u in range(5)] + [
+        (5, 2, TOP), (6, 2, 62.0), (7, 2, 72.0), (8, 2, 82.0), (9, 3, TOP)]))
+    total = PageTotal(plan.index.units, prints=True)
+    total.after_cut(5, 1)  # units 0-4 fill page 1
+    calls: list[tuple[int, int, int | None]] = []
+
+    def submit(unit: int, page: int, end: int | None = None) -> Submitted:
+        calls.append((unit, page, end))
+        return Submitted()
+
+    assert total.start_probe(plan, submit)
+    assert calls == [(9, 1, 9 + 3 * 5)] and total.probe is None and len(total.probing()) == 1
+    assert not total.start_probe(plan, submit)  # one probe at a time
+    probe = total.page_probe
+    assert probe is not None
+    task = PieceTask(path="probe.typ", root=".", format="pdf", first_page=1, total_pages=9)
+    probe.layout.set_result(PieceOutcome(task, layout=[2, [
+        [START_MARKER, 1, TOP], [9, 1, 50.0], [10, 1, 62.0], [11, 1, 72.0], [12, 1, 82.0], [13, 1, 92.0],
+        [14, 2, TOP]], []]))
+    total.read_probe()
+    assert total.page_probe is None and probe.orders.get_nowait() is False  # its pages dropped
+    assert plan.next_page(9) == 14  # a row ending at 102 fits
+    assert total.start_probe(plan, submit)  # learnt something: tried again, and the plan reaches the end
+    assert total.probe is not None and calls[-1][2] is None and plan.index.units - calls[-1][0] < 10
+    assert total.page_probes == 1
+
+
+def test_no_page_probe_where_the_plan_stops_at_a_band(tmp_path):
+    rows = [_row("Contoso")] * 20 + ['#rd-band-summary("Total")\n'] + [_row("Contoso")] * (PROBED_UNITS + 100)
+    plan = _plan(tmp_path, rows)
+    plan.learn(_laid_out([10.0] * 20))
+    total = PageTotal(plan.index.units, prints=True)
+    total.after_cut(10, 2)
+    assert not total.start_probe(plan, lambda *args: Submitted()) and total.probing() == []
