@@ -17,8 +17,11 @@ of ``--rows``. For each build it prints:
   wall time;
 - peak RSS of all the build's processes together (sampled every 20 ms from /proc);
 - pages, pieces (how many were laid out ahead, on a predicted cut), Typst compiles
-  per piece and how many were thrown away, from ``--stats``, and a check that the
-  last page reads "Page N of N".
+  per piece, how many were thrown away and how many were page probes, from
+  ``--stats``, and a check that the last page reads "Page N of N".
+
+On a machine shared with other work, wall times (and so rows/s and cores busy) follow
+the load; CPU seconds per 1,000 rows and compiles per piece do not.
 
 The issue's goals, for a 2-core machine: 1M rows at >= 1.6x the one-document rate,
 >= 1.7 cores busy, <= 1 GB, <= 1.1 compiles a piece; 100k rows at >= 1.0x in <= 600 MB.
@@ -134,7 +137,8 @@ def show(label: str, r: dict, reference: dict | None) -> None:
           f"{1000 * r['cpu'] / r['rows']:.2f} CPU s per 1,000 rows; peak RSS (all processes) "
           f"{r['peak_mb']:,.0f} MB; {pieces} pieces ({t.get('laid_out_ahead', 0)} laid out ahead), "
           f"{t.get('compiles')} compiles = {t.get('compiles', 0) / pieces:.2f} a piece "
-          f"({t.get('wasted', 0)} wasted), {t.get('workers')} workers; last page numbered right: {r['numbered']}",
+          f"({t.get('wasted', 0)} wasted, {t.get('page_probes', 0)} page probes), {t.get('workers')} workers; "
+          f"last page numbered right: {r['numbered']}",
           flush=True)
 
 
