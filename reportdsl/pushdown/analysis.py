@@ -72,7 +72,7 @@ _MARK = "__rdsl_cond{}__"  # a filter's place in the sqlglot tree, replaced by i
 
 
 def quote_for(dialect: Dialect) -> Callable[[str], str]:
-    q = "`" if dialect.sqlglot == "mysql" else '"'
+    q = "`" if dialect.sqlglot in ("mysql", "spark") else '"'  # Spark: "…" is a string
     return lambda name: q + name.replace(q, q + q) + q
 
 

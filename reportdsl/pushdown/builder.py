@@ -81,7 +81,9 @@ def _grouping_sets(spec: PushSpec) -> exp.Select:
     keys = [k.copy() for k in spec.keys]
     select = [k.copy().as_(f"_k{i}") for i, k in enumerate(keys)]
     if keys:
-        select.append(exp.Anonymous(this="GROUPING", expressions=[k.copy() for k in keys]).as_("_g"))
+        # Spark's GROUPING takes one key; its grouping_id has PostgreSQL's GROUPING bits
+        grouping = "grouping_id" if spec.dialect.sqlglot == "spark" else "GROUPING"
+        select.append(exp.Anonymous(this=grouping, expressions=[k.copy() for k in keys]).as_("_g"))
     select.append(exp.Count(this=exp.Star()).as_("_n"))
     select += [x.copy().as_(alias) for alias, _, x in spec.items]
     query = exp.select(*select).from_(exp.to_table(_SOURCE))

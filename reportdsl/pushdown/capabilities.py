@@ -83,6 +83,24 @@ _MARIADB = Dialect(
     sum_kinds=frozenset({"int", "decimal", "float"}),
     text_form="CAST(CONVERT({x} USING utf8mb4) AS BINARY)", text_bytes=True, exact_arithmetic="native",
 )
+# Spark (``source spark``, run through ``spark.sql``, ``sources/spark.py``): GROUPING SETS
+# (its level bits from ``grouping_id``: Spark's GROUPING takes one key) and FILTER.
+# Text as ``CAST(x AS STRING)``: UTF8_BINARY (UTF-8 bytes, which order as code points),
+# whatever collation a Spark 4 column declares. Integers and decimals are summed
+# exactly or not at all: the statements run with ANSI mode on, so a BIGINT sum past 64
+# bits or a DECIMAL sum past 38 digits is an error and the report streams (without ANSI
+# Spark wraps the one round and makes the other null). Its DECIMAL arithmetic rounds
+# to 38 digits and its BIGINT arithmetic wraps without ANSI: no arithmetic is pushed.
+# FIRST/LAST stay in the engine: a Spark table has no source order to break ties by,
+# and ``first``/``max_by`` pick any row of a tie. Float sums are not compensated (SUM):
+# ``execute._float_total`` bounds them. Dates outside years 1-9999 are found by the
+# guard (``sources/sql/where.py``).
+_SPARK = Dialect(
+    name="spark", sqlglot="spark", grouping_sets=True, filter_clause=True,
+    kinds=frozenset({"int", "decimal", "float", "string", "date", "bool"}),
+    sum_kinds=frozenset({"int", "decimal", "float"}),
+    text_form="CAST({x} AS STRING)",
+)
 
 CAPABILITIES: dict[str, Dialect] = {
     "sqlite": _SQLITE,
@@ -90,6 +108,7 @@ CAPABILITIES: dict[str, Dialect] = {
     "duckdb": _DUCKDB,
     "mariadb": _MARIADB,
     "mysql": _MARIADB,  # SQLAlchemy names MariaDB "mysql" through the mysql+pymysql URL
+    "spark": _SPARK,
 }
 
 
