@@ -13,7 +13,12 @@ Out: on stdout, the best of ``--repeats`` runs of
    psycopg, rows fetched and nothing else done;
 and the ratios pushed / hand-written (goal: <= 1.3) and streamed / pushed.
 
-Usage: ``python benchmarks/bench_pushdown.py [--rows 2000000] [--repeats 3] [--keep]``
+``--spark``: the same over Spark local (``local[*]``, PySpark and Java 17+): the table
+is written as Parquet files in a temporary folder and read as the view ``sales``; the
+report reads it through ``source spark "local[*]" table sales``, and the hand-written
+query (``grouping_id`` for the levels) runs through ``spark.sql(...).collect()``.
+
+Usage: ``python benchmarks/bench_pushdown.py [--rows 2000000] [--repeats 3] [--keep] [--spark]``
 """
 
 from __future__ import annotations
@@ -110,12 +115,67 @@ def best(fn, repeats: int) -> float:
     return min(times)
 
 
+SPARK_MASTER = "local[*]"
+
+SPARK_HAND_WRITTEN = """
+SELECT region, customer, grouping_id(region, customer), COUNT(*), SUM(quantity), SUM(price), AVG(price),
+       MIN(price), MAX(price), COUNT(DISTINCT customer), AVG(discount), AVG(quantity)
+FROM sales
+GROUP BY GROUPING SETS ((region, customer), (region), ())
+"""
+
+
+def spark_main(args: argparse.Namespace) -> None:
+    """The benchmark over Spark local: a Parquet table of ``args.rows`` rows."""
+    from pyspark.sql import SparkSession
+
+    spark = (SparkSession.builder.master(SPARK_MASTER).appName("bench_pushdown")
+             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+             .config("spark.sql.shuffle.partitions", "8").getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    with tempfile.TemporaryDirectory() as folder:
+        t0 = time.perf_counter()
+        spark.range(1, args.rows + 1).selectExpr(
+            "id", "concat('Region ', id % 8) AS region", "concat('Customer ', id * 7919 % 5000) AS customer",
+            "CAST(id % 13 - 2 AS INT) AS quantity", "CAST((id * 37 % 100000) / 100.0 AS DECIMAL(12, 2)) AS price",
+            "CAST((id * 11 % 30) / 100.0 AS DECIMAL(4, 2)) AS discount",
+        ).write.parquet(f"{folder}/sales")
+        spark.read.parquet(f"{folder}/sales").createOrReplaceTempView("sales")
+        print(f"table: {args.rows:,} rows as Parquet, the Spark view sales ({time.perf_counter() - t0:.1f} s)")
+        text = REPORT.replace('source sql "{url}" table sales', f'source spark "{SPARK_MASTER}" table sales')
+        report = reportdsl.compile(text.format(url=""), filename=str(Path(folder) / "bench.report"),
+                                   base_dir=folder)
+        pushed_result = report.run(pushdown="force")
+        assert pushed_result.stats["pushdown"] == "pushed"
+        spark.sql(SPARK_HAND_WRITTEN).collect()  # the same warm-up for both
+        pushed = best(lambda: report.run(pushdown="force"), args.repeats)
+        hand_written = best(lambda: spark.sql(SPARK_HAND_WRITTEN).collect(), args.repeats)
+        streamed_result = report.run(pushdown="off")
+        same = _same(json.loads(pushed_result.to_json()), json.loads(streamed_result.to_json()))
+        streamed = best(lambda: report.run(pushdown="off"), 1)
+    spark.stop()
+    _print(pushed, streamed, hand_written, same)
+
+
+def _print(pushed: float, streamed: float, hand_written: float, same: bool) -> None:
+    print(f"pushed down:        {pushed:8.3f} s")
+    print(f"streamed:           {streamed:8.3f} s")
+    print(f"hand-written query: {hand_written:8.3f} s")
+    print(f"pushed / hand-written: {pushed / hand_written:.2f}x (goal <= 1.3x)")
+    print(f"streamed / pushed:     {streamed / pushed:.1f}x")
+    print(f"JSON results identical (floats to a relative 1e-12, CONTRACT.md §8): {same}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=2_000_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the schema (for EXPLAIN by hand)")
+    ap.add_argument("--spark", action="store_true", help="over Spark local instead of PostgreSQL")
     args = ap.parse_args()
+    if args.spark:
+        spark_main(args)
+        return
     schema = f"rdsl_bench_{uuid.uuid4().hex[:8]}"
     t0 = time.perf_counter()
     make_table(schema, args.rows)
@@ -144,12 +204,7 @@ def main() -> None:
     finally:
         if not args.keep:
             drop_table(schema)
-    print(f"pushed down:        {pushed:8.3f} s")
-    print(f"streamed:           {streamed:8.3f} s")
-    print(f"hand-written query: {hand_written:8.3f} s")
-    print(f"pushed / hand-written: {pushed / hand_written:.2f}x (goal <= 1.3x)")
-    print(f"streamed / pushed:     {streamed / pushed:.1f}x")
-    print(f"JSON results identical (floats to a relative 1e-12, CONTRACT.md §8): {same}")
+    _print(pushed, streamed, hand_written, same)
 
 
 if __name__ == "__main__":
