@@ -108,6 +108,14 @@ def _quiet() -> None:
 
 def session(loc: Location):
     """The process's session for ``loc``'s master or Spark Connect URL."""
+    import warnings
+
+    with warnings.catch_warnings():  # PySpark's check of the installed pandas' version
+        warnings.simplefilter("ignore", FutureWarning)
+        return _session(loc)
+
+
+def _session(loc: Location):
     SparkSession = _pyspark(loc.shown)
     _quiet()
     errors = _errors()

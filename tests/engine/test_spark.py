@@ -178,6 +178,15 @@ def test_errors_at_check(data, tmp_path, line, message):
         reportdsl.compile(f'report r {{\n  source spark "{SPARK_MASTER}" {line}\n}}', base_dir=str(tmp_path))
 
 
+def test_a_spark_connect_url_that_answers_not_is_an_error_without_its_token(tmp_path):
+    # without pyspark[connect]'s packages PySpark names the one missing; with them, the
+    # connection fails: either way the report's error, the token masked
+    with pytest.raises(ReportCheckError, match=r"cannot read spark 'sc://127\.0\.0\.1:1/;token=\*\*\*': ") as info:
+        reportdsl.compile('report r {\n  source spark "sc://127.0.0.1:1/;token=secret" table t\n}',
+                          base_dir=str(tmp_path))
+    assert "secret" not in str(info.value).splitlines()[0]  # the message; the quoted line is the report's
+
+
 def test_a_second_master_and_an_unreadable_column_are_errors(spark, tmp_path):
     with pytest.raises(ReportCheckError, match=r"this process already runs Spark with master 'local\[2\]'"):
         reportdsl.compile('report r {\n  source spark "local[1]" table spark_t\n}', base_dir=str(tmp_path))
