@@ -150,6 +150,8 @@ def spark_main(args: argparse.Namespace) -> None:
         spark.sql(SPARK_HAND_WRITTEN).collect()  # the same warm-up for both
         pushed = best(lambda: report.run(pushdown="force"), args.repeats)
         hand_written = best(lambda: spark.sql(SPARK_HAND_WRITTEN).collect(), args.repeats)
+        print(f"pushed down {pushed:.3f} s, hand-written {hand_written:.3f} s: "
+              f"{pushed / hand_written:.2f}x (goal <= 1.3x); now streaming", flush=True)
         streamed_result = report.run(pushdown="off")
         same = _same(json.loads(pushed_result.to_json()), json.loads(streamed_result.to_json()))
         streamed = best(lambda: report.run(pushdown="off"), 1)
