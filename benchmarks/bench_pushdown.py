@@ -131,7 +131,10 @@ def spark_main(args: argparse.Namespace) -> None:
 
     spark = (SparkSession.builder.master(SPARK_MASTER).appName("bench_pushdown")
              .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.shuffle.partitions", "8").getOrCreate())
+             .config("spark.sql.shuffle.partitions", "8")
+             # the streamed run sorts 2M rows in the driver's JVM: 1 GB (Spark's default)
+             # ran out of heap after the pushed runs (java.lang.OutOfMemoryError)
+             .config("spark.driver.memory", "2g").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     with tempfile.TemporaryDirectory() as folder:
         t0 = time.perf_counter()
