@@ -139,14 +139,13 @@ def _session(loc: Location):
             raise fail(ReportDataError, f"cannot read spark '{loc.shown}': this process already runs Spark "
                                         f"with master '{master}', and a process has one")
         return running
+    starting: tuple[type[BaseException], ...] = (*errors, RuntimeError)
     try:
         spark = (SparkSession.builder.master(loc.target).appName("reportdsl")
                  .config("spark.ui.showConsoleProgress", "false").getOrCreate())
-    except errors as exc:
-        raise _failure(loc.shown, exc) from None
-    except RuntimeError as exc:  # Java is missing, or it stopped before PySpark reached it
-        raise fail(ReportDataError, f"cannot start Spark for '{loc.shown}': {message(exc)} "
-                                    "(Spark needs Java 17 or later)") from None
+    except starting as exc:  # no Java, or it stopped before PySpark reached it
+        hint = " (Spark needs Java 17 or later)" if "JAVA_GATEWAY" in str(exc) else ""
+        raise fail(ReportDataError, f"cannot start Spark for '{loc.shown}': {message(exc)}{hint}") from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -207,6 +208,17 @@ def test_a_failure_while_reading_names_the_source(spark, tmp_path):
         pytest.skip("this Spark is not in ANSI mode")
     with pytest.raises(ReportDataError, match=r"'local\[2\]'(: | failed after 0 rows: )\[CAST_INVALID_INPUT\]"):
         report.run()
+
+
+def test_without_java_the_cli_says_so(tmp_path):
+    path = tmp_path / "r.report"
+    path.write_text('report r {\n  source spark "local[1]" table t\n}\n', encoding="utf-8")
+    env = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java")}
+    done = subprocess.run([sys.executable, "-m", "reportdsl", "check", str(path)], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "error: cannot start Spark for 'local[1]': [JAVA_GATEWAY_EXITED]" in done.stderr
+    assert "(Spark needs Java 17 or later)" in done.stderr
 
 
 def test_the_cli_without_pyspark_says_what_to_install(tmp_path):
