@@ -235,7 +235,7 @@ def parse(report: str) -> None:
 @click.option("--csv-bom", is_flag=True, help="Start a CSV with a UTF-8 byte-order mark (what Excel needs).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A report parameter; repeatable.")
 @click.option("--source", help="Replace the report's source: a SQLAlchemy URL, a .csv/.jsonl/.parquet path, "
-                               "or parquet:PATH-OR-GLOB.")
+                               "parquet:PATH-OR-GLOB, or spark:MASTER-OR-URL.")
 @click.option("--quiet", is_flag=True, help="No progress display, no 'wrote …' line.")
 @click.option("--require-rows", is_flag=True,
               help="Exit with status 1 when no row passes 'where' (after writing the no_data output).")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from reportdsl.check.context import CheckContext
 from reportdsl.check.outline import Outline
 from reportdsl.errors import ReportError
+from reportdsl.sources.locations import TABLE_KINDS
 from reportdsl.syntax import ast
 
 
@@ -71,8 +72,8 @@ def _read_override_schema(outline: Outline, ctx: CheckContext) -> None:
     params = {p.name.name: p.type.name for p in outline.params}
     try:
         loc = override_location(ctx.source_override, ctx.override_dir)
-        if loc.kind == "sql" and source is not None and source.kind == "sql":
-            shape = SourceShape.of(source)
+        if loc.kind in TABLE_KINDS and source is not None and source.kind in TABLE_KINDS:
+            shape = SourceShape.of(source)  # a database's URL keeps the report's table or query
         else:
             declared = {d.column.name: d.type.name for d in source.types} if source is not None else {}
             shape = SourceShape(loc.kind, ctx.source_override, False, None, None, declared)

@@ -161,10 +161,10 @@ def _check_source(outline: Outline, ctx: CheckContext) -> None:
     source = outline.source
     if source is None:
         return
-    if source.kind == "sql" and source.table is None and source.query is None:
-        ctx.error("a sql source needs 'table NAME' or 'query \"SELECT …\"' after its URL", source.span)
-    if source.kind != "sql" and (source.table is not None or source.query is not None):
-        ctx.error(f"'table' and 'query' belong to sql sources, not {source.kind}", source.span)
+    if source.kind in ("sql", "spark") and source.table is None and source.query is None:
+        ctx.error(f"a {source.kind} source needs 'table NAME' or 'query \"SELECT …\"' after its URL", source.span)
+    if source.kind not in ("sql", "spark") and (source.table is not None or source.query is not None):
+        ctx.error(f"'table' and 'query' belong to sql and spark sources, not {source.kind}", source.span)
     if source.types and source.kind != "csv":
         ctx.error("a { column: type } block belongs to csv sources", source.types[0].span)
     for decl in source.types:

@@ -117,7 +117,7 @@ Expr = Annotated[Lit | Ref | UnaryOp | BinaryOp | FuncCall | AggRef, Field(discr
 
 
 class SourceSpec(PlanModel):
-    kind: Literal["sql", "csv", "jsonl", "parquet"]
+    kind: Literal["sql", "csv", "jsonl", "parquet", "spark"]
     location: str  # URL or path as written; the variable's name when from_env
     from_env: bool = False
     table: str | None = None

@@ -100,7 +100,7 @@ def _grouping_flag(spec: PushSpec, keys: list[exp.Expression]) -> exp.Expression
     """``GROUPING(k0, k1)``: bit i (from the left) set when key i is rolled up; where
     ``GROUPING`` takes one key, the same bits as ``GROUPING(k0) * 2 + GROUPING(k1)``."""
     if not spec.dialect.grouping_one_arg:
-        return exp.Anonymous(this="GROUPING", expressions=[k.copy() for k in keys])
+        return exp.Anonymous(this=spec.dialect.grouping_call, expressions=[k.copy() for k in keys])
     flag: exp.Expression | None = None
     for i, k in enumerate(keys):
         bit: exp.Expression = exp.Anonymous(this="GROUPING", expressions=[k.copy()])

@@ -97,6 +97,7 @@ class Dialect:
     float_sum_cast: str | None = None  # an exact type floats are summed as
     exact_arithmetic: str | None = None  # the cast for exact operands ("NUMERIC"), "native", or None
     grouping_one_arg: bool = False  # GROUPING(k) of one key only
+    grouping_call: str = "GROUPING"  # the call of every key's rolled-up bits (Spark's: grouping_id)
     quote: str = ""  # the identifier quote, where not sqlglot's default for the dialect
     # the database folds unquoted names to upper case and its SQLAlchemy dialect reports
     # them in lower case (Snowflake): a lower-case name is written in upper case
@@ -137,6 +138,24 @@ _MARIADB = Dialect(
     kinds=frozenset({"int", "decimal", "float", "string"}),
     sum_kinds=frozenset({"int", "decimal", "float"}),
     text_form="CAST(CONVERT({x} USING utf8mb4) AS BINARY)", text_bytes=True, exact_arithmetic="native",
+)
+# Spark (``source spark``, run through ``spark.sql``, ``sources/spark.py``): GROUPING SETS
+# (its level bits from ``grouping_id``: Spark's GROUPING takes one key) and FILTER.
+# Text as ``CAST(x AS STRING)``: UTF8_BINARY (UTF-8 bytes, which order as code points),
+# whatever collation a Spark 4 column declares. Integers and decimals are summed
+# exactly or not at all: the statements run with ANSI mode on, so a BIGINT sum past 64
+# bits or a DECIMAL sum past 38 digits is an error and the report streams (without ANSI
+# Spark wraps the one round and makes the other null). Its DECIMAL arithmetic rounds
+# to 38 digits and its BIGINT arithmetic wraps without ANSI: no arithmetic is pushed.
+# FIRST/LAST stay in the engine: a Spark table has no source order to break ties by,
+# and ``first``/``max_by`` pick any row of a tie. Float sums are not compensated (SUM):
+# ``execute._float_total`` bounds them. Dates outside years 1-9999 are found by the
+# guard (``sources/sql/where.py``).
+_SPARK = Dialect(
+    name="spark", sqlglot="spark", grouping_sets=True, filter_clause=True,
+    kinds=frozenset({"int", "decimal", "float", "string", "date", "bool"}),
+    sum_kinds=frozenset({"int", "decimal", "float"}),
+    text_form="CAST({x} AS STRING)", quote="`", grouping_call="grouping_id",
 )
 
 _ALL_KINDS = frozenset({"int", "decimal", "float", "string", "date", "bool"})
@@ -181,6 +200,7 @@ CAPABILITIES: dict[str, Dialect] = {
     "clickhouse": _CLICKHOUSE,
     "clickhousedb": _CLICKHOUSE,  # clickhouse-connect's dialect
     "databricks": _DATABRICKS,
+    "spark": _SPARK,
 }
 
 

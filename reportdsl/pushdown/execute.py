@@ -26,7 +26,7 @@ from reportdsl.plan.models import Plan
 from reportdsl.pushdown.analysis import NotPushed, PushedAggregate, PushSpec
 from reportdsl.pushdown.builder import PushQuery
 from reportdsl.pushdown.capabilities import Dialect
-from reportdsl.sources.locations import Location, override_location, resolve
+from reportdsl.sources.locations import TABLE_KINDS, Location, override_location, resolve
 
 
 @dataclass
@@ -51,23 +51,25 @@ def target_of(plan: Plan, source: object) -> Target | NotPushed:
     """Where the report's rows live, if in a SQL database this module can query, or in
     Parquet files (queried by DuckDB as ``read_parquet(PATH-OR-GLOB)``)."""
     spec = plan.source
-    own = (spec.table, spec.query) if spec is not None and spec.kind == "sql" else None
+    own = (spec.table, spec.query) if spec is not None and spec.kind in TABLE_KINDS else None
     if source is None:
         if spec is not None and spec.kind == "parquet":
             return _parquet(resolve(spec, plan.base_dir), plan)
-        if spec is None or spec.kind != "sql" or own is None:
+        if spec is None or spec.kind not in TABLE_KINDS or own is None:
             return NotPushed("cannot push down: the source is not a SQL database")
         loc = resolve(spec, plan.base_dir)
     elif isinstance(source, (str, PurePath)):
         loc = override_location(str(source), os.getcwd())
         if loc.kind == "parquet":
             return _parquet(loc, plan)
-        if loc.kind != "sql" or own is None:
+        if loc.kind not in TABLE_KINDS or own is None:
             return NotPushed("cannot push down: the source is not a SQL database")
     elif (type(source).__module__ or "").startswith("sqlalchemy") and own is not None and hasattr(source, "dialect"):
         return Target(source.dialect.name, own[0], own[1], connectable=source)
     else:
         return NotPushed("cannot push down: the source is not a SQL database")
+    if loc.kind == "spark":
+        return Target("spark", own[0], own[1], location=loc)
     if loc.sqlite_path is not None or loc.sqlite_memory:
         return Target("sqlite", own[0], own[1], location=loc)
     scheme = loc.target.split(":", 1)[0].split("+", 1)[0]
@@ -124,6 +126,11 @@ def _run(target: Target, query: PushQuery, binds: dict[str, Any]) -> list[tuple]
     loc = target.location
     if loc is not None and loc.kind == "parquet":
         return _run_parquet(loc, query, values)
+    if loc is not None and loc.kind == "spark":
+        from reportdsl.sources.spark import pushed_statements
+
+        with pushed_statements(loc) as (execute, errors):
+            return _statements(execute, query, values, errors)
     if loc is not None and loc.sqlite_path is not None:
         import sqlite3
 
@@ -300,6 +307,8 @@ def _finisher(pa: PushedAggregate, position: dict[str, int], dialect: Dialect) -
         if kind == "float":
             total = _float_total(total, row[abs_at] if abs_at is not None else None, count, summed_exactly)
             return total if func == "sum" else total / count
+        if total is None:  # an exact sum the database gave up on (a decimal overflow without ANSI mode)
+            raise _Refused("cannot push down: the database could not sum these values")
         if scale is not None:  # SQLite's scaled decimals (``sqlite_decimals``)
             if not isinstance(total, int):  # an integer overflowed into a float
                 raise _Refused("cannot push down: a scaled decimal sum overflowed 64 bits on sqlite")

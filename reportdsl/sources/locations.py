@@ -1,8 +1,9 @@
 """Where a source lives: URLs from the environment, paths relative to the report.
 
 In: a ``SourceSpec`` (or an override string) and the folder relative paths resolve
-against. Out: ``Location`` — the kind (sql/csv/jsonl/parquet), the concrete URL or
-absolute path (for parquet, a path or a glob), and for SQLite files the absolute
+against. Out: ``Location`` — the kind (sql/csv/jsonl/parquet/spark), the concrete URL or
+absolute path (for parquet, a path or a glob; for spark, the master or Spark Connect URL
+as written), and for SQLite files the absolute
 database path so the stdlib ``sqlite3`` module can be used without importing
 SQLAlchemy (``reportdsl check`` must stay fast).
 
@@ -25,11 +26,14 @@ if TYPE_CHECKING:
 # URL schemes whose path part is a database file (relative paths resolve against
 # the report's folder, as LANGUAGE.md §4 says for every relative file path).
 _FILE_DB_SCHEMES = ("sqlite", "duckdb")
+# Kinds of source that read a ``table`` or a ``query``: a ``--source`` of either kind
+# keeps the report's own table or query (CONTRACT.md §8).
+TABLE_KINDS = ("sql", "spark")
 
 
 @dataclass(frozen=True)
 class Location:
-    kind: str  # "sql" | "csv" | "jsonl" | "parquet"
+    kind: str  # "sql" | "csv" | "jsonl" | "parquet" | "spark"
     target: str  # the SQLAlchemy URL with its file path made absolute, or a file path (parquet: or glob)
     shown: str  # how error messages name it: the URL or path as the user wrote it
     sqlite_path: str | None = None  # set for plain sqlite file URLs (stdlib fast path)
@@ -50,6 +54,8 @@ def resolve(spec: SourceSpec, base_dir: str) -> Location:
     _no_nul(raw)
     if spec.kind == "sql":
         return sql_location(raw, base_dir)
+    if spec.kind == "spark":
+        return spark_location(raw)
     return Location(spec.kind, _absolute(raw, base_dir), raw)
 
 
@@ -89,11 +95,21 @@ def sql_location(url: str, base_dir: str) -> Location:
 
 
 PARQUET_PREFIX = "parquet:"
+SPARK_PREFIX = "spark:"
+
+
+def spark_location(master: str) -> Location:
+    """A Spark master (``local[*]``, ``spark://host:7077``, ``yarn``, ``k8s://…``) or a
+    Spark Connect URL (``sc://host:15002/;token=…``, its token masked in messages)."""
+    if not master.strip():
+        raise fail(ReportDataError, "a spark source needs a master or a Spark Connect URL, "
+                                    "like 'local[*]', 'spark://host:7077' or 'sc://host:15002'")
+    return Location("spark", master.strip(), re.sub(r"(;\s*token=)[^;]*", r"\1***", master.strip()))
 
 
 def override_location(source: str, base_dir: str) -> Location:
     """``--source`` / ``source=``: a URL, a ``.csv`` / ``.jsonl`` / ``.parquet`` path, or
-    ``parquet:PATH-OR-GLOB`` (CONTRACT.md §8).
+    ``parquet:PATH-OR-GLOB``, or ``spark:MASTER-OR-URL`` (CONTRACT.md §8).
 
     Relative paths in an override were typed by the user at the command line, so
     they resolve against ``base_dir`` as given by the caller (the current folder).
@@ -104,6 +120,8 @@ def override_location(source: str, base_dir: str) -> Location:
         if not path:
             raise fail(ReportDataError, "'parquet:' needs a path or a glob after it, like 'parquet:data/*.parquet'")
         return Location("parquet", _absolute(path, base_dir), path)
+    if source.startswith(SPARK_PREFIX):
+        return spark_location(source[len(SPARK_PREFIX):])
     if "://" in source:
         return sql_location(source, base_dir)
     lower = source.lower()
@@ -117,7 +135,7 @@ def override_location(source: str, base_dir: str) -> Location:
         ReportDataError,
         f"cannot tell what kind of source '{source}' is: give a database URL "
         "(like 'sqlite:///sales.db'), a path ending in .csv, .jsonl or .parquet, "
-        "or 'parquet:' and a path or glob",
+        "'parquet:' and a path or glob, or 'spark:' and a Spark master or URL",
     )
 
 

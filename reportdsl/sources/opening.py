@@ -5,7 +5,7 @@ In: the plan, the caller's ``source=`` override (None, a URL or path string, a
 dicts), the parameter values, the columns the report reads, and whether rows must
 arrive in report order. Out: an opened ``interface.RowSource`` (``SqliteRows`` for
 plain SQLite files, ``SqlRows`` for other SQL sources, ``CsvRows``, ``JsonlRows``,
-``ParquetRows``, ``IterableRows``, ``DataFrameRows``), with the column types the source itself
+``ParquetRows``, ``SparkRows``, ``IterableRows``, ``DataFrameRows``), with the column types the source itself
 reports (``source_types``) for columns the plan has no type for.
 """
 
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from reportdsl.errors import ReportDataError, fail
 from reportdsl.plan.models import Plan, SourceSpec
 from reportdsl.sources.interface import RowSource
-from reportdsl.sources.locations import Location, override_location, resolve
+from reportdsl.sources.locations import TABLE_KINDS, Location, override_location, resolve
 
 if TYPE_CHECKING:
     from reportdsl.sources.sql.stream import SelectRows
@@ -31,7 +31,7 @@ SQLITE_DIRECT = True
 
 def _sql_override_parts(plan: Plan, shown: str) -> tuple[str | None, str | None]:
     spec = plan.source
-    if spec is not None and spec.kind == "sql":
+    if spec is not None and spec.kind in TABLE_KINDS:
         return spec.table, spec.query
     raise fail(
         ReportDataError,
@@ -67,7 +67,8 @@ def open_source(plan: Plan, override: object, params: dict[str, Any], columns: l
         return _open_location(plan, loc, plan.source, params, columns, want_order)
     if isinstance(override, (str, PurePath)):
         loc = override_location(str(override), cwd or os.getcwd())
-        spec = plan.source if loc.kind == "sql" and plan.source is not None and plan.source.kind == "sql" else None
+        own = plan.source
+        spec = own if loc.kind in TABLE_KINDS and own is not None and own.kind in TABLE_KINDS else None
         return _open_location(plan, loc, spec, params, columns, want_order)
     if _is_sqlalchemy(override):
         import sqlalchemy as sa
@@ -106,6 +107,11 @@ def _open_location(plan: Plan, loc: Location, spec: SourceSpec | None, params: d
         from reportdsl.sources.parquet import ParquetRows
 
         return ParquetRows(loc, params, columns, plan, want_order)
+    if loc.kind == "spark":
+        from reportdsl.sources.spark import SparkRows  # lazy: imports PySpark
+
+        table, query = (spec.table, spec.query) if spec is not None else _sql_override_parts(plan, loc.shown)
+        return SparkRows(loc, table, query, params, columns, plan, want_order)
     return _open_sql(plan, loc, spec, params, columns, want_order)
 
 

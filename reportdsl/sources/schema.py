@@ -13,6 +13,7 @@ Out: ``describe(...) -> list[ColumnInfo]`` in the source's column order, and
 - JSONL: the keys and value types of the first records (lines that hold no JSON
   object are passed over: they are the run's failing rows, see ``on_error``).
 - Parquet: the files' metadata, through DuckDB (``parquet.describe_parquet``).
+- Spark: the table's or the query's analysed schema (``spark.describe_spark``: no job runs).
 
 Failures raise ``ReportDataError`` without a position (the caller attaches the
 ``source`` statement's), saying what could not be opened and why.
@@ -81,6 +82,11 @@ def describe_location(loc: Location, spec: SourceSpec, param_types: Mapping[str,
         return [Column(n, report_type(t)) for n, t in describe_parquet(loc)]
     if not spec.table and not spec.query:
         raise fail(ReportDataError, f"source '{loc.shown}' names neither a table nor a query")
+    if loc.kind == "spark":
+        from reportdsl.sources.spark import describe_spark  # lazy: imports PySpark
+        from reportdsl.sources.spark import report_type as spark_type
+
+        return [Column(n, spark_type(t)) for n, t in describe_spark(loc, spec.table, spec.query, param_types)]
     if loc.sqlite_path is not None:
         return _describe_sqlite_file(loc, spec)
     from reportdsl.sources.sql.schema import (

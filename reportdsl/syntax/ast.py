@@ -275,7 +275,7 @@ class TypeDecl(_Node):
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Source(_Node):
-    kind: str  # sql csv jsonl parquet
+    kind: str  # sql csv jsonl parquet spark
     location: str  # URL or path, or the variable's name when from_env
     from_env: bool
     location_span: Span

@@ -33,7 +33,7 @@ WORDS = {
     "ORIENTATION": "'landscape' or 'portrait'",
     "DIRECTION": "'asc' or 'desc'",
     "ALIGNMENT": "'left', 'center' or 'right'",
-    "SOURCE_KIND": "a source kind ('sql', 'csv', 'jsonl' or 'parquet')",
+    "SOURCE_KIND": "a source kind ('sql', 'csv', 'jsonl', 'parquet' or 'spark')",
 }
 # Terminals that never help a user when listed among the alternatives.
 QUIET = {"_NL", "OR", "AND", "COMPARE", "ADD", "MUL", "OVER", "VBAR"}

@@ -167,5 +167,17 @@ def _mariadb(table: Table, _folder: Path, server) -> tuple[str, dict]:
     return f'source sql "{url}" query "SELECT * FROM {name} ORDER BY rid"', {}
 
 
+def _spark(table: Table, _folder: Path, spark) -> tuple[str, dict]:
+    """A temporary view in the test run's Spark session (``spark``: the session)."""
+    from tests.conftest import SPARK_MASTER
+
+    name = f"spark_diff_{uuid.uuid4().hex[:8]}"
+    types = {"string": "STRING", "int": "BIGINT", "decimal": "DECIMAL(38,4)", "float": "DOUBLE", "date": "DATE"}
+    schema = ", ".join(["rid BIGINT", *(f"{k} {types[t]}" for k, (t, _) in COLUMNS.items())])
+    spark.createDataFrame([(i, *row) for i, row in enumerate(table.rows)], schema).createOrReplaceTempView(name)
+    return f'source spark "{SPARK_MASTER}" query "SELECT * FROM {name} ORDER BY rid"', {}
+
+
 _LOADERS = {"sqlite": _sqlite, "csv": _csv, "jsonl": _jsonl, "dicts": _dicts, "pandas": _pandas,
-            "duckdb": _duckdb, "parquet": _parquet, "postgresql": _postgresql, "mariadb": _mariadb}
+            "duckdb": _duckdb, "parquet": _parquet, "postgresql": _postgresql, "mariadb": _mariadb,
+            "spark": _spark}

@@ -87,6 +87,14 @@ def test_database_servers_agree_with_sql(request, tmp_path, kind, table, case):
     check([kind], table, case, tmp_path, request.getfixturevalue(fixture))
 
 
+@settings(max_examples=10, **_SETTINGS)
+@given(table=tables(max_rows=12), case=cases())
+def test_spark_agrees_with_sql(request, tmp_path, table, case):
+    """Spark local (the test run's one session): streamed, or pushed down where the
+    report prints no detail rows."""
+    check(["spark"], table, case, tmp_path, request.getfixturevalue("spark"))
+
+
 @pytest.mark.deep
 @settings(max_examples=DEEP, **_SETTINGS)
 @given(table=tables(max_rows=60), case=cases())

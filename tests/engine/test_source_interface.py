@@ -14,10 +14,11 @@ import sys
 import pytest
 
 from reportdsl.engine.runner import columns_read
-from reportdsl.sources import file_streams, opening, parquet, python_rows
+from reportdsl.sources import file_streams, opening, parquet, python_rows, spark
 from reportdsl.sources.interface import NO_PUSHDOWN, SQL_PUSHDOWN, RowSource
 from reportdsl.sources.sql import sqlite as sql_sqlite
 from reportdsl.sources.sql import stream as sql_stream
+from tests.conftest import SPARK_MASTER
 
 REPORT = """report r {
   source sql "sqlite:///t.db" table t
@@ -81,18 +82,24 @@ SOURCES = {
     "iterable": (lambda f: list(ROWS), True, python_rows.IterableRows),
     "pandas": (lambda f: _pandas(), True, python_rows.DataFrameRows),
     "polars": (lambda f: _polars(), True, python_rows.DataFrameRows),
+    # the view ``t`` in the test run's Spark session (made by the test)
+    "spark": (lambda f: f"spark:{SPARK_MASTER}", True, spark.SparkRows),
 }
 
 
 def test_every_source_class_is_declared():
     declared = set(file_streams.ROW_SOURCES + python_rows.ROW_SOURCES + sql_stream.ROW_SOURCES
-                   + sql_sqlite.ROW_SOURCES + parquet.ROW_SOURCES)
+                   + sql_sqlite.ROW_SOURCES + parquet.ROW_SOURCES + spark.ROW_SOURCES)
     assert declared == {cls for _, _, cls in SOURCES.values()}
 
 
 @pytest.mark.parametrize("name", list(SOURCES))
-def test_source_satisfies_the_interface_and_its_pushdown(name, files, compile_report, monkeypatch):
+def test_source_satisfies_the_interface_and_its_pushdown(name, files, compile_report, monkeypatch, request):
     override, direct, cls = SOURCES[name]
+    if name == "spark":
+        session = request.getfixturevalue("spark")
+        session.createDataFrame(ROWS).createOrReplaceTempView("t")
+        request.addfinalizer(lambda: session.catalog.dropTempView("t"))
     monkeypatch.setattr(opening, "SQLITE_DIRECT", direct)
     report = compile_report(REPORT)
     plan = report.plan

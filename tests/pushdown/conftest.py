@@ -1,5 +1,6 @@
-"""Fixtures: the pushdown table (``data``) in each database, and the server fixtures
-of tests/engine (which skip without a server unless REPORTDSL_REQUIRE_SERVERS=1)."""
+"""Fixtures: the pushdown table (``data``) in each database, the server fixtures of
+tests/engine (which skip without a server unless REPORTDSL_REQUIRE_SERVERS=1) and
+the test run's Spark session (``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from tests.engine.conftest import MARIADB_URL, PG_URL, mariadb_engine, mariadb_p
 
 from . import data
 
-DATABASES = ("sqlite", "postgresql", "mariadb", "duckdb")
+DATABASES = ("sqlite", "postgresql", "mariadb", "duckdb", "spark")
 
 
 @pytest.fixture
@@ -21,6 +22,8 @@ def database(request, tmp_path, monkeypatch):
     def load(rows: list[tuple]) -> str:
         if kind == "sqlite":
             return data.sqlite_table(tmp_path / "t.db", rows)
+        if kind == "spark":  # the test run's one local session (tests/conftest.py)
+            return data.spark_table(request.getfixturevalue("spark"), "spark_pushdown_t", rows)
         if kind == "duckdb":
             pytest.importorskip("duckdb_engine")
             return data.duckdb_table(tmp_path / "t.duckdb", rows)

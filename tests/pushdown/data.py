@@ -1,4 +1,4 @@
-"""A table that trips pushdown up, loaded into SQLite, PostgreSQL, MariaDB and DuckDB.
+"""A table that trips pushdown up, loaded into SQLite, PostgreSQL, MariaDB, DuckDB and Spark.
 
 In: a database (a SQLite/DuckDB path, or a SQLAlchemy engine with a schema or table
 prefix). Out: the ``source …`` line of a report over it. The table ``t(id, g1, g2, q,
@@ -55,6 +55,23 @@ def duckdb_table(path, data: list[tuple]) -> str:
     con.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)", data)
     con.close()
     return f'sql "duckdb:///{path}" table t'
+
+
+def spark_table(spark, name: str, data: list[tuple]) -> str:
+    """A temporary view in the test run's Spark session; from Spark 4 on, ``g1`` is
+    declared case-insensitive (``UTF8_LCASE``)."""
+    import warnings
+
+    from tests.conftest import SPARK_MASTER
+
+    with warnings.catch_warnings():  # PySpark's check of the installed pandas' version
+        warnings.simplefilter("ignore")
+        frame = spark.createDataFrame(data, "id INT, g1 STRING, g2 INT, q BIGINT, p DECIMAL(30,10), f DOUBLE, "
+                                            "d DATE")
+    frame.createOrReplaceTempView(name + "_raw")
+    g1 = "g1 COLLATE UTF8_LCASE AS g1" if int(spark.version.split(".")[0]) >= 4 else "g1"
+    spark.sql(f"SELECT id, {g1}, g2, q, p, f, d FROM {name}_raw").createOrReplaceTempView(name)
+    return f'spark "{SPARK_MASTER}" table {name}'
 
 
 def server_table(engine, name: str, data: list[tuple], schema: str | None = None) -> None:

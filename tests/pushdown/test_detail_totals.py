@@ -204,8 +204,9 @@ def test_summary_ordered_by_a_total(database, tmp_path):
 
 @pytest.mark.parametrize("database", DATABASES, indirect=True)
 def test_decimals(database, tmp_path):
-    # SQLite keeps decimals as floats: the two passes run there
-    _check(database(data.rows(n=200, big=False)), DECIMALS, tmp_path, pushed=database.kind != "sqlite")
+    # SQLite keeps decimals as floats, Spark compares them with a parameter in a rounded
+    # common type (its 'where' on decimals stays in the engine): the two passes run there
+    _check(database(data.rows(n=200, big=False)), DECIMALS, tmp_path, pushed=database.kind not in ("sqlite", "spark"))
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)

@@ -4,7 +4,7 @@ dialect — the statements, or ``-- streams: <why>`` — and every statement par
 with sqlglot in its dialect (a cheap check that it is that dialect's SQL).
 
 Trino, BigQuery, Snowflake, ClickHouse and Databricks run nowhere here: their golden
-files are the whole test. SQLite, PostgreSQL, MariaDB and DuckDB run: their golden
+files are the whole test. SQLite, PostgreSQL, MariaDB, DuckDB and Spark (local) run: their golden
 is what the run itself sends (``explain`` over the loaded table), and the report runs
 both ways, pushed and streamed, with identical results.
 
@@ -181,7 +181,7 @@ def test_golden_sql_is_what_runs(database, tmp_path, name):
     folder.mkdir()
     report = reportdsl.compile(text, filename=str(folder / "p.report"), base_dir=str(folder))
     sent = explain(report.plan, None, report.source.text)
-    if database.kind == "mariadb":  # the table carries the test's prefix
+    if database.kind in ("mariadb", "spark"):  # the table carries the test's prefix
         table = source.rsplit(" ", 1)[-1]
         sent = sent.replace(f"`{table}`", "`t`")
     check_golden(database.kind, name, sent)

@@ -18,7 +18,8 @@ Faithful means the database orders exactly as the engine would:
   collation all set aside), the UTF-8 bytes (``BINARY CONVERT(x USING utf8mb4)``) on
   MySQL/MariaDB (a latin1 column's bytes are cp1252's), ``COLLATE BINARY`` on
   SQLite (a column may declare NOCASE), ``COLLATE C`` over the value as ``VARCHAR``
-  on DuckDB (a column may declare a collation, an enum orders by its declaration);
+  on DuckDB (a column may declare a collation, an enum orders by its declaration),
+  ``CAST(x AS STRING)`` on Spark (UTF8_BINARY: UTF-8 bytes, which order as code points);
 - only expressions whose SQL value matches the engine's (columns, fields made of
   them, coalesce of one kind, year/month/day). SQLite keeps any value in any column
   (``_Translator._sqlite_column``): text keys are read as text, bool and datetime
@@ -43,7 +44,7 @@ from reportdsl.plan.models import BinaryOp, FuncCall, Lit, Plan, Ref, UnaryOp
 
 _NUMERIC = {"int", "decimal", "float"}
 _EXACT = {"int", "decimal"}
-_NULLS_LAST = {"postgresql", "duckdb"}
+_NULLS_LAST = {"postgresql", "duckdb", "spark"}
 _MYSQL = {"mysql", "mariadb"}
 # Dialects whose exact numbers have no bound a report could reach: the arithmetic of a
 # key is computed there on operands cast to this type.
@@ -198,6 +199,8 @@ def code_point_text(x: str, dialect: str) -> str:
         return f"BINARY CONVERT({x} USING utf8mb4)"
     if dialect == "duckdb":
         return f"CAST({x} AS VARCHAR) COLLATE C"
+    if dialect == "spark":
+        return f"CAST({x} AS STRING)"  # UTF8_BINARY, whatever a Spark 4 column declares
     raise _NoSQL
 
 

@@ -75,7 +75,7 @@ def strip_statement_end(sql: str) -> str:
 _ORDER_WORD = re.compile(r"\border\b", re.IGNORECASE)
 # sqlglot's name of each SQLAlchemy dialect it reads (others: its generic SQL)
 _SQLGLOT_DIALECTS = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite",
-                     "duckdb": "duckdb"}
+                     "duckdb": "duckdb", "spark": "spark"}
 
 
 def has_own_order(query: str, dialect: str) -> bool:

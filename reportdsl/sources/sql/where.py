@@ -19,7 +19,8 @@ Faithful means: whatever SQL says false or null, the engine would too.
   text on SQLite, with ``COLLATE BINARY`` (code-point order, as in Python) and unary
   ``+``, which keeps a column's affinity from turning the other side's '5' into 5; text
   on DuckDB as ``VARCHAR`` with ``COLLATE C`` (a column may declare a collation, an
-  enum compares by its declaration; Parquet sources compare text here).
+  enum compares by its declaration; Parquet sources compare text here); text on Spark
+  as ``CAST(x AS STRING)`` (UTF8_BINARY, whatever collation a Spark 4 column declares).
   No arithmetic: SQL integers overflow where Python's do not.
 - A row holding a value the engine fails on must still reach it: each column the
   ``where`` reads (pushed or not) adds ``OR <such a value>`` (``_MUST_REACH``): on
@@ -61,6 +62,9 @@ _KINDS = {
     # Float64: decimals compared there would be compared as floats
     "clickhouse": {"int"},
     "databricks": {"int", "decimal"},
+    # decimals stay in the engine: Spark compares DECIMAL(38, 10) with a parameter of 22
+    # places in a common type of at most 38 digits, rounding one side
+    "spark": {"int", "date", "string"},
 }
 _NUMBERS = {"int", "decimal"}
 # Per dialect and column type: SQL that is true for a value the engine fails on
@@ -88,6 +92,10 @@ _MUST_REACH["mariadb"] = _MUST_REACH["mysql"]
 # decimal, no infinite date (their documentation; their floats' NaN is the engine's).
 for _warehouse in ("trino", "bigquery", "snowflake", "clickhouse", "databricks"):
     _MUST_REACH[_warehouse] = {k: None for k in ("int", "decimal", "string", "float", "bool", "date", "any")}
+# Spark: a date or timestamp outside years 1-9999, which Python's cannot hold
+_MUST_REACH["spark"] = {"int": None, "decimal": None, "string": None, "float": None, "bool": None, "any": None,
+                        "date": "NOT (year({c}) BETWEEN 1 AND 9999)",
+                        "datetime": "NOT (year({c}) BETWEEN 1 AND 9999)"}
 _ALL_NUMBERS = {"int", "decimal", "float"}
 _ORDERED_ALIKE = {"string", "date", "datetime", "bool"}  # the engine compares them with Python's operators
 
@@ -133,6 +141,8 @@ class _WhereTranslator:
                 left, right = f"+{left} COLLATE BINARY", f"+{right}"
             elif kind == "string" and self.dialect == "duckdb":
                 left, right = (f"CAST({side} AS VARCHAR) COLLATE C" for side in (left, right))
+            elif kind == "string" and self.dialect == "spark":  # UTF8_BINARY: code-point order
+                left, right = (f"CAST({side} AS STRING)" for side in (left, right))
             return f"({left} {_COMPARE[e.op]} {right})"
         raise _NoSQL
 
