@@ -6,6 +6,7 @@ half-typed report that neither crashes the server nor stops completion."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -179,15 +180,18 @@ async def test_go_to_definition(client: LanguageClient):
         assert isinstance(result, types.Location) and result.uri == SALES_URI
         return result.range.start.line, result.range.start.character
 
-    assert await definition("abs(revenue)", 4) == (24, 8)  # field revenue
-    assert await definition("min_amount\n") == (14, 8)  # param min_amount
-    assert await definition("over region |", 5) == (33, 8)  # group region
-    assert await definition('"Total {region}"', 8) == (33, 8)  # a name in a text template's hole
-    assert await definition("page_footer {") is None  # a keyword
-    assert await definition("{customer}{if(continued", 1) == (42, 8)  # the key of group customer
-    assert SALES_TEXT.splitlines()[24][8:15] == "revenue"
-    assert SALES_TEXT.splitlines()[33][8:14] == "region"
+    def declared(keyword: str, name: str) -> tuple[int, int]:
+        # the line and column of ``name`` where ``keyword name`` declares it
+        lines = SALES_TEXT.splitlines()
+        (line,) = [i for i, text in enumerate(lines) if re.match(rf"\s*{keyword} {name}\b", text)]
+        return line, lines[line].index(f"{keyword} {name}") + len(keyword) + 1
 
+    assert await definition("abs(revenue)", 4) == declared("field", "revenue")
+    assert await definition("min_amount\n") == declared("param", "min_amount")
+    assert await definition("over region |", 5) == declared("group", "region")
+    assert await definition('"Total {region}"', 8) == declared("group", "region")  # a name in a text's hole
+    assert await definition("page_footer {") is None  # a keyword
+    assert await definition("{customer}{if(continued", 1) == declared("group", "customer")  # the group's key
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_formatting_edits(client: LanguageClient, tmp_path: Path):
