@@ -84,8 +84,8 @@ def _probed(exc: BaseException) -> RowPages | None:
     if found is None:
         return None
     numbers = [int(n) for n in found.group(1).split()]
-    pairs = zip(numbers[1::2], numbers[2::2], strict=True)
-    return RowPages.from_query(numbers[0], pairs)
+    ranges = zip(numbers[1::3], numbers[2::3], numbers[3::3], strict=True)
+    return RowPages(numbers[0], {page: (first, last) for page, first, last in ranges})
 
 
 def _general_pass(document: TypstDocument, values: PageValues, path: Path, fonts: Any,
