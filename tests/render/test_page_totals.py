@@ -187,3 +187,11 @@ def test_a_template_whose_page_bands_grow_with_their_values_gets_them_right(tmp_
         if amounts:
             assert _number(_field(page, "PT")) == sum(amounts)
     assert seen == 400
+
+
+def test_a_report_without_rows_prints_empty_page_values(tmp_path, monkeypatch):
+    calls = _general_passes(monkeypatch)
+    (page,) = pdf_pages(_ledger(tmp_path, rows=0).render("pdf"))
+    assert "Summary of 0" in page and not _amounts(page)
+    assert (_field(page, "BF"), _field(page, "PT"), _field(page, "N"), _field(page, "CF")) == ("0.00", "", "0", "")
+    assert calls == []
