@@ -124,7 +124,7 @@ def write_report(folder: Path, name: str, template: str, source: str) -> Path:
 # ---- 1. time ---------------------------------------------------------------------------
 
 
-def time_summary(report_path: Path, db: Path, repeats: int = 5) -> dict:
+def time_summary(report_path: Path, db: Path, repeats: int = 5, pushdown: str = "auto") -> dict:
     """Best engine time, best raw read times and medians of the per-pair ratios.
 
     Two raw reads: with sqlite3's defaults (the target's baseline), and with the
@@ -141,25 +141,28 @@ def time_summary(report_path: Path, db: Path, repeats: int = 5) -> dict:
 
     report = reportdsl.compile_file(report_path)
     sql = engine_sql(report.plan)
-    run(report.plan, NullSink(), source_text=report.source)
-    times: dict[str, list[float]] = {"engine": [], "raw": [], "raw_threads": []}
+    stats = run(report.plan, NullSink(), source_text=report.source, pushdown=pushdown)
+    times: dict[str, list[float]] = {"engine": [], "raw": [], "raw_threads": [], "engine_cpu": [], "raw_cpu": []}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        run(report.plan, NullSink(), source_text=report.source)
+        t0, c0 = time.perf_counter(), time.process_time()
+        run(report.plan, NullSink(), source_text=report.source, pushdown=pushdown)
         times["engine"].append(time.perf_counter() - t0)
+        times["engine_cpu"].append(time.process_time() - c0)
         for key, pragma in (("raw", None), ("raw_threads", f"PRAGMA threads = {_SORTER_THREADS}")):
             con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
             if pragma:
                 con.execute(pragma)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for _row in con.execute(sql):
                 pass
             times[key].append(time.perf_counter() - t0)
+            if key == "raw":  # this process's CPU: what a loaded, shared machine disturbs least
+                times["raw_cpu"].append(time.process_time() - c0)
             con.close()
     best = {key: min(values) for key, values in times.items()}
     for key in ("raw", "raw_threads"):
         best[f"pairs_{key}"] = statistics.median(e / r for e, r in zip(times["engine"], times[key], strict=True))
-    best["sql"], best["threads"] = sql, _SORTER_THREADS
+    best["sql"], best["threads"], best["pushdown"] = sql, _SORTER_THREADS, stats.pushdown
     return best
 
 
@@ -205,6 +208,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--small", type=int, default=100_000)
     ap.add_argument("--repeats", type=int, default=5, help="timed runs of each side in figure 1")
+    ap.add_argument("--passes-only", action="store_true", help="only figure 4 (two passes vs pushed totals)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -214,6 +218,8 @@ def main(argv=None) -> int:
     folder = Path(args.dir)
     print(f"data in {folder}", flush=True)
     files = make_data(folder, args.rows, args.small)
+    if args.passes_only:
+        return passes(folder, files, args)
 
     print(f"\n1. summary report vs raw sqlite3 read (best of {args.repeats}, runs alternating; "
           "in brackets the median ratio of the pairs)")
@@ -249,14 +255,23 @@ def main(argv=None) -> int:
     print(f"   {r['rows']:>9,} rows: peak {r['peak_mb']:.1f} MB, {r['seconds']:.2f} s, "
           f"ordered by {r['ordered_by']}, {r['spilled_rows']:,} rows spilled to temporary files")
 
-    print(f"\n4. passes: whole values in detail, ordered groups, vs raw sqlite3 read (best of {args.repeats})")
+    return passes(folder, files, args)
+
+
+def passes(folder: Path, files: dict[str, Path], args: argparse.Namespace) -> int:
+    print(f"\n4. passes: whole values in detail, ordered groups, vs raw sqlite3 read (best of {args.repeats});"
+          " two passes in the engine (--pushdown off), then auto, then the group totals from one pushed"
+          " GROUP BY (force)")
     for name, template in (("whole", WHOLE), ("ordered", ORDERED)):
         for key, n in (("db_small", args.small), ("db_large", args.rows)):
             db = files[key]
             rep = write_report(folder, f"{name}_{n}", template, f'sql "sqlite:///{db.name}" table sales')
-            t = time_summary(rep, db, args.repeats)
-            print(f"   {name:>7} {n:>9,} rows: engine {t['engine']:.3f} s, raw read {t['raw']:.3f} s,"
-                  f" ratio {t['engine'] / t['raw']:.2f}x ({t['pairs_raw']:.2f}x)")
+            for mode in ("off", "auto", "force"):
+                t = time_summary(rep, db, args.repeats, mode)
+                print(f"   {name:>7} {n:>9,} rows, pushdown {mode:>5}: engine {t['engine']:.3f} s, raw read"
+                      f" {t['raw']:.3f} s, ratio {t['engine'] / t['raw']:.2f}x ({t['pairs_raw']:.2f}x);"
+                      f" CPU {t['engine_cpu']:.3f} s / {t['raw_cpu']:.3f} s = {t['engine_cpu'] / t['raw_cpu']:.2f}x"
+                      f" [{t['pushdown']}]")
     rep = write_report(folder, f"whole_{args.rows}", WHOLE, f'sql "sqlite:///{files["db_large"].name}" table sales')
     r = measure_in_child(rep)
     print(f"   whole, {r['rows']:,} rows: peak {r['peak_mb']:.1f} MB, {r['seconds']:.2f} s, "

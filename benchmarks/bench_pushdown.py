@@ -14,6 +14,19 @@ Out: on stdout, the best of ``--repeats`` runs of
 and the ratios pushed / hand-written (goal: <= 1.3) and streamed / pushed.
 
 Usage: ``python benchmarks/bench_pushdown.py [--rows 2000000] [--repeats 3] [--keep]``
+
+With ``--parquet``: the same report over Parquet files DuckDB writes itself
+(``--rows``, default 20,000,000, and ``--small`` rows, default 2,000,000, for the memory
+check; 50,000 customers, each in one of 8 regions: 50,008 groups), each measurement in
+a fresh process so that its peak RSS is its own:
+1. the report pushed down (``pushdown="force"``): the statement in DuckDB, the groups
+   replayed through the engine;
+2. a hand-written DuckDB ``GROUPING SETS`` query computing the same numbers (its
+   percentages from the sums), with the same DuckDB settings (``parquet.MEMORY_LIMIT``),
+   rows fetched (and again with DuckDB's default settings);
+   the ratio pushed / hand-written (goal: <= 1.2x), peak RSS (goal: < 1 GB)
+   and peak RSS at ``--rows`` / at ``--small`` (goal: <= 1.2x).
+``python benchmarks/bench_pushdown.py --parquet [--rows 20000000] [--small 2000000] [--repeats 3]``
 """
 
 from __future__ import annotations
@@ -110,12 +123,116 @@ def best(fn, repeats: int) -> float:
     return min(times)
 
 
+PARQUET_REPORT = REPORT.replace('source sql "{url}" table sales', 'source parquet "{url}"')
+
+HAND_WRITTEN_DUCKDB = """
+SELECT region, customer, GROUPING(region, customer), COUNT(*), SUM(quantity), SUM(price), AVG(price),
+       MIN(price), MAX(price), COUNT(DISTINCT customer), AVG(discount), AVG(quantity)
+FROM read_parquet('{path}')
+GROUP BY GROUPING SETS ((region, customer), (region), ())
+"""
+
+
+def make_parquet(path: Path, rows: int) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    # customer c in region c % 8: 50,000 customers, 8 regions
+    con.execute(f"""COPY (
+        SELECT i AS id, 'Region ' || (c % 8) AS region, 'Customer ' || c AS customer,
+               CAST((i % 13) - 2 AS INTEGER) AS quantity,
+               CAST(((i * 37) % 100000) / 100 AS DECIMAL(12, 2)) AS price,
+               CAST(((i * 11) % 30) / 100 AS DECIMAL(4, 2)) AS discount
+        FROM (SELECT i, (i * 7919) % 50000 AS c FROM range(1, {rows} + 1) t(i))
+    ) TO '{path}' (FORMAT parquet)""")
+    con.close()
+
+
+def child(what: str, path: str) -> None:
+    """One measurement in this process: its seconds and the process's peak RSS."""
+    import resource
+
+    import duckdb  # imported before the clock starts, for both
+
+    from reportdsl.sources.parquet import MEMORY_LIMIT
+
+    t0 = time.perf_counter()
+    if what == "pushed":
+        folder = str(Path(path).parent)
+        report = reportdsl.compile(PARQUET_REPORT.format(url=path), filename=str(Path(folder) / "b.report"),
+                                   base_dir=folder)
+        result = report.run(pushdown="force")
+        assert result.stats["pushdown"] == "pushed", result.stats["pushdown"]
+    else:
+        # the same settings as a Parquet read: the memory limit and a private spill folder
+        # (DuckDB's default spills into ./.tmp)
+        # ("hand-default": DuckDB's own defaults, 80 % of the machine's memory)
+        spill = tempfile.mkdtemp(prefix="bench-duckdb-")
+        config = {"memory_limit": MEMORY_LIMIT} if what == "hand" else {}
+        con = duckdb.connect(":memory:", config={**config, "temp_directory": spill})
+        rows = con.execute(HAND_WRITTEN_DUCKDB.format(path=path)).fetchall()
+        totals = {r[0]: r[5] for r in rows if r[2] == 1}
+        [r[5] / totals[r[0]] for r in rows if r[2] == 0 and totals[r[0]]]  # the percentages
+        con.close()
+        import shutil
+
+        shutil.rmtree(spill, ignore_errors=True)
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def measure(what: str, path: Path, repeats: int) -> tuple[float, float]:
+    """Best seconds and the largest peak RSS (MB) over ``repeats`` fresh processes."""
+    import subprocess
+
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, __file__, "--child", what, str(path)], check=True,
+                             capture_output=True, text=True).stdout
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+    return min(r["seconds"] for r in runs), max(r["rss_mb"] for r in runs)
+
+
+def main_parquet(args: argparse.Namespace) -> None:
+    rows = args.rows if args.rows_given else 20_000_000
+    with tempfile.TemporaryDirectory() as folder:
+        big, small = Path(folder) / "big.parquet", Path(folder) / "small.parquet"
+        t0 = time.perf_counter()
+        make_parquet(big, rows)
+        make_parquet(small, args.small)
+        print(f"parquet: {rows:,} and {args.small:,} rows ({time.perf_counter() - t0:.1f} s to write)")
+        pushed, pushed_rss = measure("pushed", big, args.repeats)
+        hand, hand_rss = measure("hand", big, args.repeats)
+        default, default_rss = measure("hand-default", big, args.repeats)
+        _, small_rss = measure("pushed", small, 1)
+    print(f"pushed down:        {pushed:8.3f} s  peak RSS {pushed_rss:7.1f} MB")
+    print(f"hand-written query: {hand:8.3f} s  peak RSS {hand_rss:7.1f} MB")
+    print(f"hand-written, DuckDB's default settings: {default:8.3f} s  peak RSS {default_rss:7.1f} MB")
+    print(f"pushed / hand-written: {pushed / hand:.2f}x (goal <= 1.2x); "
+          f"pushed / hand-written with DuckDB's defaults: {pushed / default:.2f}x")
+    print(f"peak RSS pushed, {rows:,} rows: {pushed_rss:.1f} MB (goal < 1024 MB)")
+    print(f"peak RSS pushed, {args.small:,} rows: {small_rss:.1f} MB; "
+          f"ratio {pushed_rss / small_rss:.2f}x (goal <= 1.2x)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=int, default=2_000_000)
+    ap.add_argument("--rows", type=int, default=None)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the schema (for EXPLAIN by hand)")
+    ap.add_argument("--parquet", action="store_true", help="the report over Parquet files, against DuckDB")
+    ap.add_argument("--small", type=int, default=2_000_000, help="--parquet: rows of the memory check")
+    ap.add_argument("--child", nargs=2, metavar=("WHAT", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    args.rows_given = args.rows is not None
+    if args.parquet:
+        main_parquet(args)
+        return
+    if args.rows is None:
+        args.rows = 2_000_000
     schema = f"rdsl_bench_{uuid.uuid4().hex[:8]}"
     t0 = time.perf_counter()
     make_table(schema, args.rows)

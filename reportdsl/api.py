@@ -35,21 +35,33 @@ def check(text: str, filename: str = "<string>", base_dir: str | None = None, *,
     report's folder (``base_dir``) unless ``allow_outside_paths``. ``source``: the
     ``--source`` a build will read instead of the report's own (a URL or a path,
     relative to the current folder): its schema is read, not the report's source's."""
+    return _checked_plan(text, filename, base_dir, allow_outside_paths, source)[0]
+
+
+def _checked_plan(text: str, filename: str, base_dir: str | None, allow_outside_paths: bool,
+                  source: str | None) -> tuple[CheckedReport, Plan]:
+    """The checked report and its plan, once sure the engine can run it: what would
+    fail every run (an expression nested deeper than generated Python holds) is a
+    check error."""
     from reportdsl.check.settings import outside_paths_allowed
+    from reportdsl.plan import build_plan
 
     text = without_bom(text)
     source_text = SourceText(filename, text)
     tree = _parse(text, filename)
     with outside_paths_allowed(allow_outside_paths):
-        return _check(tree, source_text, _base_dir(filename, base_dir), source_override=source,
-                      override_dir=os.getcwd())
+        checked = _check(tree, source_text, _base_dir(filename, base_dir), source_override=source,
+                         override_dir=os.getcwd())
+    planned = build_plan(checked)
+    from reportdsl.engine.runner import check_generated_code  # only for a report that checked
+
+    check_generated_code(planned, source_text)
+    return checked, planned
 
 
 def plan(text: str, filename: str = "<string>", base_dir: str | None = None, *,
          allow_outside_paths: bool = False) -> Plan:
-    from reportdsl.plan import build_plan
-
-    return build_plan(check(text, filename, base_dir, allow_outside_paths=allow_outside_paths))
+    return _checked_plan(text, filename, base_dir, allow_outside_paths, None)[1]
 
 
 def compile(text: str, filename: str = "<string>", base_dir: str | None = None, *,
@@ -59,10 +71,8 @@ def compile(text: str, filename: str = "<string>", base_dir: str | None = None, 
     ``allow_outside_paths``: images and the template may lie outside that folder
     (``reportdsl.paths``). ``source``: a URL or path the runs will read instead of the
     report's own source (as ``--source``): checked against its schema."""
-    from reportdsl.plan import build_plan
-
-    checked = check(text, filename, base_dir, allow_outside_paths=allow_outside_paths, source=source)
-    return Report(build_plan(checked), checked.source, allow_outside_paths=allow_outside_paths)
+    checked, planned = _checked_plan(text, filename, base_dir, allow_outside_paths, source)
+    return Report(planned, checked.source, allow_outside_paths=allow_outside_paths)
 
 
 def compile_file(path: str | os.PathLike, *, allow_outside_paths: bool = False, source: str | None = None) -> Report:

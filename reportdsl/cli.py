@@ -2,20 +2,23 @@
 
 In: arguments. Out: files and stdout; errors on stderr in the compiler format, exit
 status 0 (done), 1 (an error in the report, its parameters or its data), 2 (wrong
-usage, from click), 130 (interrupted). Never a Python traceback for a user error.
+usage, from click), 130 (interrupted), 143 (SIGTERM), 141 (the output's reader went
+away, as for a tool killed by SIGPIPE; nothing printed). Never a Python traceback for a user error.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import json
+import os
 import signal
 import sys
 import time
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -54,7 +57,11 @@ def report_errors(command):
         previous = signal.signal(signal.SIGTERM, _terminate)
         try:
             return command(*args, **kwargs)
+        except BrokenPipeError:
+            _reader_gone()
         except ReportError as err:
+            if _from_broken_pipe(err):
+                _reader_gone()
             show_error(err)
             sys.exit(1)
         except KeyboardInterrupt as stop:
@@ -64,6 +71,26 @@ def report_errors(command):
             signal.signal(signal.SIGTERM, previous)
 
     return wrapper
+
+
+def _from_broken_pipe(err: BaseException) -> bool:
+    """Whether writing failed because the output's reader went away (EPIPE)."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, BrokenPipeError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _reader_gone() -> NoReturn:
+    """The output's reader went away (``build -o - | head -1``): stop as Unix tools
+    do, killed by SIGPIPE (status 141 in a shell), with nothing on stderr. What is
+    still buffered for standard output goes nowhere instead of failing at exit."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(128 + signal.SIGPIPE)
 
 
 def show_error(err: ReportError) -> None:

@@ -123,6 +123,18 @@ class ReportDataError(ReportError):
     """A parameter, the source or a row does not fit the report."""
 
 
+class SourceFailure(ReportDataError):
+    """The source could not be opened or read: no connection, a query the database
+    refused, a read cut short. The run points it at the ``source`` statement."""
+
+    def at(self, source: SourceText, span: Span) -> SourceFailure:
+        """The same error, shown at ``span`` of ``source`` (if it has no place yet)."""
+        first = self.diagnostics[0]
+        if first.source is not None:
+            return self
+        return SourceFailure([Diagnostic(first.message, source, span, first.notes), *self.diagnostics[1:]])
+
+
 E = TypeVar("E", bound=ReportError)
 
 

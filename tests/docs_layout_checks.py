@@ -1,13 +1,12 @@
 """The figures of docs/language.md's layout examples (LANGUAGE.md §14): registered into
-``tests/test_docs_examples.py``'s ``CHECKS``, which imports this module after defining
-its helpers (kept apart so that file stays readable)."""
+``docs_reference.CHECKS``, which ``test_docs_examples`` runs."""
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal
 
-from .test_docs_examples import by, check, revenue, run, sales, total, typst
+from .docs_reference import by, check, revenue, run, sales, total, typst
 
 
 @check

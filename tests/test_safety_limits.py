@@ -49,10 +49,12 @@ def test_an_expression_too_deep_for_python_is_an_error_at_its_position(tmp_path)
     deep = "abs(" * 150 + "quantity" + ")" * 150
     path = tmp_path / "deep.report"
     path.write_text(f'report r {{\n  source csv "{DATA}"\n  field t = {deep}\n  summary {{ text "{{SUM(t)}}" }}\n}}\n')
-    done = cli("build", path.name, "--format", "json", "-o", "-", cwd=tmp_path)
-    assert done.returncode == 1
-    lines = assert_compiler_error(done.stderr, path.name, 3, 13, f"  field t = {deep}")
-    assert "nested too deeply (151 levels)" in lines[0]
+    # check says what build would: check must catch what every build rejects
+    for command in (("check", path.name), ("build", path.name, "--format", "json", "-o", "-")):
+        done = cli(*command, cwd=tmp_path)
+        assert done.returncode == 1, command
+        lines = assert_compiler_error(done.stderr, path.name, 3, 13, f"  field t = {deep}")
+        assert "nested too deeply (151 levels)" in lines[0]
 
 
 def test_a_parameter_named_like_an_internal_bind_keeps_its_value(tmp_path):
@@ -141,6 +143,25 @@ def test_limits_a_report_of_over_a_million_characters_and_a_row_of_over_100k(tmp
                              filename=str(tmp_path / "l.report"))
     assert fine.render(format="pdf").startswith(b"%PDF")
 
+
+def test_a_string_literal_of_over_100k_characters_is_an_error_at_its_quote(tmp_path):
+    """A literal may be as long as a printed value, no longer: a 900,000-character text
+    used to check (5 s, 160 MB) and then take Typst 10 s to lay out."""
+    import time
+
+    from reportdsl.errors import ReportSyntaxError
+
+    for size, ok in ((100_000, True), (900_000, False)):
+        text = f'report l {{\n  summary {{ text "{"a" * size}" }}\n}}\n'
+        started = time.perf_counter()
+        try:
+            reportdsl.compile(text, filename="l.report")
+        except ReportSyntaxError as err:
+            assert not ok and (err.line, err.column) == (2, 18)
+            assert f"this string has {size:,} characters; a string may have at most 100,000" in err.message
+            assert time.perf_counter() - started < 2
+        else:
+            assert ok, f"a literal of {size:,} characters was accepted"
 
 
 def test_an_int_parameter_given_a_huge_exponent_is_refused_at_once(tmp_path):

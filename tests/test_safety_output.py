@@ -213,3 +213,24 @@ def test_a_replaced_file_keeps_its_mode(tmp_path, report):
     assert proc.returncode == 0, proc.stderr
     assert previous.read_bytes().startswith(b"%PDF")
     assert stat.S_IMODE(previous.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("fmt", ["csv", "typ", "xlsx"])
+def test_a_reader_that_stops_early_ends_the_build_quietly(tmp_path, fmt):
+    """``build -o - | head -1``: once the reader is gone the build stops as a Unix tool
+    killed by SIGPIPE would (status 141), printing nothing: no error, no traceback.
+    The output is several times a pipe's 64 KiB, so writing it must meet the closed pipe
+    (a short buffered write used to end in status 0, the output silently cut)."""
+    data = tmp_path / "many.csv"
+    data.write_text("id,name\n" + "".join(f"{i},name {i}\n" for i in range(40_000)), encoding="utf-8")
+    (tmp_path / "r.report").write_text(
+        f'report r {{\n  source csv "{data}"\n  detail {{\n    column id = id\n    column name = name\n  }}\n}}\n',
+        encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "reportdsl.cli", "build", "r.report", "--format", fmt, "-o", "-"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(10)  # the output began; then the reader goes away
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, err
+    assert err == ""

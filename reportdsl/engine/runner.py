@@ -44,7 +44,7 @@ from reportdsl.engine.sorting import (
 from reportdsl.engine.stream.deferred import Deferrals
 from reportdsl.engine.stream.events import ReportEnd, Sink
 from reportdsl.engine.stream.sinks import NullSink
-from reportdsl.errors import ReportDataError, ReportError, SourceText, fail, room_to_write
+from reportdsl.errors import ReportDataError, ReportError, SourceFailure, SourceText, fail, room_to_write
 from reportdsl.language.walk import deep_trees, depth
 from reportdsl.plan.models import Plan
 from reportdsl.sources.interface import BadRow, RowSource
@@ -93,9 +93,18 @@ def compile_runner(plan: Plan, layout: RowLayout, mode: str, check_order: bool,
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is plan:
         return hit[1]
+    generated = _write_runner(plan, layout, mode, check_order, source_text, writer)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = (plan, generated)
+    return generated
+
+
+def _write_runner(plan: Plan, layout: RowLayout, mode: str, check_order: bool, source_text: SourceText | None,
+                  writer: type[RunnerWriter] = RunnerWriter) -> GeneratedRunner:
     try:
         with deep_trees():
-            generated = writer(plan, layout, mode, check_order).write()
+            return writer(plan, layout, mode, check_order).write()
     except ValueError as exc:
         raise fail(ReportDataError, f"this report cannot run: {exc}") from None
     except (SyntaxError, RecursionError):  # Python's own limits on nesting (200 parentheses)
@@ -103,10 +112,24 @@ def compile_runner(plan: Plan, layout: RowLayout, mode: str, check_order: bool,
         raise fail(ReportDataError, f"this expression is nested too deeply ({depth(deepest)} levels) for the "
                                     "engine's generated code: split it into fields",
                    source_text, as_span(deepest.span)) from None
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = (plan, generated)
-    return generated
+
+
+def check_generated_code(plan: Plan, source_text: SourceText | None) -> None:
+    """What ``compile_runner`` would refuse in any run, found before a run (``check``):
+    an expression nested deeper than Python's compiler holds. The columns are typed
+    as the plan has them (the source's types change conversions, not the nesting)."""
+    from reportdsl.errors import ReportCheckError
+
+    names = tuple(columns_read(plan))
+    types = {c.name: c.type for c in plan.columns}
+    layout = RowLayout(names, tuple(range(len(names))), True, "python", tuple(types.get(n, "any") for n in names))
+    try:
+        _write_runner(plan, layout, "sorted", False, source_text)  # not cached: the runs have their own layout
+    except ReportDataError as err:
+        if "nested too deeply" in err.message:
+            raise ReportCheckError(err.diagnostics) from None
+    except Exception:  # noqa: BLE001, S110 - anything else is the run's to say, with the real columns
+        pass
 
 
 def _expressions(plan: Plan) -> list:
@@ -122,7 +145,19 @@ def columns_read(plan: Plan) -> list[str]:
     return columns
 
 
-def run(
+def run(plan: Plan, sink: Sink, *, source: object = None, source_text: SourceText | None = None,
+        **options: Any) -> RunStats:
+    """Run ``plan`` and send its events to ``sink`` (``_run``); a failure to open or
+    read the report's own source is shown at its ``source`` statement."""
+    try:
+        return _run(plan, sink, source=source, source_text=source_text, **options)
+    except SourceFailure as err:
+        if source is not None or source_text is None or plan.source is None:
+            raise  # another source than the statement's (--source): the message names it
+        raise err.at(source_text, as_span(plan.source.span)) from None
+
+
+def _run(
     plan: Plan,
     sink: Sink,
     *,
@@ -140,11 +175,14 @@ def run(
     stats = RunStats()
     now = fn.build_time()  # one clock for now(), today() and the parameters' defaults
     values = resolve_params(plan.params, params, source_text, now=now)
+    totals = None  # the first passes' results, from the database (pushdown's second mode)
     if pushdown != "off":
         from reportdsl.pushdown.attempt import push
 
-        if push(plan, sink, source, values, pushdown, base_namespace(plan, values, now), stats, source_text):
+        pushed = push(plan, sink, source, values, pushdown, base_namespace(plan, values, now), stats, source_text)
+        if pushed is True:
             return stats
+        totals = None if isinstance(pushed, bool) else pushed
     needs_order = bool(plan.groups or plan.sort)
     columns = columns_read(plan)
 
@@ -154,10 +192,12 @@ def run(
         t_open = time.perf_counter()
         stats.phases["open"] = t_open - t0
         layout = _layout(plan, rows, columns)
-        two_pass = needs_passes(plan)  # §9 whole values, §12 ordered groups
+        # §9 whole values, §12 ordered groups (unless the database gave the passes' results)
+        two_pass = needs_passes(plan) and totals is None
         # whole values alone, rows in order from a source that reads the same again: two reads
         reread = two_pass and (rows.ordered or not needs_order) and can_read_twice(plan, source)
-        mode = "sorted" if (two_pass and not reread) or (needs_order and not rows.ordered) else "fused"
+        ranked = totals is not None and bool(totals.ranks)  # print order is not key order: sort
+        mode = "sorted" if (two_pass and not reread) or ranked or (needs_order and not rows.ordered) else "fused"
         stats.ordered_by = "none" if not needs_order else ("database" if rows.ordered else "engine")
         generated = compile_runner(plan, layout, mode, mode == "fused" and needs_order, source_text)
         namespace = base_namespace(plan, values, now)
@@ -179,6 +219,8 @@ def run(
                         _pass_runner(plan, generated, layout, source_text, namespace, whole)(rows.chunks(), NullSink())
                     rows.close()
                     rows = open_source(plan, source, values, columns, needs_order)
+                if totals is not None:  # the whole values to read, what limit left out
+                    sink = totals.printing(namespace, sink)
                 sink.report_start(values, namespace["start_values"](deferrals.defer))
                 if mode == "fused":
                     rows_read, row_count, end_values = namespace["run"](rows.chunks(), sink, rt)
@@ -191,10 +233,11 @@ def run(
                     stats.phases["read"] = t_read - t_open
                     rt.phase = "aggregate"
                     try:
-                        if two_pass:
+                        if two_pass or ranked:
                             with room_to_write("the rows to sort", tempfile.gettempdir()):
-                                sorter, sink = _first_passes(plan, generated, layout, source_text, namespace,
-                                                             sorter, sink, memory_budget)
+                                sorter, sink = (_first_passes(plan, generated, layout, source_text, namespace,
+                                                              sorter, sink, memory_budget) if totals is None else
+                                                (totals.order(sorter, generated.record, memory_budget), sink))
                         chunks = sorter.sorted_chunks()
                         rows_read_b, row_count, end_values = namespace["run"](chunks, sink, rt)
                     except TypeError as exc:

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from xlsxwriter.exceptions import FileCreateError  # type: ignore[import-untyped]
@@ -51,7 +51,7 @@ from reportdsl.outputs.spool import Spool
 from reportdsl.outputs.target import run_into
 from reportdsl.outputs.xlsx_bands import SheetLayout
 from reportdsl.outputs.xlsx_cells import CellWriters, FormatCache, Style
-from reportdsl.outputs.xlsx_worksheet import ReportWorksheet
+from reportdsl.outputs.xlsx_worksheet import WorkbookSheets
 from reportdsl.plan.models import Plan
 from reportdsl.render.errors import ReportFormatError, ReportRenderError, report_error
 from reportdsl.render.formatting.formats import ValueFormatter
@@ -66,56 +66,6 @@ MIN_WIDTH, MAX_WIDTH = 4.0, 60.0
 
 # Line codes besides band elements (which are indexes ≥ 0 into SheetLayout.elements)
 _TITLE, _COLUMN_HEADERS, _DETAIL, _BODY_END = -1, -2, -3, -4
-
-
-class _Sheets:
-    """The current worksheet and its next row; a new sheet when one is full."""
-
-    def __init__(self, workbook: Workbook, name: str, max_rows: int, headers: Callable[[int], None]) -> None:
-        self.workbook = workbook
-        self.name = name[:31]
-        self.max_rows = max_rows
-        self._write_headers = headers
-        self.done: list[tuple[ReportWorksheet, int | None, int]] = []  # (sheet, header row, last row)
-        self.header_row: int | None = None
-        self.last_row = -1  # the last row of the body (what the autofilter covers)
-        self.in_body = True
-        self.row = 0
-        self.ws = self._add(self.name)
-
-    def _add(self, name: str) -> ReportWorksheet:
-        ws = self.workbook.add_worksheet(name, worksheet_class=ReportWorksheet)
-        ws.outline_settings(True, True, True, False)
-        return ws
-
-    def start_row(self) -> int:
-        if self.row >= self.max_rows:
-            self.new_sheet()
-        row = self.row
-        self.row = row + 1
-        if self.in_body:
-            self.last_row = row
-        return row
-
-    def new_sheet(self) -> None:
-        repeat = self.header_row is not None
-        self.done.append((self.ws, self.header_row, self.last_row))
-        self.ws = self._add(f"{self.name[:24]} ({len(self.done) + 1})")
-        self.row = 0
-        self.last_row = -1
-        self.header_row = None
-        if repeat:
-            self.header_row = self.row
-            self._write_headers(self.start_row())
-
-    def finish(self, widths: list[float]) -> None:
-        self.done.append((self.ws, self.header_row, self.last_row))
-        for ws, header_row, last_row in self.done:
-            for col, width in enumerate(widths):
-                ws.set_column(col, col, width)
-            if header_row is not None and widths:
-                ws.freeze_panes(header_row + 1, 0)
-                ws.autofilter(header_row, 0, max(last_row, header_row), len(widths) - 1)
 
 
 class XlsxSink:
@@ -161,7 +111,7 @@ class XlsxSink:
             looks.bind([(c.looks, c.letters) for c in columns])
             self._write_detail = self._write_styled_detail  # type: ignore[method-assign]
         self._detail_level = min(len(plan.groups) + 1, MAX_OUTLINE_LEVEL)
-        self._sheets = _Sheets(self.workbook, plan.name, max_sheet_rows, self._write_column_headers)
+        self._sheets = WorkbookSheets(self.workbook, plan.name, max_sheet_rows, self._write_column_headers)
         self._spool = Spool()
         self._waiting: set[int] = set()  # slots of spooled lines not resolved yet
         self._resolved: dict[int, Any] = {}

@@ -20,8 +20,9 @@ pinned in constraints/ci.txt.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+from xlsxwriter.workbook import Workbook  # type: ignore[import-untyped]
 from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
 _BUFFERED_ROWS = 512
@@ -99,3 +100,54 @@ class ReportWorksheet(Worksheet):
             self.fh.write("".join(self._rows))
             self._rows.clear()
         super()._write_single_row(current_row_num)
+
+
+class WorkbookSheets:
+    """The report's current worksheet and its next row; a new sheet (``NAME (2)``…, the
+    column header row repeated) when one is full; widths, panes and filters at the end."""
+
+    def __init__(self, workbook: Workbook, name: str, max_rows: int, headers: Callable[[int], None]) -> None:
+        self.workbook = workbook
+        self.name = name[:31]
+        self.max_rows = max_rows
+        self._write_headers = headers
+        self.done: list[tuple[ReportWorksheet, int | None, int]] = []  # (sheet, header row, last row)
+        self.header_row: int | None = None
+        self.last_row = -1  # the last row of the body (what the autofilter covers)
+        self.in_body = True
+        self.row = 0
+        self.ws = self._add(self.name)
+
+    def _add(self, name: str) -> ReportWorksheet:
+        ws = self.workbook.add_worksheet(name, worksheet_class=ReportWorksheet)
+        ws.outline_settings(True, True, True, False)
+        return ws
+
+    def start_row(self) -> int:
+        if self.row >= self.max_rows:
+            self.new_sheet()
+        row = self.row
+        self.row = row + 1
+        if self.in_body:
+            self.last_row = row
+        return row
+
+    def new_sheet(self) -> None:
+        repeat = self.header_row is not None
+        self.done.append((self.ws, self.header_row, self.last_row))
+        self.ws = self._add(f"{self.name[:24]} ({len(self.done) + 1})")
+        self.row = 0
+        self.last_row = -1
+        self.header_row = None
+        if repeat:
+            self.header_row = self.row
+            self._write_headers(self.start_row())
+
+    def finish(self, widths: list[float]) -> None:
+        self.done.append((self.ws, self.header_row, self.last_row))
+        for ws, header_row, last_row in self.done:
+            for col, width in enumerate(widths):
+                ws.set_column(col, col, width)
+            if header_row is not None and widths:
+                ws.freeze_panes(header_row + 1, 0)
+                ws.autofilter(header_row, 0, max(last_row, header_row), len(widths) - 1)

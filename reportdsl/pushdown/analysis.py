@@ -23,6 +23,7 @@ finds such rows; the executor checks none exists before the aggregates are trust
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -49,6 +50,7 @@ class PushedAggregate:
     arg_type: str  # the argument's kind ("" for COUNT())
     depth: int  # 0 the report, L + 1 group level L
     items: dict[str, str]  # role ("value", "sum", "count") -> select alias
+    scale: int | None = None  # SQLite: the sum is of integers scaled by 10**scale (``sqlite_decimals``)
 
 
 @dataclass
@@ -64,6 +66,7 @@ class PushSpec:
     guards: list[str] = field(default_factory=list)  # SQL true on a row the engine fails on
     conditions: list[str] = field(default_factory=list)  # filter SQL, by marker number
     columns: list[str] = field(default_factory=list)  # the source columns the statement reads
+    depths: list[int] | None = None  # the levels the statement groups by (None: all; ``totals``)
 
 
 _PUSHED_FUNCS = ("sum", "count", "avg", "min", "max", "count_distinct")
@@ -72,8 +75,24 @@ _MARK = "__rdsl_cond{}__"  # a filter's place in the sqlglot tree, replaced by i
 
 
 def quote_for(dialect: Dialect) -> Callable[[str], str]:
-    q = "`" if dialect.sqlglot == "mysql" else '"'
-    return lambda name: q + name.replace(q, q + q) + q
+    q = dialect.quote or ("`" if dialect.sqlglot == "mysql" else '"')
+
+    def quote(name: str) -> str:
+        name = spelled(dialect, name)
+        return q + name.replace(q, q + q) + q
+    return quote
+
+
+def spelled(dialect: Dialect, name: str) -> str:
+    """``name`` as the database stores it: where plain names are folded to upper case
+    and SQLAlchemy reports them in lower case (``upper_names``), upper case (as
+    SQLAlchemy's own ``denormalize_name`` does), then quoted: a reserved word stays a name."""
+    if dialect.upper_names and _PLAIN_LOWER.fullmatch(name) is not None:
+        return name.upper()
+    return name
+
+
+_PLAIN_LOWER = re.compile(r"[a-z_][a-z0-9_$]*")
 
 
 class _Refused(Exception):
@@ -83,8 +102,9 @@ class _Refused(Exception):
 
 
 class _Analysis:
-    def __init__(self, plan: Plan, dialect: Dialect, text: str | None):
+    def __init__(self, plan: Plan, dialect: Dialect, text: str | None, source_order: str | None = None):
         self.text = text  # the report's text: calls are named as written
+        self.source_order = source_order  # SQL giving each row's place in source order, if any
         self.span: tuple[int, int] | None = None  # of what is being translated
         self.plan = plan
         self.dialect = dialect
@@ -97,6 +117,8 @@ class _Analysis:
         self.shared: dict[tuple, str] = {}  # an aggregate call's SQL (and level) -> its column
         self.binds: dict = {}
         self.params: list[str] = []
+        self.scales: dict[str, int] = {}  # SQLite DECIMAL(p, s) columns: s (``sqlite_decimals``)
+        self.more_guards: list[str] = []
 
     def refuse(self, what: str) -> _Refused:
         return _Refused(f"cannot push down: {what} on {self.dialect.name}", self.span)
@@ -120,7 +142,7 @@ class _Analysis:
             if type_ != e.type or type_ not in d.kinds:
                 raise self.refuse(f"{where} reads column '{e.name}' of a kind ({type_}) not kept exactly")
             self.read[e.name] = type_
-            return exp.column(e.name, quoted=True)
+            return exp.column(spelled(d, e.name), quoted=True)
         if isinstance(e, Lit) and e.type == "int" and type(e.value) is int and fits_int64(e.value):
             return exp.Literal.number(e.value)
         if isinstance(e, BinaryOp) and e.op in ("+", "-", "*") and {e.left.type, e.right.type} <= _NUMBERS:
@@ -172,6 +194,8 @@ class _Analysis:
     def aggregate(self, a: Aggregate, index: int, items: list) -> PushedAggregate:
         shown = self.shown(a)
         self.span = (a.span[0], a.span[1])
+        if a.func in ("first", "last"):
+            return self.first_last(a, index, items, shown)
         if a.func not in _PUSHED_FUNCS or a.func not in self.dialect.aggregates:
             raise self.refuse(f"{shown} has no exact SQL form")
         if a.running:
@@ -179,8 +203,7 @@ class _Analysis:
         if a.scope not in self.depth_of:
             raise self.refuse(f"{shown} covers rows by page")
         depth = self.depth_of[a.scope]
-        arg = self.value(a.arg, shown) if a.arg is not None else None
-        arg_type = a.arg.type if a.arg is not None else ""
+        arg, arg_type, scale = self.argument(a, shown)
         if a.func in ("sum", "avg") and arg_type not in self.dialect.sum_kinds:
             raise self.refuse(f"{shown} sums values of a kind ({arg_type}) not summed exactly")
         if a.func in ("min", "max", "count_distinct") and arg_type == "bool":
@@ -189,7 +212,7 @@ class _Analysis:
         if a.filter is not None:
             self.condition(a.filter, f"the filter of {shown}")
             condition = exp.column(_MARK.format(len(self.conditions) - 1))
-        pushed = PushedAggregate(a.id, a.func, arg_type, depth, {})
+        pushed = PushedAggregate(a.id, a.func, arg_type, depth, {}, scale)
 
         def item(role: str, func: str, x: exp.Expression | None, distinct: bool = False) -> None:
             call = self._call(func, x, condition, distinct)
@@ -211,12 +234,52 @@ class _Analysis:
             assert arg is not None
             item("value", a.func.upper(), self.text_form(arg, arg_type))
         else:  # sum, avg: the sum and the count of values it adds
-            item("sum", self.dialect.float_sum if arg_type == "float" else "SUM", arg)
+            if arg_type == "float" and self.dialect.float_sum_cast is not None:
+                assert arg is not None
+                item("sum", "SUM", exp.cast(arg.copy(), self.dialect.float_sum_cast))
+            else:
+                item("sum", self.dialect.float_sum if arg_type == "float" else "SUM", arg)
             item("count", "COUNT", arg)
             if arg_type == "float":  # bounds the database's rounding error (execute._float_total)
                 assert arg is not None
                 item("abs", "SUM", exp.Abs(this=arg.copy()))
         return pushed
+
+    def argument(self, a: Aggregate, shown: str) -> tuple[exp.Expression | None, str, int | None]:
+        """An aggregate's argument in SQL, the kind of value it sums, and the scale of
+        SQLite's scaled decimals (``sqlite_decimals``) where it is summed as integers."""
+        arg_type = a.arg.type if a.arg is not None else ""
+        if arg_type == "decimal" and self.scales and a.func in ("sum", "avg", "count"):
+            from reportdsl.pushdown.sqlite_decimals import scaled
+
+            assert a.arg is not None
+            arg, scale = scaled(self, a.arg, shown)
+            return arg, "int", scale  # summed as integers, read back as decimals of ``scale`` places
+        return (self.value(a.arg, shown) if a.arg is not None else None), arg_type, None
+
+    def first_last(self, a: Aggregate, index: int, items: list, shown: str) -> PushedAggregate:
+        """FIRST/LAST where print order is source order — the innermost level (or the
+        report without groups), no ``sort by`` — and the source has an order the SQL can
+        name (``source_order``: Parquet's file and row numbers): the value at the least
+        (greatest) position among the rows whose value is not null, ties impossible."""
+        func = self.dialect.first_last
+        if func is None or self.source_order is None:
+            raise self.refuse(f"{shown} has no exact SQL form (no source order to take it by)")
+        if self.plan.sort or a.running or self.depth_of.get(a.scope) != len(self.plan.groups):
+            raise self.refuse(f"{shown} is taken in print order, which is not the source order there")
+        if func != "ARG_MIN":
+            raise self.refuse(f"{shown} has no exact SQL form")
+        assert a.arg is not None
+        arg = self.value(a.arg, shown)
+        present: exp.Expression = exp.Not(this=exp.Is(this=arg.copy(), expression=exp.Null()))
+        if a.filter is not None:
+            self.condition(a.filter, f"the filter of {shown}")
+            present = exp.And(this=exp.column(_MARK.format(len(self.conditions) - 1)), expression=present)
+        call = exp.Anonymous(this="ARG_MIN" if a.func == "first" else "ARG_MAX",
+                             expressions=[arg, _parsed(self.source_order, self.dialect, {})])
+        alias = f"_a{index}_value"
+        items.append((alias, len(self.plan.groups), exp.Filter(this=call, expression=exp.Where(this=present))))
+        return PushedAggregate(a.id, a.func, a.arg.type, len(self.plan.groups), {"value": alias})
 
     def _call(self, func: str, x: exp.Expression | None, condition: exp.Expression | None,
               distinct: bool) -> exp.Expression:
@@ -238,7 +301,7 @@ class _Analysis:
                 raise self.refuse(f"column '{column}' may hold values SQL cannot check")
             if (check := must_reach[type_]) is not None:
                 out.append(check.format(c=quote(column)))
-        return out
+        return out + self.more_guards
 
 
 _AGG: dict[str, type[exp.Expression]] = {"SUM": exp.Sum, "COUNT": exp.Count, "MIN": exp.Min, "MAX": exp.Max}
@@ -257,10 +320,14 @@ def _param_names(sql: str) -> list[str]:
     return [name for name, _ in query_parameters(sql)]
 
 
-def analyse(plan: Plan, dialect: Dialect, text: str | None = None) -> PushSpec | NotPushed:
+def analyse(plan: Plan, dialect: Dialect, text: str | None = None,
+            scales: dict[str, int] | None = None, source_order: str | None = None) -> PushSpec | NotPushed:
     """The pushed form of ``plan``'s aggregates on ``dialect``, or why it streams;
-    ``text``, the report's, names calls as written."""
-    a = _Analysis(plan, dialect, text)
+    ``text``, the report's, names calls as written; ``scales``, SQLite's declared DECIMAL
+    scales (their sums are pushed as scaled integers); ``source_order``, SQL over the
+    source's columns that orders its rows as the source delivers them (unique)."""
+    a = _Analysis(plan, dialect, text, source_order)
+    a.scales = dict(scales or {})
     try:
         _whole_report(plan, a)
         keys = []

@@ -14,7 +14,8 @@ The statement is built with sqlglot in the database's dialect:
 - else a ``UNION ALL`` of one ``GROUP BY`` a level, innermost first, with a literal
   ``_d`` (the depth) and nulls for the keys and aggregates of other levels.
 Each level's row carries only its own aggregates (``PushSpec.items``' depth) where
-the statement allows. The source is the table or ``(query) AS _src``, and the
+the statement allows; with ``PushSpec.depths`` only those levels are grouped by (the
+tree's other nodes are made from their children: ``execute``). The source is the table or ``(query) AS _src``, and the
 ``where`` and filter conditions are SQL text from ``sources/sql/where.py``: both are
 spliced in as written (sqlglot would drop SQLite's affinity-keeping unary ``+``).
 """
@@ -59,7 +60,8 @@ def build(spec: PushSpec, table: str | None, query: str | None) -> PushQuery:
     if spec.dialect.grouping_sets or levels == 0:
         tree = _grouping_sets(spec)
     else:
-        branches = [_level(spec, depth) for depth in reversed(range(levels + 1))]
+        branches = [_level(spec, depth) for depth in reversed(range(levels + 1))
+                    if spec.depths is None or depth in spec.depths]
         tree = branches[0]
         for branch in branches[1:]:
             tree = exp.union(tree, branch, distinct=False)
@@ -81,16 +83,33 @@ def _grouping_sets(spec: PushSpec) -> exp.Select:
     keys = [k.copy() for k in spec.keys]
     select = [k.copy().as_(f"_k{i}") for i, k in enumerate(keys)]
     if keys:
-        select.append(exp.Anonymous(this="GROUPING", expressions=[k.copy() for k in keys]).as_("_g"))
+        select.append(_grouping_flag(spec, keys).as_("_g"))
     select.append(exp.Count(this=exp.Star()).as_("_n"))
     select += [x.copy().as_(alias) for alias, _, x in spec.items]
     query = exp.select(*select).from_(exp.to_table(_SOURCE))
     if spec.where is not None:
         query = query.where(exp.column(_WHERE))
     if keys:
-        sets = [exp.Tuple(expressions=[k.copy() for k in keys[:d]]) for d in reversed(range(len(keys) + 1))]
+        sets = [exp.Tuple(expressions=[k.copy() for k in keys[:d]]) for d in reversed(range(len(keys) + 1))
+                if spec.depths is None or d in spec.depths]
         query = query.group_by(exp.GroupingSets(expressions=sets))
     return query
+
+
+def _grouping_flag(spec: PushSpec, keys: list[exp.Expression]) -> exp.Expression:
+    """``GROUPING(k0, k1)``: bit i (from the left) set when key i is rolled up; where
+    ``GROUPING`` takes one key, the same bits as ``GROUPING(k0) * 2 + GROUPING(k1)``."""
+    if not spec.dialect.grouping_one_arg:
+        return exp.Anonymous(this="GROUPING", expressions=[k.copy() for k in keys])
+    flag: exp.Expression | None = None
+    for i, k in enumerate(keys):
+        bit: exp.Expression = exp.Anonymous(this="GROUPING", expressions=[k.copy()])
+        weight = 2 ** (len(keys) - 1 - i)
+        if weight > 1:
+            bit = exp.Mul(this=bit, expression=exp.Literal.number(weight))
+        flag = bit if flag is None else exp.Add(this=flag, expression=bit)
+    assert flag is not None
+    return exp.Paren(this=flag)
 
 
 def _level(spec: PushSpec, depth: int) -> exp.Select:

@@ -22,6 +22,7 @@ and moved into place with ``os.replace``; or the bytes written through.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -283,7 +284,14 @@ def _write_stream(pages: list[bytes], stream: IO[bytes], format: str) -> None:
 
 def _write_all(handle: IO[bytes], data: bytes, path: Path | None) -> None:
     try:
-        handle.write(data)
+        # A buffered write may stop short without an error (a pipe whose reader left
+        # after 64 KiB: CPython returns the count): the rest is written, or fails, here.
+        view = memoryview(data)
+        while view:
+            written = handle.write(view)
+            if not written:
+                raise OSError(errno.EIO, "the output took nothing")
+            view = view[written:]
     except OSError as exc:
         raise ReportRenderError(f"cannot write {path or 'to standard output'}: {exc.strerror or exc}") from None
 

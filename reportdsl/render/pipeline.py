@@ -9,7 +9,7 @@ which writes the output atomically (``reportdsl.render.output``).
 The work folder (the Typst compile root) is a fresh temporary folder, removed at
 the end unless the caller passes ``workdir``. A document of more than five times
 ``chunk_rows`` body lines (20,000 by default) is laid out in pieces of ``chunk_rows``
-lines by ``jobs`` worker processes (``chunked.py``); a shorter one is compiled here,
+lines by ``jobs`` worker processes (``pieces/scheduler.py``); a shorter one is compiled here,
 in one go.
 """
 
@@ -153,7 +153,8 @@ def _typeset(
     )
     rendered = scheduler.run()
     info = {"pieces": scheduler.pieces, "workers": options.workers, "compiles": scheduler.submitted + scheduler.redone,
-            "laid_out_ahead": scheduler.predicted, "wasted": scheduler.wasted}
+            "laid_out_ahead": scheduler.predicted, "wasted": scheduler.wasted,
+            "page_probes": scheduler.total.page_probes}
     return RenderedDocument(format, rendered.pages, rendered.warnings + glyph_warnings(document, fonts)), info
 
 

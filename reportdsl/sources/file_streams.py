@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import ClassVar, TextIO
 
-from reportdsl.errors import ReportDataError, fail
+from reportdsl.errors import SourceFailure, fail
 from reportdsl.sources.interface import (
     NO_PUSHDOWN,
     NO_SCALES,
@@ -98,7 +98,7 @@ class CsvRows(FileRows):
             self.names = csv_header(self._reader, shown)
         except (csv.Error, UnicodeDecodeError) as exc:
             self.close()
-            raise fail(ReportDataError, f"cannot read source '{shown}': {exc}") from None
+            raise fail(SourceFailure, f"cannot read source '{shown}': {exc}") from None
         except BaseException:
             self.close()
             raise

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from reportdsl.errors import ReportDataError, fail
+from reportdsl.errors import ReportDataError, SourceFailure, fail
 
 if TYPE_CHECKING:
     from reportdsl.plan.models import SourceSpec
@@ -128,12 +128,24 @@ def _parses(url: str, shown: str) -> None:
     from sqlalchemy.exc import ArgumentError
 
     try:
-        make_url(url)
+        parsed = make_url(url)
     except (ValueError, ArgumentError) as exc:
         detail = str(exc).replace(url, shown)
         if "invalid literal for int()" in detail:
             detail = "its port is not a number"
         raise fail(ReportDataError, f"'{shown}' is not a valid database URL: {detail}") from None
+    refused = sorted(k for k in parsed.query if k.lower() in DRIVER_SQL_OPTIONS)
+    if refused and os.environ.get(ALLOW_DRIVER_SQL) != "1":
+        raise fail(ReportDataError, f"source '{shown}': the driver option '{refused[0]}' runs SQL or reads files "
+                                    f"on connecting, which a report's source may not do; to allow it, set "
+                                    f"{ALLOW_DRIVER_SQL}=1")
+
+
+# Driver options in a URL's query that make connecting run SQL or read local files:
+# MySQL/MariaDB's init command and option files (which may hold one), LOAD DATA LOCAL.
+DRIVER_SQL_OPTIONS = frozenset({"init_command", "read_default_file", "read_default_group", "local_infile",
+                                "allow_local_infile", "allow_local_infile_in_path", "option_files", "option_groups"})
+ALLOW_DRIVER_SQL = "REPORTDSL_ALLOW_DRIVER_SQL"  # the opt-in, for the one running reportdsl
 
 
 def _absolute(path: str, base_dir: str) -> str:
@@ -145,7 +157,7 @@ def _absolute(path: str, base_dir: str) -> str:
 
 def read_failure(shown: str, rows_read: int, detail: str) -> ReportDataError:
     """The error for a source that fails mid-stream: it says how far reading got."""
-    return fail(ReportDataError, f"reading source '{shown}' failed after {rows_read} rows: {detail}")
+    return fail(SourceFailure, f"reading source '{shown}' failed after {rows_read} rows: {detail}")
 
 
 class Counted(Protocol):

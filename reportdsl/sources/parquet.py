@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from reportdsl.errors import ReportDataError, fail
+from reportdsl.errors import ReportDataError, SourceFailure, fail
 from reportdsl.sources.interface import SQL_PUSHDOWN, Conversion, Pushdown, RowSource
 from reportdsl.sources.locations import Location, counted_chunks
 from reportdsl.sources.sql.order import order_by
@@ -138,12 +138,12 @@ def _files_exist(loc: Location) -> None:
     (DuckDB's message would name its own pattern syntax)."""
     if _has_magic(loc.target):
         if not any(os.path.isfile(p) for p in glob.iglob(loc.target, recursive=True)):
-            raise fail(ReportDataError, f"cannot read parquet '{loc.shown}': no file matches {loc.target}")
+            raise fail(SourceFailure, f"cannot read parquet '{loc.shown}': no file matches {loc.target}")
     elif os.path.isdir(loc.target):
-        raise fail(ReportDataError, f"cannot read parquet '{loc.shown}': {loc.target} is a folder "
+        raise fail(SourceFailure, f"cannot read parquet '{loc.shown}': {loc.target} is a folder "
                                     "(give a glob for its files, like 'folder/*.parquet')")
     elif not os.path.isfile(loc.target):
-        raise fail(ReportDataError, f"cannot read parquet '{loc.shown}': no such file {loc.target}")
+        raise fail(SourceFailure, f"cannot read parquet '{loc.shown}': no such file {loc.target}")
 
 
 def _scan(loc: Location) -> str:
@@ -160,7 +160,7 @@ def _db_message(exc: BaseException) -> str:
 
 
 def _failure(shown: str, exc: BaseException) -> ReportDataError:
-    return fail(ReportDataError, f"cannot read parquet '{shown}': {_db_message(exc)}")
+    return fail(SourceFailure, f"cannot read parquet '{shown}': {_db_message(exc)}")
 
 
 def describe_parquet(loc: Location) -> list[tuple[str, str]]:

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
-from reportdsl.errors import ReportDataError, fail
+from reportdsl.errors import ReportDataError, SourceFailure, fail
 from reportdsl.sources.locations import Location, resolve
 from reportdsl.sources.sql.text import (
     replace_parameters,
@@ -115,12 +115,12 @@ def sqlite_declared_types(loc: Location, spec: SourceSpec) -> list[tuple[str, st
     if path is None:
         raise ValueError(f"source '{loc.shown}' is not a plain SQLite file")
     if not os.path.exists(path):
-        raise fail(ReportDataError, f"cannot open source '{loc.shown}': no such file {path}")
+        raise fail(SourceFailure, f"cannot open source '{loc.shown}': no such file {path}")
     try:
         con = sqlite3.connect(f"file:{_uri_path(path)}?mode=ro", uri=True)
         add_sqlalchemy_functions(con)
     except sqlite3.Error as exc:
-        raise fail(ReportDataError, f"cannot open source '{loc.shown}': {exc}") from None
+        raise fail(SourceFailure, f"cannot open source '{loc.shown}': {exc}") from None
     try:
         if spec.table:
             schema, _, table = spec.table.rpartition(".")
@@ -182,9 +182,9 @@ def open_text(path: str, shown: str):
     try:
         return open(path, encoding="utf-8-sig", newline="")
     except FileNotFoundError:
-        raise fail(ReportDataError, f"cannot open source '{shown}': no such file {path}") from None
+        raise fail(SourceFailure, f"cannot open source '{shown}': no such file {path}") from None
     except OSError as exc:
-        raise fail(ReportDataError, f"cannot open source '{shown}': {exc.strerror or exc}") from None
+        raise fail(SourceFailure, f"cannot open source '{shown}': {exc.strerror or exc}") from None
 
 
 def csv_header(reader, shown: str) -> list[str]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# As long as a printed value may be (render/document/typst_text.MAX_PRINTED_TEXT).
+MAX_LITERAL_CHARS = 100_000
 ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "{", "}": "}"}
 
 
@@ -48,6 +50,9 @@ def decode(raw: str, start: int | Callable[[int], int]) -> DecodedString:
     at = start if callable(start) else (lambda k, s=start: s + k)
     quote = 3 if raw.startswith('"""') else 1
     body = raw[quote : len(raw) - quote]
+    if len(body) > MAX_LITERAL_CHARS:  # before a list entry per character: 900k took 5 s and 160 MB
+        raise StringSyntaxError(f"this string has {len(body):,} characters; a string may have at most "
+                                f"{MAX_LITERAL_CHARS:,} (no printed value may be longer)", (at(0), at(0) + 1))
     chars: list[str] = []
     offsets: list[int] = []
     escaped: list[bool] = []

@@ -174,9 +174,12 @@ def test_pushed_where_shows_in_the_rows_read(data):
                                '  group region { footer { text "{COUNT()}" } }\n}',
                                filename=str(folder / "r.report"), base_dir=str(folder))
     sink = ResultSink(report.plan)
-    stats = run(report.plan, sink, source_text=report.source)
+    # streamed (pushed down, only the group rows would leave DuckDB: tests/pushdown/)
+    stats = run(report.plan, sink, source_text=report.source, pushdown="off")
     assert stats.rows_read == stats.row_count == 100  # the other 500 rows never left DuckDB
     assert stats.ordered_by == "database"
+    pushed = run(report.plan, ResultSink(report.plan), source_text=report.source)
+    assert pushed.pushdown == "pushed" and pushed.row_count == 100
 
 
 def test_an_override_of_other_types_is_read_but_not_pushed(data):

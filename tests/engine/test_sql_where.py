@@ -20,7 +20,7 @@ from reportdsl.engine import run
 from reportdsl.engine.stream.sinks import NullSink, RecordingSink
 from reportdsl.errors import ReportDataError
 from reportdsl.sources import opening
-from reportdsl.sources.sql import stream as sql_stream
+from reportdsl.sources.sql import statement as sql_statement
 from reportdsl.sources.sql.where import where_clause
 
 from .conftest import MARIADB_URL, PG_URL
@@ -52,7 +52,7 @@ def pushed_and_not(report, monkeypatch, paths=(True, False), **kw) -> list[tuple
         with monkeypatch.context() as m:
             m.setattr(opening, "SQLITE_DIRECT", direct)
             pushed = events(report, **kw)
-            m.setattr(sql_stream, "where_clause", lambda *a: None)
+            m.setattr(sql_statement, "where_clause", lambda *a: None)
             out.append(pushed + events(report, **kw))
     return out
 
@@ -268,7 +268,7 @@ def _server_matches(url: str, table: str, where: str, tmp_path, compile_report, 
         results.append(run_result(report, params=params).to_json())
     assert run(report.plan, NullSink(), params=params).rows_read < 400  # the server filtered
     with monkeypatch.context() as m:
-        m.setattr(sql_stream, "where_clause", lambda *a: None)
+        m.setattr(sql_statement, "where_clause", lambda *a: None)
         results.append(run_result(report, params=params).to_json())
     assert results[0] == results[1] == results[2]
     assert '"row_count": 0' not in results[0]
@@ -334,7 +334,7 @@ def test_duckdb_compares_text_by_code_point_whatever_the_column_collation(tmp_pa
                                 '  detail { column id = id }\n}')
         pushed, rows_pushed = events(report)
         with monkeypatch.context() as m:
-            m.setattr(sql_stream, "where_clause", lambda *a: None)
+            m.setattr(sql_statement, "where_clause", lambda *a: None)
             plain, _ = events(report)
         assert pushed == plain
         assert rows_pushed == len(ids) or where.startswith("e")  # the enum's type is no report type: not pushed

@@ -1,6 +1,6 @@
 """Issue 13: what a SQL source gives agrees with the same report over Python rows —
 where the engine lets the database order the rows (``sources/sql/order.py``) and
-where the query orders them itself (``sources/sql/stream.select_statement``).
+where the query orders them itself (``sources/sql/statement.select_statement``).
 
 Every test runs on each SQL source: a SQLite file (through ``sqlite3`` and through
 SQLAlchemy), DuckDB, PostgreSQL and MariaDB (those two skip without their servers,

@@ -61,3 +61,10 @@ def test_the_helper_sees_a_changed_report():
     with pytest.raises(AssertionError):
         assert_same_report("report a { title \"x\" } // c", "report a { title \"x\" }")
     assert_same_report("report a {title \"x\"}", "report a {\n  title \"x\"\n}\n")
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.report")), ids=lambda p: p.name)
+def test_the_bundled_examples_are_in_the_canonical_layout(path):
+    # What a newcomer copies first is what `reportdsl fmt --check` accepts.
+    text = path.read_text(encoding="utf-8")
+    assert format_report(text, str(path)) == text

@@ -184,3 +184,22 @@ def test_early_merge_starts_over_when_a_piece_was_laid_out_again(pdfs, appends):
     assert pdf_pages(merge.finish(pieces)) == ["piece 3 page 1", "piece 1 page 1", "piece 2 page 1"]
     assert [(a.text, a.early) for a in appends[1]] == [  # a new joiner, all three again
         ("piece 3 page 1", False), ("piece 1 page 1", False), ("piece 2 page 1", False)]
+
+
+def test_a_worker_used_once_is_replaced_by_one_already_started(tmp_path):
+    """``recycle_after=1``: every task goes to a fresh worker process, started while the
+    one before was at work; no more than two processes a pool thread at any time."""
+    pool = WorkerPool(1, recycle_after=1)
+    try:
+        seen: set[int] = set()
+        for name in "abc":
+            submitted = pool.submit(_task(tmp_path, name, f"piece {name}"))
+            assert f"piece {name}" in pdf_pages(submitted.outcome.result(timeout=60).pages[0])[0]
+            with pool._lock:
+                running = {process.pid for process in pool._running}
+            assert len(running) <= 2
+            seen |= running
+        assert len(seen) >= 3  # a new process for each task
+    finally:
+        pool.shutdown()
+    assert not pool._running

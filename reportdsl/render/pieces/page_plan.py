@@ -16,7 +16,7 @@ the page body from where pages ended. A kind seen with two heights (its rows wra
 say) is unknown from then on, and so is any unit that is not a plain detail row
 (bands, kept groups: their spacing and stickiness are the template's). The plan is a
 guess that is checked: a piece laid out from a guessed start is used only if the real
-cut lands there (``chunked.py``), so a wrong guess costs time, never a wrong page.
+cut lands there (``scheduler.py``), so a wrong guess costs time, never a wrong page.
 """
 
 from __future__ import annotations
@@ -58,12 +58,18 @@ class PagePlan:
         self._fits = float("-inf")  # a row ending here fits on a page
         self._breaks = float("inf")  # a row ending here starts the next page
         self._next_page: dict[int, int] = {}  # a page starting at unit u: the next one's first unit
+        self.learnt = 0  # layouts learnt from
+        # Why the last ``next_page`` gave None: a row of a kind whose height is not known
+        # yet, or that ends between what fits and what breaks — which a layout of that
+        # page would teach — rather than a unit that is not a plain row (a band).
+        self.stopped_at_row = False
 
     # ---- learning ------------------------------------------------------------------------
 
     def learn(self, layout: PieceLayout) -> None:
         """Heights of kinds, and the page body's bottom, from one laid-out piece whose
         units all carry markers."""
+        self.learnt += 1
         marks = sorted((unit, page, y) for unit, page, y in layout.markers if unit != START_MARKER)
         if layout.top is not None:
             self.top = layout.top
@@ -119,6 +125,7 @@ class PagePlan:
         known = self._next_page.get(first)
         if known is not None:
             return known
+        self.stopped_at_row = False
         if self.top is None or self._breaks == float("inf"):
             return None
         kinds, heights, units = self._unit_kind, self._height, self.index.units
@@ -132,6 +139,7 @@ class PagePlan:
             kind = kinds[unit]
             height = None if kind == _UNKNOWN else heights.get(kind)
             if height is None:
+                self.stopped_at_row = kind != _UNKNOWN and kind not in heights
                 return None
             y += height
             if unit > first:
@@ -139,6 +147,7 @@ class PagePlan:
                     self._next_page[first] = unit
                     return unit
                 if y > fits:
+                    self.stopped_at_row = True
                     return None  # between what is known to fit and known to break
             unit += 1
         if stop == units:

@@ -3,97 +3,65 @@
 In: a finished ``TypstDocument`` too long to lay out well in one go, the output
 format and ``ChunkOptions`` (workers, piece size). Out: a ``RenderedDocument`` whose
 pages are the single document's pages: the same page breaks, page numbers, "Page X
-of Y" totals, repeated column headers, values.
+of Y" totals, repeated column headers, page values.
 
 Typst holds a whole document in memory while it lays it out (~25 MB per 1,000 detail
 rows here: 2.5 GB for 100k), so a long report is cut into pieces of a few thousand
-body lines (``pieces.py`` says what a unit is and why a cut is exact). This bounds
-memory. The cuts depend on each other, so the layouts form a chain; everything else
-is done beside it:
+body lines (``cutting.py`` says what a unit is and why a cut is exact). This bounds
+memory: the piece size times the workers, whatever the row count. The scheduler is
+one loop over the chain of cuts; each concern is a small policy of its own:
 
-1. **Pages, in order.** A piece starts at the top of a page, with its real page number.
-   When Typst has laid it out, the worker reports where its pages start
-   (``piece_worker``); the piece's last page is dropped — the next units would have
-   continued it — and the next piece, starting with that page's first unit, goes to a
-   free worker at once, while the first worker exports the piece's pages. A worker
-   with nothing to do lays out the piece predicted to follow *speculatively*, from
-   the page plan (``page_plan.py``: row heights learned from the pieces laid out so
-   far); so pieces are laid out side by side while the plan holds. A piece whose
-   predicted start proves wrong is dropped before it is exported.
-2. **The total.** Until the last piece is laid out the number of pages is an estimate,
-   unless the plan reaches the end of the document: then a *probe*, the document's
-   last planned page onwards laid out early, gives the total it will have if the plan
-   holds (it is dropped when a cut proves the plan wrong).
-   The built-in runtime's ``rd-pages()`` reads it, in context, from a file per piece,
-   which is written with the best estimate when the piece is cut — after its own pages
-   are counted — so exporting with it costs no new layout. A piece exported with an
-   estimate that proves wrong is laid out again with the true total, by a worker that
-   is idle (once the estimate has held for two cuts) or at the end. The total does not
-   move page breaks (checked: a piece whose pages change is an internal error, never a
-   silently different document). Templates that print ``rd-total-pages`` themselves
-   get the estimate through ``sys.inputs`` at layout time instead.
-3. **Merge** (``early_merge.py``, ``merge.py``): the kept pages of each piece, in
-   order, appended as they arrive; after the last piece only the write is left.
+- **cutting** (``cutting.py``): when a piece's layout comes, ``choose_cut`` keeps its
+  pages up to the last one that starts cleanly; the next piece starts there, with the
+  page number after. A piece with no such page is dropped and laid out again, longer
+  (``grown_lines``).
+- **speculation** (``speculation.py``, with ``page_plan.py``): an idle worker lays
+  out the piece the page plan predicts to follow, so pieces are laid out side by side;
+  one whose start proves wrong is dropped, and misses pause predictions for a while.
+- **the page total** (``page_total.py``, ``total_probe.py``): each piece is exported,
+  as soon as it is cut, with the best total known (a probe of the document's end once
+  the page plan reaches it — page probes, a few pages laid out where the plan stops
+  short, teach it to — or an estimate) — read by ``rd-pages()`` from a file, so the worker exports the layout
+  it holds. A piece whose total proves wrong is laid out again; page breaks must not
+  move (checked). Page values (§13) are written for a piece when it is cut: the rows
+  before it are known then.
+- **states** (``piece.py``): each piece is LAYING_OUT, EXPORTING, REDOING or DROPPED.
+- **merge** (``early_merge.py``, ``merge.py``): final pieces are appended to the PDF
+  while later ones are laid out.
 
 Workers are fresh interpreters (``worker_pool.py``, ``piece_worker.py``), each
-replaced after ``RECYCLE_AFTER`` pieces because Typst's caches grow with every
-compile; memory is bounded by the piece size times the number of workers, whatever
-the row count.
+replaced after ``RECYCLE_AFTER`` pieces (one) because Typst's caches grow with every
+compile.
 """
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, wait
 from pathlib import Path
 
 from reportdsl.render.document.body import BodyIndex
 from reportdsl.render.document.sink import TypstDocument
 from reportdsl.render.errors import ReportRenderError
 from reportdsl.render.page_values.values import RowPages, write_values
-from reportdsl.render.pieces.cutting import (
-    ChunkOptions,
-    boundary_after,
-    choose_cut,
-    piece_text,
-)
+from reportdsl.render.pieces.cutting import ChunkOptions, boundary_after, choose_cut, grown_lines, piece_text
 from reportdsl.render.pieces.early_merge import EarlyMerge
 from reportdsl.render.pieces.merge import merge_pages
 from reportdsl.render.pieces.page_plan import PagePlan
-from reportdsl.render.pieces.piece_worker import PieceOutcome, PieceTask
-from reportdsl.render.pieces.total_probe import TotalProbe, prints_total, template_text, total_in_file
+from reportdsl.render.pieces.page_total import PageTotal
+from reportdsl.render.pieces.piece import Piece, PieceState
+from reportdsl.render.pieces.piece_worker import PieceTask
+from reportdsl.render.pieces.speculation import Ahead, Speculation
+from reportdsl.render.pieces.total_probe import prints_total, template_text, total_in_file
 from reportdsl.render.pieces.worker_pool import Submitted, WorkerPool, WorkerStopped
 from reportdsl.render.typeset.compile import RenderedDocument, typst_error
 
-RECYCLE_AFTER = 2  # pieces a worker lays out before it is replaced
-
-
-@dataclass
-class _Piece:
-    start: int
-    end: int
-    first_page: int
-    total: int  # the page total it prints (exported with, or laid out with if not from a file)
-    path: Path
-    submitted: Submitted
-    total_file: str | None = None  # where rd-pages() reads its total (from the root)
-    page_values_file: str | None = None  # where rd-pv() reads its page values (from the root)
-    outcome: PieceOutcome | None = None
-    keep: int = 0  # its pages that are final
-    redo: tuple[int, Submitted] | None = None  # laid out again with another total
-
-    def result(self) -> PieceOutcome:
-        if self.outcome is None:
-            self.outcome = self.submitted.outcome.result()
-        return self.outcome
-
-    def running(self) -> list[Future]:
-        """What of it keeps a worker busy: laying out, exporting, or laying out again."""
-        tasks = [self.submitted] + ([self.redo[1]] if self.redo is not None else [])
-        return [task.outcome for task in tasks if not task.outcome.done()]
+# Pieces a worker lays out before it is replaced. Typst's caches keep every layout
+# (typst-py never evicts them): measured, a worker's resident memory went 195, 323,
+# 452 MB over three 3,000-row compiles; a fresh worker costs ~0.06 s of CPU and starts
+# while its predecessor's last piece is laid out (worker_pool.py). So: one.
+RECYCLE_AFTER = 1
 
 
 class PieceScheduler:
@@ -122,24 +90,22 @@ class PieceScheduler:
         self.font_paths = tuple(font_paths)
         self.on_phase = on_phase or (lambda text: None)
         template = template_text(document)
-        self.prints_total = prints_total(template)
         self.total_in_file = total_in_file(template)
+        self.total = PageTotal(index.units, prints_total(template))
         self.plan = PagePlan(str(document.body), index)
-        self.speculating = True  # until predictions keep failing
-        self.missed = 0  # predictions wrong in a row
+        self.speculation = Speculation()
         self.submitted = 0  # pieces laid out (speculative ones and probes included)
         self.redone = 0  # pieces laid out again with another page total
-        self.wasted = 0  # of both, thrown away: wrong predictions, stale totals
-        self.predicted = 0  # pieces laid out ahead, on a predicted cut that proved right
+        self.wasted = 0  # of both, thrown away: wrong predictions, too short, stale totals
         self.pieces = 0  # in the document
-        self._final: list[_Piece] = []
-        self._done_pages = 0
-        self._done_units = 0
-        self._last_estimate = 0  # the estimate of the total before the last cut
+        self._final: list[Piece] = []
         self._merge: EarlyMerge | None = None  # PDF: pieces merged as they come
-        self._probe: TotalProbe | None = None  # the document's end, laid out early for its total
-        self._probed_from = 0  # the cut the last probe was tried from
         self._rows_done = 0  # detail rows on the pages of the pieces exported so far (page values)
+
+    @property
+    def predicted(self) -> int:
+        """Pieces laid out ahead, on a predicted cut that proved right."""
+        return self.speculation.hits
 
     # ---- the whole run -------------------------------------------------------------------
 
@@ -149,9 +115,8 @@ class PieceScheduler:
             self._merge = EarlyMerge(self._is_final)
         try:
             pieces = self._lay_out_in_order(pool)
-            total = sum(piece.keep for piece in pieces)
-            if self.prints_total:
-                self._settle_total(pool, pieces, total)
+            self.total.drop_all()  # the total is known now
+            self._settle_total(pool, pieces, sum(piece.keep for piece in pieces))
         except WorkerStopped as exc:
             self._stop(pool)
             raise ReportRenderError(f"{exc}; if memory is short, build with fewer jobs or smaller pieces") from None
@@ -179,15 +144,16 @@ class PieceScheduler:
         if self._merge is not None:
             self._merge.stop()
 
-    def _is_final(self, piece: _Piece) -> bool:
+    def _is_final(self, piece: Piece) -> bool:
         """Will ``piece`` keep the pages it was exported with? (Unless the estimate moves.)"""
-        return not self.prints_total or (piece.redo is None and piece.total == self._estimate_total())
+        return self.total.final(piece.total, piece.state is PieceState.REDOING)
 
-    def _lay_out_in_order(self, pool: WorkerPool) -> list[_Piece]:
+    def _lay_out_in_order(self, pool: WorkerPool) -> list[Piece]:
+        """The chain of cuts: the head of ``flight`` starts on the last cut; the pieces
+        after it, on predicted cuts."""
         units = self.index.units
-        flight: deque[_Piece] = deque()  # the head's start is known; the rest are guesses
-        start, first_page = 0, 1
-        size = self.options.piece_lines
+        flight: deque[Piece] = deque()
+        start, first_page, size = 0, 1, self.options.piece_lines
         while True:
             if not flight:
                 flight.append(self._submit(pool, start, first_page, size))
@@ -198,41 +164,46 @@ class PieceScheduler:
                 raise typst_error(self.document, laid_out.failure)
             layout = laid_out.piece_layout()
             self.plan.learn(layout)
-            if head.end >= units:
-                head.keep = layout.pages
-                self._final.append(head)
-                self._export(head, head.first_page - 1 + layout.pages)  # the true total
-                self._offer(head)
+            if head.end >= units:  # the last piece: all its pages are final
+                self._cut(head, layout.pages, units, head.first_page + layout.pages)
                 return self._final
             cut = choose_cut(layout, head.end, self.lookahead)
-            if cut is None:
-                self.wasted += 1
-                head.submitted.cancel()
-                self._discard(flight)  # they all assumed a cut in this piece
-                # No clean page yet: a longer piece.
-                size = (self.index.lines[head.end] - self.index.lines[head.start]) * 2
+            if cut is None:  # no page starts cleanly far enough from its end: grow it
+                size = grown_lines(self.index, head.start, head.end)
+                self._drop(head, *flight)  # they all assumed a cut in it
+                flight.clear()
                 continue
-            head.keep = cut.keep
-            self._final.append(head)
-            start, first_page = cut.next_start, head.first_page + cut.keep
-            size = self.options.piece_lines
-            if self._probe is not None and not self._probe.planned(start, first_page):
-                self._drop_probe()  # it started from a page the document does not have
-            self._last_estimate = self._estimate_total()
-            self._done_pages, self._done_units = first_page - 1, start
-            self._export(head, self._estimate_total())  # this piece's own pages counted
-            self._offer(head)
-            self.on_phase(f"typesetting: {self._done_pages:,} pages")
-            if flight:
-                if (flight[0].start, flight[0].first_page) == (start, first_page):
-                    self.missed = 0
-                    self.predicted += 1
-                else:
-                    self._discard(flight)
-                    self.missed += 1
-                    self.speculating = self.missed < 2
+            start, first_page, size = cut.next_start, head.first_page + cut.keep, self.options.piece_lines
+            self._cut(head, cut.keep, start, first_page)
+            self.on_phase(f"typesetting: {first_page - 1:,} pages")
+            if not flight:
+                self.speculation.after_cut(Ahead.NONE)
+            elif (flight[0].start, flight[0].first_page) == (start, first_page):
+                self.speculation.after_cut(Ahead.HIT)
+            else:
+                self._drop(*flight)
+                flight.clear()
+                self.speculation.after_cut(Ahead.MISS)
 
-    def _wait_for_layout(self, pool: WorkerPool, flight: deque[_Piece]) -> None:
+    def _cut(self, piece: Piece, keep: int, next_start: int, next_page: int) -> None:
+        """``piece``'s first ``keep`` pages are final: export them with the best total."""
+        piece.cut(keep)
+        self._final.append(piece)
+        if next_start >= self.index.units:
+            total = next_page - 1  # the true total
+        else:
+            self.total.after_cut(next_start, next_page - 1)
+            total = self.total.estimate()
+        self._export(piece, total)
+        if self._merge is not None:
+            self._merge.offer(piece)
+
+    def _drop(self, *pieces: Piece) -> None:
+        for piece in pieces:
+            self.wasted += 1
+            piece.drop()
+
+    def _wait_for_layout(self, pool: WorkerPool, flight: deque[Piece]) -> None:
         """Until the head of ``flight`` is laid out, give every worker that falls idle
         (one that finished exporting a piece, say) something to do."""
         head = flight[0].submitted.layout
@@ -241,35 +212,29 @@ class PieceScheduler:
             if head.done():
                 return
             running = [future for piece in (*self._final, *flight) for future in piece.running()]
-            if self._probe is not None and self._probe.laying_out():
-                running.append(self._probe.submitted.layout)
+            running += self.total.probing()
             wait([head, *running], return_when=FIRST_COMPLETED)
 
-    def _fill_idle_workers(self, pool: WorkerPool, flight: deque[_Piece]) -> None:
+    def _fill_idle_workers(self, pool: WorkerPool, flight: deque[Piece]) -> None:
         """Give idle workers, first, the document's end, once the page plan reaches it
         (its pages give the total every piece prints); then the pieces predicted to
-        follow; else, once the estimate of the total has held for two cuts (or the last
-        piece is being laid out), the pieces done so far again with that estimate, so
-        that few are left to redo when the true total is known."""
-        if self._probe is not None and not self._probe.read():
-            self._drop_probe()
+        follow; else, once the total has settled, the pieces done so far again with it,
+        so that few are left to redo when the true total is known."""
+        self.total.read_probe()
         while self._busy(flight) < self.options.workers:
-            if self._start_probe(pool):
+            if self.total.start_probe(self.plan, self._submit_probe(pool)):
                 continue
-            predicted = self._predict_cut(flight[-1]) if self.speculating else None
+            predicted = self._predict_cut(flight[-1]) if self.speculation.allowed() else None
             if predicted is not None:
                 flight.append(self._submit(pool, *predicted, self.options.piece_lines))
                 continue
-            estimate = self._estimate_total()
-            settled = self._last_estimate == estimate or flight[-1].end >= self.index.units
-            if not settled or not self._redo_one(pool, estimate):
+            if not self.total.settled(flight[-1].end >= self.index.units) or not self._redo_one(pool):
                 return
 
-    def _busy(self, flight: deque[_Piece]) -> int:
-        probing = self._probe is not None and self._probe.laying_out()
-        return probing + sum(1 for piece in (*self._final, *flight) if piece.running())
+    def _busy(self, flight: deque[Piece]) -> int:
+        return len(self.total.probing()) + sum(1 for piece in (*self._final, *flight) if piece.running())
 
-    def _predict_cut(self, piece: _Piece) -> tuple[int, int] | None:
+    def _predict_cut(self, piece: Piece) -> tuple[int, int] | None:
         """The cut ``choose_cut`` will make in ``piece``, from the page plan."""
         if piece.end >= self.index.units:
             return None  # the last piece
@@ -281,38 +246,33 @@ class PieceScheduler:
                 return starts[page], piece.first_page + page
         return None
 
-    def _discard(self, flight: deque[_Piece]) -> None:
-        self.wasted += len(flight)
-        for piece in flight:
-            piece.submitted.cancel()
-        flight.clear()
-
     # ---- the total -----------------------------------------------------------------------
 
-    def _redo_one(self, pool: WorkerPool, total: int) -> bool:
-        if not self.prints_total:
+    def _redo_one(self, pool: WorkerPool, total: int | None = None) -> bool:
+        """Lay the first piece that prints another total out again with ``total`` (by
+        default the estimate); False if there is none."""
+        total = self.total.estimate() if total is None else total
+        stale = self.total.stale([piece.printed() for piece in self._final], total)
+        if stale is None:
             return False
-        for piece in self._final:
-            current = piece.redo[0] if piece.redo else piece.total
-            if current != total:
-                if piece.redo:
-                    self.wasted += 1
-                self.redone += 1
-                piece.redo = (total, pool.submit(self._task(piece.path, piece.first_page, total,
-                                                            page_values_file=piece.page_values_file)))
-                return True
-        return False
+        piece = self._final[stale]
+        if piece.state is PieceState.REDOING:
+            self.wasted += 1  # laid out again with a total that moved since
+        self.redone += 1
+        piece.redo(total, pool.submit(self._task(piece.path, piece.first_page, total,
+                                                 page_values_file=piece.page_values_file)))
+        return True
 
-    def _settle_total(self, pool: WorkerPool, pieces: list[_Piece], total: int) -> None:
+    def _settle_total(self, pool: WorkerPool, pieces: list[Piece], total: int) -> None:
         """Every piece laid out with the true total: redone where it was not."""
-        self.on_phase(f"typesetting: {total:,} pages, with the total")
+        if self.total.prints:
+            self.on_phase(f"typesetting: {total:,} pages, with the total")
         while self._redo_one(pool, total):
             pass
         for piece in pieces:
-            if piece.redo is None:
+            if piece.redo_task is None:
                 continue
-            redo_total, submitted = piece.redo
-            outcome = submitted.outcome.result()
+            outcome = piece.redo_task.outcome.result()
             if outcome.failure is not None:
                 raise typst_error(self.document, outcome.failure)
             if outcome.piece_layout().first_on_page != piece.result().piece_layout().first_on_page:
@@ -321,9 +281,9 @@ class PieceScheduler:
                     f"(pages {piece.first_page}-{piece.first_page + piece.keep - 1}); "
                     "build with --jobs 1 and report it"
                 )
-            piece.outcome, piece.total, piece.redo = outcome, redo_total, None
+            piece.settle(outcome)
 
-    def _export(self, piece: _Piece, total: int) -> None:
+    def _export(self, piece: Piece, total: int) -> None:
         """Order ``piece``'s pages, printing ``total`` if its template reads it from the file,
         and its page values (§13): pieces are exported in order, so the rows before it
         are known."""
@@ -338,26 +298,13 @@ class PieceScheduler:
             piece.total = total
         piece.submitted.export()
 
-    def _offer(self, piece: _Piece) -> None:
-        if self._merge is not None:
-            self._merge.offer(piece)
-
-    def _estimate_total(self) -> int:
-        if self._probe is not None and self._probe.total is not None:
-            return self._probe.total
-        units = self.index.units
-        if not self._done_units:
-            return max(1, units // 50)
-        rate = self._done_pages / self._done_units
-        return self._done_pages + max(1, math.ceil((units - self._done_units) * rate))
-
     # ---- submitting ----------------------------------------------------------------------
 
-    def _submit(self, pool: WorkerPool, start: int, first_page: int, size: int) -> _Piece:
+    def _submit(self, pool: WorkerPool, start: int, first_page: int, size: int) -> Piece:
         # Enough units that a cut can leave the lookahead after it.
         end = min(self.index.units, max(boundary_after(self.index, start, size), start + 4 * self.lookahead))
         path = self._write_piece(start, end)
-        total = self._estimate_total()
+        total = self.total.estimate()
         total_file = None
         if self.total_in_file:
             total_file = f"/{path.stem}.total"
@@ -369,7 +316,7 @@ class PieceScheduler:
         # The piece waits after its layout: exported once its cut is known, else dropped.
         submitted = pool.submit(self._task(path, first_page, total, total_file, await_order=True,
                                            page_values_file=page_values_file))
-        return _Piece(start, end, first_page, total, path, submitted, total_file, page_values_file)
+        return Piece(start, end, first_page, total, path, submitted, total_file, page_values_file)
 
     def _write_piece(self, start: int, end: int, name: str = "piece") -> Path:
         path = Path(self.document.root) / f"{name}-{self.submitted}.typ"
@@ -377,25 +324,12 @@ class PieceScheduler:
         path.write_bytes(piece_text(self.document, self.index, start, end))
         return path
 
-    def _start_probe(self, pool: WorkerPool) -> bool:
-        """Lay out the document's end early (``total_probe``): once per cut, while no
-        probe stands, if the template prints the total."""
-        start, page = self._done_units, self._done_pages + 1
-        if not self.prints_total or self._probe is not None or not start or self._probed_from == start:
-            return False
-        self._probed_from = start
+    def _submit_probe(self, pool: WorkerPool) -> Callable[..., Submitted]:
+        def submit(unit: int, first_page: int, end: int | None = None) -> Submitted:
+            path = self._write_piece(unit, self.index.units if end is None else end, "probe")
+            return pool.submit(self._task(path, first_page, self.total.estimate(), await_order=True))
 
-        def submit(unit: int, first_page: int) -> Submitted:
-            path = self._write_piece(unit, self.index.units, "probe")
-            return pool.submit(self._task(path, first_page, self._estimate_total(), await_order=True))
-
-        self._probe = TotalProbe.start(self.plan, start, page, submit)
-        return self._probe is not None
-
-    def _drop_probe(self) -> None:
-        if self._probe is not None:
-            self._probe.drop()
-            self._probe = None
+        return submit
 
     def _task(self, path: Path, first_page: int, total: int, total_file: str | None = None,
               await_order: bool = False, page_values_file: str | None = None) -> PieceTask:

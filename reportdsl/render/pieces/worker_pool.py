@@ -9,8 +9,9 @@ Each worker is a new interpreter running ``reportdsl.render.pieces.piece_worker.
 deadlock) — fed pickled tasks on its stdin and answering on its stdout. Unlike
 ``multiprocessing``'s spawn, this never re-runs the caller's ``__main__``, so a script
 that calls ``report.build()`` needs no ``if __name__ == "__main__"`` guard. A worker
-is replaced after ``recycle_after`` tasks (Typst's caches grow with each compile),
-and ``shutdown(terminate=True)`` kills what is still running (errors, Ctrl-C).
+is replaced after ``recycle_after`` tasks (Typst's caches grow with each compile), its
+successor started while its last task runs, and ``shutdown(terminate=True)`` kills
+what is still running (errors, Ctrl-C).
 
 A worker at work says it is alive every ``HEARTBEAT_SECONDS`` (a thread of its own:
 typst releases the GIL while it lays out). A worker that says nothing for
@@ -174,6 +175,9 @@ class WorkerPool:
                 submitted.layout.set_running_or_notify_cancel()
                 if worker is None:
                     worker, served = self._start(), 0
+                # The worker's last task: its successor starts (imports typst, reads the
+                # fonts) while it runs, not after it, when the next task may be waiting.
+                successor = self._start() if served + 1 >= self.recycle_after else None
                 try:
                     outcome = self._run(worker, submitted, task)
                 except Exception as exc:  # EOF, a broken pipe, an answer that does not unpickle
@@ -186,12 +190,13 @@ class WorkerPool:
                     stopped = exc if isinstance(exc, WorkerStuck) else WorkerStopped(
                         f"a typesetting worker process stopped ({why})")
                     submitted.fail(stopped)
+                    worker, served = successor, 0
                     continue
                 submitted.outcome.set_result(outcome)
                 served += 1
-                if served >= self.recycle_after:
+                if successor is not None:
                     self._end(worker)
-                    worker, served = self._start(), 0
+                    worker, served = successor, 0
         finally:
             self._end(worker)
 

@@ -57,10 +57,21 @@ class _NoSQL(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class OrderKey:
+    """One key of an ORDER BY: its SQL expression (text already in its code-point form)
+    and direction; null sorts last either way where it may occur (``nullable``)."""
+
+    expr: str
+    desc: bool = False
+    nullable: bool = True
+
+
 @dataclass
 class OrderBy:
     clause: str  # "ORDER BY ..." or ""
     binds: dict = field(default_factory=dict)
+    keys: list[OrderKey] = field(default_factory=list)  # the clause's keys, for a keyset (``resume``)
 
 
 def sqlite_has_nulls_last() -> bool:
@@ -165,30 +176,41 @@ class _Translator:
             written = [self.sql(a) for a in e.args]
         return template.format(*written, args=", ".join(written))
 
-    def terms(self, e, type_: str, desc: bool) -> list[str]:
-        """The ORDER BY terms of one key; none for a key that reads no row."""
+    def key(self, e, type_: str, desc: bool) -> list[OrderKey]:
+        """The ORDER BY key of one report key; none for a key that reads no row."""
         if not self.reads_rows(e):
             return []
         x = self.sql(e)
         if type_ not in _KNOWN_TYPES and self.dialect != "sqlite":
             raise _NoSQL  # unknown type: no collation clause is known to be right
-        if type_ == "string":
-            if self.dialect == "postgresql":
-                x = f'CAST({x} AS TEXT) COLLATE "C"'
-            elif self.dialect in _MYSQL:
-                x = f"BINARY CONVERT({x} USING utf8mb4)"
-            elif self.dialect == "duckdb":
-                x = f"CAST({x} AS VARCHAR) COLLATE C"
-            elif self.dialect != "sqlite":
-                raise _NoSQL
+        if type_ == "string" and self.dialect != "sqlite":
+            x = code_point_text(x, self.dialect)
         if self.dialect == "sqlite" and type_ not in _KNOWN_TYPES - {"string"}:
             x = f"{x} COLLATE BINARY"  # text (also in an untyped column) as Python orders it
-        direction = " DESC" if desc else ""
-        if self.dialect in _NULLS_LAST or (self.dialect == "sqlite" and sqlite_has_nulls_last()):
-            return [f"{x}{direction} NULLS LAST"]
-        if self.dialect in _MYSQL or self.dialect == "sqlite":
-            return [f"({x}) IS NULL", f"{x}{direction}"]
-        return [f"CASE WHEN ({x}) IS NULL THEN 1 ELSE 0 END", f"{x}{direction}"]
+        return [OrderKey(x, desc)]
+
+
+def code_point_text(x: str, dialect: str) -> str:
+    """The text ``x`` in a form the database compares by code point, like Python."""
+    if dialect == "postgresql":
+        return f'CAST({x} AS TEXT) COLLATE "C"'
+    if dialect in _MYSQL:
+        return f"BINARY CONVERT({x} USING utf8mb4)"
+    if dialect == "duckdb":
+        return f"CAST({x} AS VARCHAR) COLLATE C"
+    raise _NoSQL
+
+
+def order_terms(key: OrderKey, dialect: str) -> list[str]:
+    """The ORDER BY terms of ``key``: null last in both directions."""
+    x, direction = key.expr, " DESC" if key.desc else ""
+    if not key.nullable:
+        return [f"{x}{direction}"]
+    if dialect in _NULLS_LAST or (dialect == "sqlite" and sqlite_has_nulls_last()):
+        return [f"{x}{direction} NULLS LAST"]
+    if dialect in _MYSQL or dialect == "sqlite":
+        return [f"({x}) IS NULL", f"{x}{direction}"]
+    return [f"CASE WHEN ({x}) IS NULL THEN 1 ELSE 0 END", f"{x}{direction}"]
 
 
 def order_by(plan: Plan, dialect: str, quote: Callable[[str], str], available: set[str],
@@ -198,7 +220,8 @@ def order_by(plan: Plan, dialect: str, quote: Callable[[str], str], available: s
     keys = [(g.key, g.key_type, g.desc) for g in plan.groups] + [(k.expr, k.expr.type, k.desc) for k in plan.sort]
     t = _Translator(plan, dialect, quote, available, text_columns)
     try:
-        terms = [part for e, type_, desc in keys for part in t.terms(e, type_, desc)]
+        order = [k for e, type_, desc in keys for k in t.key(e, type_, desc)]
     except (_NoSQL, KeyError, IndexError):
         return None
-    return OrderBy("ORDER BY " + ", ".join(terms) if terms else "", t.binds)
+    terms = [part for k in order for part in order_terms(k, dialect)]
+    return OrderBy("ORDER BY " + ", ".join(terms) if terms else "", t.binds, order)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from reportdsl.errors import ReportDataError, fail
+from reportdsl.errors import ReportDataError, SourceFailure, fail
 from reportdsl.sources.sql.schema import short_db_error
 
 T = TypeVar("T")
@@ -49,6 +49,10 @@ def is_transient(exc: BaseException, connecting: bool) -> bool:
 _sleep = time.sleep  # tests replace it
 
 
+def pause(seconds: float) -> None:
+    _sleep(seconds)
+
+
 def with_retries(action: Callable[[], T], shown: str, connecting: bool) -> T:
     """Run ``action()``; on transient errors wait 0.25 s, 0.5 s, 1 s… and try again."""
     delay = RETRY_FIRST_DELAY
@@ -63,7 +67,7 @@ def with_retries(action: Callable[[], T], shown: str, connecting: bool) -> T:
                 tries = f" after {attempt} attempts" if attempt > 1 else ""
                 if not is_db_error(exc):
                     raise
-                raise fail(ReportDataError, f"{what} source '{shown}'{tries}: {short_db_error(exc)}") from None
+                raise fail(SourceFailure, f"{what} source '{shown}'{tries}: {short_db_error(exc)}") from None
             _sleep(delay)
             delay *= 2
     raise AssertionError("unreachable: the last attempt returns or raises")

@@ -12,7 +12,7 @@ import datetime as _dt
 from collections.abc import Mapping
 from decimal import Decimal
 
-from reportdsl.errors import ReportDataError, fail
+from reportdsl.errors import ReportDataError, SourceFailure, fail
 from reportdsl.sources.locations import Location
 from reportdsl.sources.schema import Column
 from reportdsl.sources.sql.text import (
@@ -42,15 +42,15 @@ def make_engine(loc: Location):
     try:
         return sa.create_engine(loc.target, future=True)
     except NoSuchModuleError as exc:
-        raise fail(ReportDataError, f"cannot open source '{loc.shown}': no database driver for it ({exc})") from None
+        raise fail(SourceFailure, f"cannot open source '{loc.shown}': no database driver for it ({exc})") from None
     except ModuleNotFoundError as exc:
         raise fail(
-            ReportDataError,
+            SourceFailure,
             f"cannot open source '{loc.shown}': its database driver is not installed "
             f"(missing Python module '{exc.name}')",
         ) from None
     except ArgumentError as exc:
-        raise fail(ReportDataError, f"cannot open source '{loc.shown}': {exc}") from None
+        raise fail(SourceFailure, f"cannot open source '{loc.shown}': {exc}") from None
 
 
 def describe_sqlalchemy(loc: Location, table: str | None, query: str | None,
@@ -72,7 +72,7 @@ def describe_sqlalchemy(loc: Location, table: str | None, query: str | None,
     except ReportDataError:
         raise
     except SQLAlchemyError as exc:
-        raise fail(ReportDataError, f"cannot read source '{loc.shown}': {short_db_error(exc)}") from None
+        raise fail(SourceFailure, f"cannot read source '{loc.shown}': {short_db_error(exc)}") from None
     finally:
         engine.dispose()
 

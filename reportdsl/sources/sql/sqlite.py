@@ -9,12 +9,12 @@ Why a second path: importing SQLAlchemy costs ~0.1 s, more than a one-page build
 spare, and its connection layer adds per-run work the engine's 1M-row budget cannot
 afford. Everything else is shared with ``SqlRows`` so the two behave alike:
 
-- the same statement (``sql_stream.select_statement``), WHERE and ORDER BY, or the
+- the same statement (``sql.statement.select_statement``), WHERE and ORDER BY, or the
   query as written where it orders its rows itself; identifiers are
   quoted with backticks, which SQLite takes as identifiers only — a double-quoted
   name that matches no column would silently become a string literal;
 - the same parameters: ``:name`` found by ``sql_text`` and bound positionally, values
-  converted by ``sql_stream.bind_value`` as for SQLAlchemy's pysqlite dialect, and
+  converted by ``sql.statement.bind_value`` as for SQLAlchemy's pysqlite dialect, and
   the same SQL functions that dialect adds to a connection;
 - the same retries (``retries.with_retries``) and error texts, and the same
   mid-stream failure (``locations.read_failure``) with the rows read so far.
@@ -31,12 +31,13 @@ import sqlite3
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from reportdsl.errors import ReportDataError, fail
+from reportdsl.errors import SourceFailure, fail
 from reportdsl.sources.interface import RowSource
 from reportdsl.sources.locations import Location
 from reportdsl.sources.schema import add_sqlalchemy_functions
 from reportdsl.sources.sql.retries import explain_db_error, with_retries
-from reportdsl.sources.sql.stream import SQLITE_CHUNK_ROWS, SelectRows, bind_value
+from reportdsl.sources.sql.statement import bind_value
+from reportdsl.sources.sql.stream import SQLITE_CHUNK_ROWS, SelectRows
 from reportdsl.sources.sql.text import query_parameters, replace_parameters
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class SqliteRows(SelectRows):
 
     def open(self) -> None:
         if not os.path.exists(self.path):
-            raise fail(ReportDataError, f"cannot open source '{self.shown}': no such file {self.path}")
+            raise fail(SourceFailure, f"cannot open source '{self.shown}': no such file {self.path}")
         # built before connecting: an undeclared parameter is the report's error, not the database's
         sql, args = positional(*self.statement("sqlite", quote_identifier))
 

@@ -22,26 +22,20 @@ chunks (lists of tuples, one value per column read, in that order).
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import os
-from collections.abc import Callable, Iterator
-from collections.abc import Set as AbstractSet
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
-from reportdsl.errors import ReportDataError, fail
+from reportdsl.errors import ReportDataError, SourceFailure, fail
 from reportdsl.sources.interface import SQL_PUSHDOWN, Conversion, Pushdown, RowSource
 from reportdsl.sources.locations import Location, counted_chunks
-from reportdsl.sources.sql.order import order_by
-from reportdsl.sources.sql.retries import explain_db_error, with_retries
+from reportdsl.sources.sql import retries
+from reportdsl.sources.sql.order import OrderKey
+from reportdsl.sources.sql.resume import RESUMABLE, Keyset, unique_key
+from reportdsl.sources.sql.retries import RETRY_FIRST_DELAY, explain_db_error, is_db_error, is_transient, with_retries
 from reportdsl.sources.sql.schema import MYSQL_BIT, make_engine
-from reportdsl.sources.sql.text import (
-    for_sqlalchemy_text,
-    has_own_order,
-    query_parameters,
-    strip_statement_end,
-)
-from reportdsl.sources.sql.where import fits_int64, where_clause
+from reportdsl.sources.sql.statement import bind_value, select_statement
+from reportdsl.sources.sql.text import for_sqlalchemy_text
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -56,77 +50,6 @@ CHUNK_ROWS = 4096
 # objects) would scan them. Measured over 1M rows: 4096-row chunks read ~10 %
 # slower than iterating the cursor. Both SQLite paths use it, so they fail alike.
 SQLITE_CHUNK_ROWS = 256
-
-
-def bind_value(value: object, dialect: str) -> object:
-    """Parameter values as the driver takes them (sqlite3 has no Decimal or date type)."""
-    if dialect != "sqlite":
-        return value
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, _dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    return value
-
-
-class Statement(NamedTuple):
-    """What ``select_statement`` makes of a source."""
-
-    sql: str  # with ``:name`` parameters
-    binds: dict[str, Any]  # the values to bind, by name
-    ordered: bool  # the rows come in report order
-    as_written: bool  # the query itself: its rows hold its own columns (``SelectRows.read_names``)
-
-
-def select_statement(shown: str, table: str | None, query: str | None, params: dict[str, Any], columns: list[str],
-                     plan: Plan | None, want_order: bool, dialect: str,
-                     quote: Callable[[str], str], text_columns: AbstractSet[str] = frozenset()) -> Statement:
-    """``SELECT cols FROM table|(query) AS _src [WHERE ...] [ORDER BY ...]``, or, for a
-    query with an order of its own (``has_own_order``), the query as written: that order
-    is the source order (§15), which no database keeps for a subquery once the outer
-    statement sorts (and MariaDB not even then), so nothing is pushed and the engine's
-    stable sort keeps it."""
-    cols = ", ".join(quote(c) for c in columns) or "1"
-    binds: dict[str, Any] = {}
-    if table:
-        source = ".".join(quote(part) for part in table.split("."))
-    elif query:
-        body = strip_statement_end(query)
-        for name, _ in query_parameters(body):
-            if name not in params:
-                raise fail(ReportDataError, f"the query of source '{shown}' uses :{name}, "
-                                            f"but the report declares no parameter '{name}'")
-            binds[name] = params[name]
-        if has_own_order(body, dialect):
-            return Statement(body, binds, False, True)
-        source = f"({body}\n) AS _src"  # on its own line: the query may end in a -- comment
-    else:
-        raise fail(ReportDataError, f"source '{shown}' names neither a table nor a query")
-    sql = f"SELECT {cols} FROM {source}"
-    where = where_clause(plan, dialect, quote, set(columns)) if plan is not None else None
-    if where is not None:
-        named = [name for name, _ in query_parameters(where.condition)]
-        if all(fits_int64(params.get(name)) for name in named):
-            sql += f" WHERE {where.condition}"
-            _bind_clause(binds, where.binds, named, params)
-    ordered = False
-    if want_order and plan is not None:
-        ob = order_by(plan, dialect, quote, set(columns), text_columns)
-        if ob is not None:
-            ordered = True
-            if ob.clause:
-                sql += " " + ob.clause
-                _bind_clause(binds, ob.binds, [name for name, _ in query_parameters(ob.clause)], params)
-    return Statement(sql, binds, ordered, False)
-
-
-def _bind_clause(binds: dict[str, Any], own: dict[str, Any], named: list[str], params: dict[str, Any]) -> None:
-    """A pushed clause's values: its own literals, and the report parameters it names."""
-    binds.update(own)
-    for name in named:
-        binds.setdefault(name, params.get(name))
 
 
 class Cursor(Protocol):
@@ -170,13 +93,21 @@ class SelectRows:
         self.text_columns: set[str] = set()  # SQLite TEXT affinity: every value is text
         self.decimal_scales: dict[str, int] = {}  # SQLite DECIMAL(p, s) columns
         self._cursor: Cursor | None = None
+        self.unique: list[OrderKey] | None = None  # the table's unique key, to resume a lost read
+        self.keyset: Keyset | None = None  # set by ``statement`` when the read can resume
+        self.after: Sequence[Any] | None = None  # read only the rows after this one (a resumed read)
+        self.last_row: Sequence[Any] | None = None  # the last row delivered
 
     def statement(self, dialect: str, quote: Callable[[str], str]) -> tuple[str, dict[str, Any]]:
         """The statement to run and its values; sets ``ordered`` and ``exact``."""
         st = select_statement(self.shown, self.table, self.query, self.params, self.columns, self.plan,
-                              self.want_order, dialect, quote, self.text_columns)
+                              self.want_order, dialect, quote, self.text_columns, self.unique, self.after)
         self.ordered = st.ordered
-        self.exact = not st.as_written
+        self.keyset = st.keyset
+        extra = st.keyset.extra_names if st.keyset is not None else ()
+        self.exact = not st.as_written and not extra
+        if extra:  # the keys' values follow the columns read: the engine picks those by position
+            self.names = [*self.columns, *extra]
         return st.sql, st.binds
 
     def read_names(self, cursor: Cursor) -> None:
@@ -201,14 +132,14 @@ class SelectRows:
                       bits: tuple[int, ...] = ()) -> Iterator[list[Any]]:
         """The cursor's rows in chunks; the values at ``bits`` (MySQL BIT columns, which
         the driver gives as bytes) as the integers they hold."""
-        cursor = self._cursor
-        if cursor is None:
+        if self._cursor is None:
             raise ValueError(f"source '{self.shown}' is not open")
-        fetch = cursor.fetchmany
+
         def marked(exc: BaseException) -> str | None:  # a read that failed: see _drop_connection
             self.read_failed = True
             return explain(exc)
 
+        fetch = self._fetch
         if not bits:
             return counted_chunks(self, lambda: fetch(size), marked)
 
@@ -221,9 +152,31 @@ class SelectRows:
                         if isinstance(row[b], bytes):
                             row[b] = int.from_bytes(row[b], "big")
                     rows[i] = row
+            if rows:
+                self.last_row = rows[-1]
             return rows
 
         return counted_chunks(self, fetch_bits, marked)
+
+    def _fetch(self, size: int) -> list[Any]:
+        """The next rows from the cursor of the moment: a resumed read has a new one."""
+        while True:
+            cursor = self._cursor
+            if cursor is None:
+                raise ValueError(f"source '{self.shown}' is not open")
+            try:
+                rows = cursor.fetchmany(size)
+            except Exception as exc:  # noqa: BLE001 - _resume says which errors it reads on after
+                if self._resume(exc):
+                    continue
+                raise
+            if rows:
+                self.last_row = rows[-1]
+            return rows
+
+    def _resume(self, exc: BaseException) -> bool:
+        """Whether the read goes on after ``exc``, on a new connection (``SqlRows``)."""
+        return False
 
 
 class SqlRows(SelectRows):
@@ -236,6 +189,10 @@ class SqlRows(SelectRows):
         self._conn: sa.engine.Connection | None = None
         self._own_conn = False
         self._bits: tuple[int, ...] = ()  # positions of MySQL BIT columns in a row
+        self._engine: sa.engine.Engine | None = None  # what a lost read reconnects through
+        self._unique_read = False
+        self.resumes = 0
+        self.cannot_resume = ""  # why a lost read did not go on, for the error
 
     # ---- opening -----------------------------------------------------------------
 
@@ -246,7 +203,7 @@ class SqlRows(SelectRows):
         engine: sa.engine.Engine | None
         if isinstance(target, Location):
             if target.sqlite_path is not None and not os.path.exists(target.sqlite_path):
-                raise fail(ReportDataError, f"cannot open source '{self.shown}': no such file {target.sqlite_path}")
+                raise fail(SourceFailure, f"cannot open source '{self.shown}': no such file {target.sqlite_path}")
             self._owned_engine = make_engine(target)
             engine = self._owned_engine
         elif isinstance(target, sa.engine.Connection):
@@ -254,6 +211,7 @@ class SqlRows(SelectRows):
             self._conn = target
         else:
             engine = target
+        self._engine = engine
         try:
             self._start(engine)
         except BaseException:
@@ -279,6 +237,15 @@ class SqlRows(SelectRows):
 
         conn = self._connection()
         dialect = conn.dialect
+        if not self._unique_read and self.table and self._engine is not None and dialect.name in RESUMABLE:
+            try:
+                self.unique = unique_key(conn, self.table, dialect.name, dialect.identifier_preparer.quote)
+            except Exception as exc:  # noqa: BLE001 - a catalog the user may not read: no resuming, still a read
+                if is_db_error(exc) and is_transient(exc, connecting=False):
+                    raise  # a lost connection: the attempt is retried
+                conn.rollback()  # PostgreSQL refuses anything more in a transaction that failed
+                self.unique = None
+            self._unique_read = True
         sql, binds = self.statement(dialect.name, dialect.identifier_preparer.quote)
         compiled = sa.text(for_sqlalchemy_text(sql)).compile(dialect=dialect)
         values = compiled.construct_params({k: bind_value(v, dialect.name) for k, v in binds.items()})
@@ -300,13 +267,65 @@ class SqlRows(SelectRows):
 
     def chunks(self) -> Iterator[list[Any]]:
         size = SQLITE_CHUNK_ROWS if self._conn is not None and self._conn.dialect.name == "sqlite" else CHUNK_ROWS
-        return self._fetch_chunks(size, explain_db_error, self._bits)
+
+        def explain(exc: BaseException) -> str | None:
+            detail = explain_db_error(exc)
+            if detail is not None and self.cannot_resume:
+                detail += f" (the read cannot go on where it stopped: {self.cannot_resume})"
+            return detail
+
+        return self._fetch_chunks(size, explain, self._bits)
+
+    def _resume(self, exc: BaseException) -> bool:
+        """After a lost connection, read on from a new one past the last row delivered,
+        where the order makes that exact (``resume``); waits 0.25 s, 0.5 s… between
+        attempts, at most ``RESUME_LIMIT`` times in one read."""
+        if not (is_db_error(exc) and is_transient(exc, connecting=False)):
+            return False
+        self.cannot_resume = self._why_not_resumable()
+        if self.cannot_resume:
+            return False
+        self.resumes += 1
+        self.read_failed = True  # the lost connection is not handed back to the pool
+        self._drop_connection()
+        self.read_failed = False
+        retries.pause(RETRY_FIRST_DELAY * 2 ** (self.resumes - 1))
+        self.after = self.last_row  # none yet: the whole read again
+        try:
+            self._start(self._engine)
+        except ReportDataError as err:
+            self.read_failed = True
+            raise fail(SourceFailure, f"reading source '{self.shown}' failed after {self.rows_read} rows: "
+                                        f"{explain_db_error(exc)}; reading on: {err.message}") from None
+        return True
+
+    def _why_not_resumable(self) -> str:
+        if self.resumes >= RESUME_LIMIT:
+            return f"it was lost {self.resumes + 1} times"
+        if self._engine is None:
+            return "the connection was given by the caller"
+        dialect = self._connection().dialect.name if self._conn is not None else ""
+        if dialect not in RESUMABLE:
+            return f"reading on is for PostgreSQL and MySQL/MariaDB, not {dialect or 'this database'}"
+        if self.keyset is None and self.unique:
+            return ("the rows are read in no order the database keeps (no `sort by` or group it can "
+                    "sort by), so where it stopped is not known")
+        if self.keyset is None:
+            what = f"table {self.table}" if self.table else "a query"
+            return (f"{what} has no primary key or unique key over NOT NULL columns to order by, so where it "
+                    "stopped among rows of equal keys is not known")
+        return ""
 
     # ---- closing ------------------------------------------------------------------
 
     def _drop_connection(self) -> None:
         # closing after a failure must not hide it
         if self._cursor is not None:
+            result = getattr(self._cursor, "_result", None)
+            if self.read_failed and result is not None:
+                # PyMySQL's unbuffered result would read the rest of a lost stream when
+                # closed or collected, and print the error it meets as "Exception ignored"
+                result.unbuffered_active = False
             with contextlib.suppress(Exception):
                 self._cursor.close()
             self._cursor = None
@@ -326,6 +345,9 @@ class SqlRows(SelectRows):
         if self._owned_engine is not None:
             self._owned_engine.dispose()
             self._owned_engine = None
+
+
+RESUME_LIMIT = 5  # connections lost in one read before it fails
 
 
 def _server_side_cursor(raw: Any, dialect: sa.engine.Dialect) -> Cursor:

@@ -29,7 +29,7 @@ Faithful means: whatever SQL says false or null, the engine would too.
   cannot spot (SQLite's dates, MariaDB's invalid dates) means no pushdown.
 - An integer beyond 64 bits is left to the engine: SQLite reads such a literal as a
   float, and sqlite3 cannot bind such a parameter (``fits_int64``, checked by
-  ``sql_stream.select_statement`` once the values are known).
+  ``sql.statement.select_statement`` once the values are known).
 Rows left out by the database are not read: row numbers in errors count the rows the
 source delivers (docs/language-notes.md).
 """
@@ -53,6 +53,14 @@ _KINDS = {
     "duckdb": {"int", "decimal", "date", "string"},
     "mysql": {"int", "decimal"},
     "mariadb": {"int", "decimal"},
+    # the warehouses (pushdown/capabilities.py): integers and decimals compare exactly
+    "trino": {"int", "decimal"},
+    "bigquery": {"int", "decimal"},
+    "snowflake": {"int", "decimal"},
+    # its drivers write a bound Decimal into the SQL as a literal ClickHouse reads as a
+    # Float64: decimals compared there would be compared as floats
+    "clickhouse": {"int"},
+    "databricks": {"int", "decimal"},
 }
 _NUMBERS = {"int", "decimal"}
 # Per dialect and column type: SQL that is true for a value the engine fails on
@@ -76,6 +84,10 @@ _MUST_REACH: dict[str, dict[str, str | None]] = {
               "bool": "{c} NOT IN (0, 1)"},
 }
 _MUST_REACH["mariadb"] = _MUST_REACH["mysql"]
+# The warehouses store no value of these kinds that the engine cannot read: no NaN
+# decimal, no infinite date (their documentation; their floats' NaN is the engine's).
+for _warehouse in ("trino", "bigquery", "snowflake", "clickhouse", "databricks"):
+    _MUST_REACH[_warehouse] = {k: None for k in ("int", "decimal", "string", "float", "bool", "date", "any")}
 _ALL_NUMBERS = {"int", "decimal", "float"}
 _ORDERED_ALIKE = {"string", "date", "datetime", "bool"}  # the engine compares them with Python's operators
 

@@ -1,0 +1,1 @@
+-- streams: SUM(p) sums values of a kind (decimal) not summed exactly on clickhouse

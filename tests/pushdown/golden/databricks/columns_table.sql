@@ -1,0 +1,1 @@
+-- streams: SUM(q) sums values of a kind (int) not summed exactly on databricks

@@ -1,0 +1,2 @@
+-- pushed down to mariadb
+SELECT `g2` AS _k0, 1 AS _d, COUNT(*) AS _n, SUM((`q` * `p`)) AS _a0_sum, COUNT((`q` * `p`)) AS _a0_count, SUM(((`q` * 2) - `q`)) AS _a1_sum, COUNT(((`q` * 2) - `q`)) AS _a1_count, MAX((-`q`)) AS _a2_value FROM `t` GROUP BY `g2` UNION ALL SELECT NULL AS _k0, 0 AS _d, COUNT(*) AS _n, NULL AS _a0_sum, NULL AS _a0_count, NULL AS _a1_sum, NULL AS _a1_count, NULL AS _a2_value FROM `t`;

@@ -1,0 +1,2 @@
+-- pushed down to mariadb
+SELECT CAST(CAST(`g1` AS CHAR CHARACTER SET utf8mb4) AS BINARY) AS _k0, 1 AS _d, COUNT(*) AS _n, COUNT(*) AS _a0_count, SUM(`q`) AS _a1_sum, COUNT(`q`) AS _a1_count, NULL AS _a2_count, NULL AS _a3_sum, NULL AS _a3_count FROM `t` GROUP BY CAST(CAST(`g1` AS CHAR CHARACTER SET utf8mb4) AS BINARY) UNION ALL SELECT NULL AS _k0, 0 AS _d, COUNT(*) AS _n, NULL AS _a0_count, NULL AS _a1_sum, NULL AS _a1_count, COUNT(*) AS _a2_count, SUM(`q`) AS _a3_sum, COUNT(`q`) AS _a3_count FROM `t`;

@@ -1,0 +1,1 @@
+-- streams: the key of group 'd' reads column 'd' of a kind (date) not kept exactly on mariadb

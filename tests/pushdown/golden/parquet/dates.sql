@@ -1,0 +1,7 @@
+-- pushed down to duckdb
+-- 1. a row the engine would fail on? (then the report streams)
+SELECT 1 FROM (SELECT * FROM read_parquet('DIR/part*.parquet')
+) AS _src WHERE (NOT isfinite("d")) LIMIT 1;
+-- 2. every aggregate of every level
+SELECT "d" AS _k0, GROUPING("d") AS _g, COUNT(*) AS _n, COUNT(*) AS _a0_count, SUM("q") AS _a1_sum, COUNT("q") AS _a1_count, MIN("d") AS _a2_value, MAX("d") AS _a3_value FROM (SELECT * FROM read_parquet('DIR/part*.parquet')
+) AS _src GROUP BY GROUPING SETS (("d"), ());

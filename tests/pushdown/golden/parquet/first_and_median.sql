@@ -1,0 +1,1 @@
+-- streams: MEDIAN(p) has no exact SQL form on duckdb

@@ -1,0 +1,1 @@
+-- streams: SUM(amount): integer arithmetic may overflow on snowflake

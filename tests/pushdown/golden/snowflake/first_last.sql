@@ -1,0 +1,1 @@
+-- streams: FIRST(q) has no exact SQL form (no source order to take it by) on snowflake

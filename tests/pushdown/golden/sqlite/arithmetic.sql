@@ -1,0 +1,1 @@
+-- streams: SUM(q * 2 - q): integer arithmetic may overflow on sqlite

@@ -1,0 +1,1 @@
+-- streams: MIN(p) reads column 'p' of a kind (decimal) not kept exactly on sqlite

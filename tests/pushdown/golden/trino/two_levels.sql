@@ -1,0 +1,2 @@
+-- pushed down to trino
+SELECT CAST("g1" AS VARCHAR) AS _k0, "g2" AS _k1, GROUPING(CAST("g1" AS VARCHAR), "g2") AS _g, COUNT(*) AS _n, COUNT(*) AS _a0_count, SUM("q") AS _a1_sum, COUNT("q") AS _a1_count, MAX(CAST("g1" AS VARCHAR)) AS _a3_value, COUNT(DISTINCT "g2") AS _a4_value, SUM("f") FILTER(WHERE (("q" > 1))) AS _a5_sum, COUNT("f") FILTER(WHERE (("q" > 1))) AS _a5_count, SUM(ABS("f")) FILTER(WHERE (("q" > 1))) AS _a5_abs FROM "t" WHERE ((("q" >= :floor) OR ("g2" < 2))) GROUP BY GROUPING SETS ((CAST("g1" AS VARCHAR), "g2"), (CAST("g1" AS VARCHAR)), ());
