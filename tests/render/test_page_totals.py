@@ -140,3 +140,58 @@ def test_check_errors(band, message):
         reportdsl.compile(text, filename="r.report")
     assert message in str(caught.value)
     assert "r.report:3:" in str(caught.value)
+
+
+def _general_passes(monkeypatch) -> list[int]:
+    """Counts the page passes that fell back to the general one (a spy, the real pass runs)."""
+    from reportdsl.render.typeset import page_pass
+
+    calls: list[int] = []
+    general = page_pass._general_pass
+
+    def watched(*args, **kwargs):
+        calls.append(1)
+        return general(*args, **kwargs)
+
+    monkeypatch.setattr(page_pass, "_general_pass", watched)
+    return calls
+
+
+def test_the_built_in_template_needs_no_general_pass(tmp_path, monkeypatch):
+    calls = _general_passes(monkeypatch)
+    pages = pdf_pages(_ledger(tmp_path, rows=120).render("pdf"))
+    assert calls == [] and len(pages) > 2
+    assert _number(_field(pages[-1], "CF")) == sum(sum(_amounts(p)) for p in pages)
+
+
+def test_a_template_whose_page_bands_grow_with_their_values_gets_them_right(tmp_path, monkeypatch):
+    """A template that measures its page bands with their values (not ``rd-measured``):
+    filling them in moves the rows, which the page pass sees, and it lays the document
+    out again until the values are those of the rows on each page."""
+    calls = _general_passes(monkeypatch)
+    (tmp_path / "grow.typ.j2").write_text(
+        '{% extends "builtin/report.typ.j2" %}\n{% block settings %}{{ super() }}\n'
+        "#let rd-measured(body) = body\n{% endblock %}\n", encoding="utf-8")
+    _ledger(tmp_path)
+    grow = 'text "GROW [{SUM(amount) running | currency}] [{SUM(amount) over page | number(2)}]" size 30pt'
+    text = (tmp_path / "ledger.report").read_text(encoding="utf-8")
+    text = text.replace("report ledger {", 'report ledger {\n  template "grow.typ.j2"')
+    text = text.replace('    text "BIG', f'    {grow}\n    text "BIG')
+    (tmp_path / "ledger.report").write_text(text, encoding="utf-8")
+    pages = pdf_pages(reportdsl.compile_file(tmp_path / "ledger.report").render("pdf"))
+    assert calls == [1]
+    seen = 0
+    for page in pages:
+        amounts = _amounts(page)
+        seen += len(amounts)
+        if amounts:
+            assert _number(_field(page, "PT")) == sum(amounts)
+    assert seen == 400
+
+
+def test_a_report_without_rows_prints_empty_page_values(tmp_path, monkeypatch):
+    calls = _general_passes(monkeypatch)
+    (page,) = pdf_pages(_ledger(tmp_path, rows=0).render("pdf"))
+    assert "Summary of 0" in page and not _amounts(page)
+    assert (_field(page, "BF"), _field(page, "PT"), _field(page, "N"), _field(page, "CF")) == ("0.00", "", "0", "")
+    assert calls == []

@@ -52,10 +52,10 @@ from reportdsl.render.page_values.row_store import RowStore
 
 VALUES_INPUT = "rd-page-values"  # the sys.inputs key naming the values file
 ROW_MARKER = "#rd-pr("  # before a detail row's call, on its line: its page is the row's
-ROWS_LABEL = "<rd-page-rows>"
-# At the end of a document: its last page and (row, page) for every row marker.
-ROWS_TAIL = ("#context [#metadata((here().page(), query(<rd-pr>).map(m => (m.value, m.location().page()))))"
-             "<rd-page-rows>]\n")
+# At the end of a document: a marker on its last page.
+ROWS_TAIL = "#metadata(none)<rd-page-end>\n"
+# Typst code: the last page and (row, page) for every row marker, of a laid-out document.
+ROWS_QUERY = "(query(<rd-page-end>).first().location().page(), query(<rd-pr>).map(m => (m.value, m.location().page())))"
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,9 @@ class _Summary:
         return total_any(self.partial) if a.func == "sum" else avg_any(self.partial, self.count)
 
 
-def write_values(path: str, values: dict[str, dict[str, str]]) -> None:
+def write_values(path: str, values: Mapping[str, Any]) -> None:
+    """The file ``rd-pv`` reads: page number -> placeholder key -> text (and, for the
+    page pass's check, ``rd-rows`` and ``rd-pages``: typeset/page_pass.py)."""
     with open(path, "w", encoding="utf-8") as out:
         json.dump(values, out, ensure_ascii=False)
 
