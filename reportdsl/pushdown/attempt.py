@@ -22,8 +22,7 @@ from reportdsl.errors import ReportDataError, SourceText, fail
 from reportdsl.plan.models import Plan
 from reportdsl.pushdown.analysis import NotPushed, PushSpec, analyse
 from reportdsl.pushdown.builder import PushQuery, build
-from reportdsl.pushdown.capabilities import dialect_of
-from reportdsl.pushdown.execute import Target, fetch_tree, target_of
+from reportdsl.pushdown.execute import Target, fetch_tree, target_and_dialect
 from reportdsl.pushdown.sqlite_decimals import declared_scales
 from reportdsl.pushdown.totals import Totals, pushed_totals, wanted
 
@@ -34,12 +33,10 @@ def prepare(plan: Plan, source: object, text: str | None = None) -> tuple[Target
     """Everything known before the database is asked: where, in which dialect, what SQL."""
     if plan.detail is not None:  # the cheapest refusal first: most reports print rows
         return NotPushed("cannot push down: the report prints detail rows")
-    target = target_of(plan, source)
-    if isinstance(target, NotPushed):
-        return target
-    dialect = dialect_of(target.dialect)
-    if dialect is None:
-        return NotPushed(f"cannot push down: no SQL builder for {target.dialect}")
+    where = target_and_dialect(plan, source)
+    if isinstance(where, NotPushed):
+        return where
+    target, dialect = where
     spec = analyse(plan, dialect, text, declared_scales(target), target.source_order)
     if isinstance(spec, NotPushed):
         return spec

@@ -25,7 +25,7 @@ from reportdsl.engine.sorting import Desc, rank_key
 from reportdsl.plan.models import Plan
 from reportdsl.pushdown.analysis import NotPushed, PushedAggregate, PushSpec
 from reportdsl.pushdown.builder import PushQuery
-from reportdsl.pushdown.capabilities import Dialect
+from reportdsl.pushdown.capabilities import Dialect, dialect_of
 from reportdsl.sources.locations import TABLE_KINDS, Location, override_location, resolve
 
 
@@ -45,6 +45,18 @@ class Node:
     row_count: int = 0
     aggs: dict[str, Any] = field(default_factory=dict)
     children: list[Node] = field(default_factory=list)
+
+
+def target_and_dialect(plan: Plan, source: object) -> tuple[Target, Dialect] | NotPushed:
+    """Where the report's rows live and the SQL builder's declarations for that database
+    (both modes start here)."""
+    target = target_of(plan, source)
+    if isinstance(target, NotPushed):
+        return target
+    dialect = dialect_of(target.dialect)
+    if dialect is None:
+        return NotPushed(f"cannot push down: no SQL builder for {target.dialect}")
+    return target, dialect
 
 
 def target_of(plan: Plan, source: object) -> Target | NotPushed:

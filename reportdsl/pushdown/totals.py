@@ -49,8 +49,7 @@ from reportdsl.errors import ReportDataError, SourceText, fail
 from reportdsl.plan.models import Plan
 from reportdsl.pushdown.analysis import NotPushed, PushSpec, analyse
 from reportdsl.pushdown.builder import PushQuery, build
-from reportdsl.pushdown.capabilities import dialect_of
-from reportdsl.pushdown.execute import Node, Target, fetch_tree, target_of
+from reportdsl.pushdown.execute import Node, Target, fetch_tree, target_and_dialect
 from reportdsl.pushdown.sqlite_decimals import declared_scales
 
 
@@ -152,12 +151,10 @@ def prepare(plan: Plan, source: object, text: str | None) -> tuple[Target, PushS
     ids = needed(plan)
     if isinstance(ids, NotPushed):
         return ids
-    target = target_of(plan, source)
-    if isinstance(target, NotPushed):
-        return target
-    dialect = dialect_of(target.dialect)
-    if dialect is None:
-        return NotPushed(f"cannot push down: no SQL builder for {target.dialect}")
+    where = target_and_dialect(plan, source)
+    if isinstance(where, NotPushed):
+        return where
+    target, dialect = where
     spec = analyse(totals_plan(plan, ids, False), dialect, text, declared_scales(target))
     if isinstance(spec, NotPushed):
         return spec

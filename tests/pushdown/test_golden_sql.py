@@ -12,17 +12,10 @@ from reportdsl.pushdown.builder import build
 from reportdsl.pushdown.capabilities import CAPABILITIES
 
 from . import data
+from .test_golden_files import CASES
 
 REPORTS = {
-    "two_levels": """
-report two_levels {{
-  source {source}
-  param floor: int = 0
-  where q >= floor or g2 < 2
-  group g1 {{ footer {{ text "{{COUNT()}} {{SUM(q)}} {{AVG(q)}} {{MAX(g1)}} {{COUNT_DISTINCT(g2)}}" }} }}
-  group g2 desc {{ footer {{ text "{{SUM(f where q > 1)}} {{SUM(q) / SUM(q) over report | percent}}" }} }}
-  summary {{ text "{{COUNT()}}" }}
-}}""",
+    "two_levels": CASES["two_levels"],  # the golden files' case, also snapshotted here per dialect
     "no_groups": """
 report no_groups {{
   source {source}
