@@ -27,7 +27,7 @@ from reportdsl.engine.stream.deferred import Deferrals
 from reportdsl.engine.stream.events import ReportEnd, Sink
 from reportdsl.errors import ReportError, SourceText
 from reportdsl.plan.models import Plan
-from reportdsl.pushdown.execute import Node
+from reportdsl.pushdown.execute import Node, paused_gc
 
 
 class ReplayWriter(RunnerWriter):
@@ -100,7 +100,8 @@ def replay(plan: Plan, tree: Node, sink: Sink, values: Mapping[str, Any], namesp
         ctx.Emax, ctx.Emin = MAX_EMAX, MIN_EMIN
         try:
             sink.report_start(values, namespace["start_values"](deferrals.defer))
-            rows_read, row_count, end_values = namespace["run"](tree, sink, rt)
+            with paused_gc():  # the tree's walk: see ``paused_gc``
+                rows_read, row_count, end_values = namespace["run"](tree, sink, rt)
         except ReportError:
             raise
         except Exception as exc:  # noqa: BLE001 - a band value failed: say which

