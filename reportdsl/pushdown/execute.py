@@ -318,10 +318,6 @@ def _order(node: Node, plan: Plan, level: int) -> None:
         _order(child, plan, level + 1)
 
 
-def _key(value: Any, type_: str, text_bytes: bool) -> Any:
-    return _keyer(type_, text_bytes)(value)
-
-
 def _keyer(type_: str, text_bytes: bool) -> Callable[[Any], Any]:
     """A key's (or MIN/MAX's) value as the engine holds it: text from its UTF-8 bytes
     where the dialect compares text as bytes, else the engine's conversion."""
