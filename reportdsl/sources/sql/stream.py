@@ -237,7 +237,11 @@ class SqlRows(SelectRows):
 
         conn = self._connection()
         dialect = conn.dialect
-        if not self._unique_read and self.table and self._engine is not None and dialect.name in RESUMABLE:
+        sql, binds = self.statement(dialect.name, dialect.identifier_preparer.quote)
+        # The catalog is asked only for a read the database orders (only such a read can
+        # resume, ``statement.select_statement``): an unordered read costs no query more.
+        if (self.ordered and not self._unique_read and self.table and self._engine is not None
+                and dialect.name in RESUMABLE):
             try:
                 self.unique = unique_key(conn, self.table, dialect.name, dialect.identifier_preparer.quote)
             except Exception as exc:  # noqa: BLE001 - a catalog the user may not read: no resuming, still a read
@@ -246,7 +250,8 @@ class SqlRows(SelectRows):
                 conn.rollback()  # PostgreSQL refuses anything more in a transaction that failed
                 self.unique = None
             self._unique_read = True
-        sql, binds = self.statement(dialect.name, dialect.identifier_preparer.quote)
+            if self.unique:
+                sql, binds = self.statement(dialect.name, dialect.identifier_preparer.quote)
         compiled = sa.text(for_sqlalchemy_text(sql)).compile(dialect=dialect)
         values = compiled.construct_params({k: bind_value(v, dialect.name) for k, v in binds.items()})
         positions = getattr(compiled, "positiontup", None)
@@ -307,7 +312,7 @@ class SqlRows(SelectRows):
         dialect = self._connection().dialect.name if self._conn is not None else ""
         if dialect not in RESUMABLE:
             return f"reading on is for PostgreSQL and MySQL/MariaDB, not {dialect or 'this database'}"
-        if self.keyset is None and self.unique:
+        if self.keyset is None and self.table and not self.ordered:
             return ("the rows are read in no order the database keeps (no `sort by` or group it can "
                     "sort by), so where it stopped is not known")
         if self.keyset is None:
