@@ -18,7 +18,9 @@ folder, default ``$TMPDIR/reportdsl-bench``). Out: three figures on stdout:
 4. passes (LANGUAGE.md §9, §12): the summary report with a detail band reading a
    ``whole`` share per row, and with its customers ordered by revenue (``order by …
    limit 10 others``), against the same raw read; target <= 2.5x; and the peak RSS
-   of the ``whole`` report at the large size.
+   of the ``whole`` report at the large size. Both take a run ahead of the printing
+   run over one read (``engine/pass_runs.py``); ``--pushdown off`` and ``auto`` stream
+   over SQLite, ``force`` gets the group totals from one pushed GROUP BY.
 
 Usage: ``python benchmarks/bench_engine.py [--dir DIR] [--rows 1000000] [--small 100000] [--repeats 5]``
 """
@@ -260,8 +262,8 @@ def main(argv=None) -> int:
 
 def passes(folder: Path, files: dict[str, Path], args: argparse.Namespace) -> int:
     print(f"\n4. passes: whole values in detail, ordered groups, vs raw sqlite3 read (best of {args.repeats});"
-          " two passes in the engine (--pushdown off), then auto, then the group totals from one pushed"
-          " GROUP BY (force)")
+          " the engine's runs ahead of the printing run (--pushdown off), then auto, then the group"
+          " totals from one pushed GROUP BY (force)")
     for name, template in (("whole", WHOLE), ("ordered", ORDERED)):
         for key, n in (("db_small", args.small), ("db_large", args.rows)):
             db = files[key]

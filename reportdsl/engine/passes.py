@@ -57,7 +57,15 @@ def needs_passes(plan: Plan) -> bool:
     return bool(ordered_levels(plan)) or bool(plan.detail is not None and plan.detail.whole)
 
 
-def _norm(key: Any) -> Any:
+def reads_ahead(plan: Plan) -> bool:
+    """Whether one read serves both runs (``engine/lookahead.py``): detail reads only
+    groups' whole values (a report's would hold back every row) and no level is ordered."""
+    scopes = {a.scope for a in plan.aggregates if plan.detail is not None and a.id in plan.detail.whole}
+    return not ordered_levels(plan) and bool(scopes) and "report" not in scopes
+
+
+def norm_key(key: Any) -> Any:
+    """A group key as a path holds it: every NaN is one key."""
     return key if key == key else _NAN
 
 
@@ -90,7 +98,7 @@ class RankSink(NullSink):
         if level != self.level:
             return
         value = values.get(self.order_value) if self.order_value is not None else None
-        item = [tuple(_norm(k) for k in self.path[:level]), key, value, row_count]
+        item = [tuple(norm_key(k) for k in self.path[:level]), key, value, row_count]
         if isinstance(value, Deferred):  # e.g. ``SUM(x) / SUM(x) over report``
             self._slots[value.slot] = item
         self.groups.append(item)
@@ -120,7 +128,7 @@ def rank(groups: list[list], plan: Plan, level: int) -> tuple[dict[tuple, tuple[
         if g.order_by is not None:
             items.sort(key=order)
         for i, (_, key, _, rows) in enumerate(items):
-            path = parent + (_norm(key),)
+            path = parent + (norm_key(key),)
             if g.limit is None or i < g.limit:
                 ranks[path] = (i, None)
             elif g.others is not None:
@@ -140,7 +148,7 @@ def rewrite(sorter: ExternalSorter, level: int, ranks: Mapping[tuple, tuple[int,
     # the groups merged into Others become one: their own key parts compare equal
     width = key_part_width(record.key_types[level])
     if any(t in ("float", "any", "null") for t in record.key_types[: level + 1]):
-        path_of = lambda payload: tuple(_norm(payload[i]) for i in items)  # noqa: E731 - NaN keys
+        path_of = lambda payload: tuple(norm_key(payload[i]) for i in items)  # noqa: E731 - NaN keys
     elif len(items) == 1:  # one key: the dict is keyed by it alone (itemgetter gives no tuple)
         ranks = {path[0]: found for path, found in ranks.items()}
         path_of = itemgetter(key_item)
@@ -207,7 +215,7 @@ class WholeValues:
         def done(depth: int, index: int, finals: tuple) -> None:
             kept = self.values[depth][index] if index < len(self.values[depth]) else None
             if kept is None or not all(_same(a, b) for a, b in zip(kept, finals, strict=True)):
-                raise _changed()
+                raise rows_changed()
         return {"_whole_done": done} | {f"_W{d}": _Instances(v) for d, v in self.values.items()}
 
 
@@ -216,10 +224,10 @@ class _Instances(list):
         try:
             return super().__getitem__(index)
         except IndexError:
-            raise _changed() from None
+            raise rows_changed() from None
 
 
-def _changed() -> Exception:
+def rows_changed() -> Exception:
     return fail(ReportDataError, "the rows of a group changed after its whole values were computed, so the "
                                  "printed values would not add up: a row failed only once it read a 'whole' "
                                  "value (with 'on_error skip'; keep such expressions from failing, e.g. with "
@@ -247,7 +255,7 @@ class OmittedSink:
     def _tell(self, level: int) -> None:
         found = self.omitted.get(level)
         if found is not None and self.tell is not None:
-            parent = tuple(_norm(k) for k in self.path[:level])
+            parent = tuple(norm_key(k) for k in self.path[:level])
             self.tell(level, found.groups.get(parent, 0), found.rows.get(parent, 0))
 
     def group_end(self, level: int, key: Any, row_count: int, values: Mapping[str, Any]) -> None:

@@ -18,13 +18,13 @@ from __future__ import annotations
 import datetime as _dt
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import MAX_EMAX, MIN_EMIN, Decimal, localcontext
 from typing import Any
 
 from reportdsl.engine import conversions as conv
+from reportdsl.engine import pass_runs
 from reportdsl.engine.aggregates.layout import RUNTIME as AGG_RUNTIME
 from reportdsl.engine.codegen import scaled
 from reportdsl.engine.codegen.expressions import HELPERS
@@ -33,7 +33,8 @@ from reportdsl.engine.codegen.loop import RunnerWriter
 from reportdsl.engine.codegen.rows import RowLayout, as_span, used_names
 from reportdsl.engine.functions import core as fn
 from reportdsl.engine.params import resolve_params
-from reportdsl.engine.passes import OmittedSink, WholeValues, needs_passes, order_groups, ordered_levels
+from reportdsl.engine.parent_order import Labelled
+from reportdsl.engine.passes import needs_passes
 from reportdsl.engine.runtime import OverLimit, Runtime, row_number_in_chunk
 from reportdsl.engine.sorting import (
     DEFAULT_MEMORY_BUDGET,
@@ -43,12 +44,11 @@ from reportdsl.engine.sorting import (
 )
 from reportdsl.engine.stream.deferred import Deferrals
 from reportdsl.engine.stream.events import ReportEnd, Sink
-from reportdsl.engine.stream.sinks import NullSink
 from reportdsl.errors import ReportDataError, ReportError, SourceFailure, SourceText, fail, room_to_write
 from reportdsl.language.walk import deep_trees, depth
 from reportdsl.plan.models import Plan
 from reportdsl.sources.interface import BadRow, RowSource
-from reportdsl.sources.opening import column_type, open_source, rereadable, trusted
+from reportdsl.sources.opening import column_type, open_source, trusted
 from reportdsl.sources.text_values import parse_bool, parse_date, parse_datetime
 
 
@@ -76,7 +76,7 @@ _BASE_NAMESPACE = {
     "_START": _START, "_OverLimit": OverLimit, "_rank_key": rank_key, "_Desc": Desc,
     "_Dec": Decimal, "_date": _dt.date, "_datetime": _dt.datetime, "_row_number": row_number_in_chunk,
     "_parse_date": parse_date, "_parse_datetime": parse_datetime,
-    "_parse_bool": parse_bool, "_BadRow": BadRow,
+    "_parse_bool": parse_bool, "_BadRow": BadRow, "_Labelled": Labelled,
     **{f"_coerce_{t}": f for t, f in conv.COERCE.items()},
 }
 
@@ -187,23 +187,27 @@ def _run(
     columns = columns_read(plan)
 
     rows = open_source(plan, source, values, columns, needs_order)
-    sorter = None
+    sorter = ahead = None  # the records to sort; the run going ahead of the printing one
+    two_pass = needs_passes(plan) and totals is None  # §9 whole values, §12 ordered groups
+    passes = pass_runs.how(plan) if two_pass else None
     try:
         t_open = time.perf_counter()
         stats.phases["open"] = t_open - t0
         layout = _layout(plan, rows, columns)
-        # §9 whole values, §12 ordered groups (unless the database gave the passes' results)
-        two_pass = needs_passes(plan) and totals is None
-        # whole values alone, rows in order from a source that reads the same again: two reads
-        reread = two_pass and (rows.ordered or not needs_order) and can_read_twice(plan, source)
+        # the report's whole values, rows in order from a source that reads the same again: two reads
+        reread = passes == "passes" and (rows.ordered or not needs_order) and pass_runs.can_read_twice(plan, source)
+        # ranked groups' rows reordered as they come (else their records are made and sorted)
+        positions = pass_runs.reorders_rows(plan, layout, rows.ordered) if passes == "parents ahead" else None
         ranked = totals is not None and bool(totals.ranks)  # print order is not key order: sort
-        mode = "sorted" if (two_pass and not reread) or ranked or (needs_order and not rows.ordered) else "fused"
+        mode = ("sorted" if (two_pass and not (reread or passes == "whole ahead" or positions)) or ranked
+                or (needs_order and not rows.ordered) else "fused")
         stats.ordered_by = "none" if not needs_order else ("database" if rows.ordered else "engine")
         generated = compile_runner(plan, layout, mode, mode == "fused" and needs_order, source_text)
         namespace = base_namespace(plan, values, now)
         namespace.update(generated.constants)
         exec(generated.code, namespace)  # defines start_values, DEFERRED, prepare, run
 
+        runs = pass_runs.Runs(plan, generated, layout, source_text, namespace, memory_budget)
         rt = Runtime(plan, generated, layout, source_text, progress)
         deferred = namespace["DEFERRED"]
         rt.deferrals = deferrals = Deferrals(len(plan.groups) + 1, lambda vid, env: deferred[vid](env), sink.resolve)
@@ -214,16 +218,15 @@ def _run(
             ctx.Emax, ctx.Emin = MAX_EMAX, MIN_EMIN
             try:
                 if reread:
-                    whole = WholeValues(plan, generated.whole_widths)
-                    with _first_pass_namespace(namespace, whole):
-                        _pass_runner(plan, generated, layout, source_text, namespace, whole)(rows.chunks(), NullSink())
+                    runs.first_read(rows.chunks())
                     rows.close()
                     rows = open_source(plan, source, values, columns, needs_order)
                 if totals is not None:  # the whole values to read, what limit left out
                     sink = totals.printing(namespace, sink)
                 sink.report_start(values, namespace["start_values"](deferrals.defer))
                 if mode == "fused":
-                    rows_read, row_count, end_values = namespace["run"](rows.chunks(), sink, rt)
+                    ahead, chunks, sink = _rows_for_printing(runs, passes, positions, rows.chunks(), sink, rt)
+                    rows_read, row_count, end_values = namespace["run"](chunks, sink, rt)
                     stats.phases["read+aggregate"] = time.perf_counter() - t_open
                 else:
                     sorter = ExternalSorter(memory_budget)
@@ -233,12 +236,7 @@ def _run(
                     stats.phases["read"] = t_read - t_open
                     rt.phase = "aggregate"
                     try:
-                        if two_pass or ranked:
-                            with room_to_write("the rows to sort", tempfile.gettempdir()):
-                                sorter, sink = (_first_passes(plan, generated, layout, source_text, namespace,
-                                                              sorter, sink, memory_budget) if totals is None else
-                                                (totals.order(sorter, generated.record, memory_budget), sink))
-                        chunks = sorter.sorted_chunks()
+                        ahead, sorter, chunks, sink = _sorted_for_printing(runs, passes, sorter, sink, totals)
                         rows_read_b, row_count, end_values = namespace["run"](chunks, sink, rt)
                     except TypeError as exc:
                         if "not supported between" in str(exc) and _from_sort(exc):
@@ -247,6 +245,7 @@ def _run(
                         raise
                     stats.phases["sort+aggregate"] = time.perf_counter() - t_read
                     stats.spilled_rows = sorter.spilled_rows
+                stats.spilled_rows += ahead.spilled_rows if ahead is not None else 0
             except ReportError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a band value failed: say which
@@ -266,6 +265,8 @@ def _run(
         rows.close()
         if sorter is not None:
             sorter.close()
+        if ahead is not None:
+            ahead.close()
     return stats
 
 
@@ -277,54 +278,36 @@ def base_namespace(plan: Plan, values: Mapping[str, object], now: _dt.datetime) 
     return namespace
 
 
-def _first_passes(plan: Plan, generated: GeneratedRunner, layout: RowLayout, source_text: SourceText | None,
-                  namespace: dict, sorter: ExternalSorter, sink: Sink, budget: int) -> tuple[ExternalSorter, Sink]:
-    """Order the records (§12) and collect whole values (§9) with runs of the same code
-    (see ``passes``); return the records to print and the sink to print them to."""
-    whole = WholeValues(plan, generated.whole_widths)
-    run_pass = _pass_runner(plan, generated, layout, source_text, namespace, whole)
-    assert generated.record is not None  # sorted mode
-    with _first_pass_namespace(namespace, whole):
-        sorter, omitted = order_groups(plan, sorter, generated.record, run_pass, budget)
-        if plan.detail is not None and plan.detail.whole:
-            run_pass(sorter.sorted_chunks(keep=True), NullSink())
-    return sorter, (OmittedSink(sink, omitted) if omitted else sink)
+def _rows_for_printing(runs: pass_runs.Runs, passes: str | None, positions: tuple[list[int], int] | None,
+                       chunks: Any, sink: Sink, rt: Runtime) -> tuple[Any, Any, Sink]:
+    """(the run ahead of the printing one or None, the rows in print order, the sink to
+    print to) for rows the database ordered (see ``pass_runs``)."""
+    if passes == "whole ahead":
+        ahead, chunks = runs.whole_ahead(chunks)
+        return ahead, chunks, sink
+    if positions is not None:
+        rt.order_checked_ahead()  # rows print in rank order
+        return runs.parents_ahead(chunks, sink, positions)
+    return None, chunks, sink
 
 
-def can_read_twice(plan: Plan, source: object) -> bool:
-    """Whether whole values may come from a first read of the source rather than from the
-    engine's sort: no ordered level, a source that gives the same rows again, and no
-    FIRST/LAST (a database may order ties differently the second time)."""
-    if ordered_levels(plan) or not rereadable(source):
-        return False
-    by_id = {a.id: a for a in plan.aggregates}
-    return not any(by_id[aid].func in ("first", "last") for aid in plan.detail.whole) if plan.detail else True
-
-
-@contextmanager
-def _first_pass_namespace(namespace: dict, whole: WholeValues) -> Iterator[None]:
-    """While first passes run: max_groups off (it counts the groups as printed); after
-    them, the whole values for the printing pass."""
-    limit = namespace["MAX_GROUPS"]
-    namespace["MAX_GROUPS"] = float("inf")
-    yield
-    namespace["MAX_GROUPS"] = limit
-    namespace.update(whole.reading())
-
-
-def _pass_runner(plan: Plan, generated: GeneratedRunner, layout: RowLayout, source_text: SourceText | None,
-                 namespace: dict, whole: WholeValues) -> Callable[[Any, Any], None]:
-    """``run_pass(chunks, sink)``: one run of the generated code that prints nothing of
-    its own (a fresh runtime: its skipped rows are counted again by the printing run)."""
-    def run_pass(chunks, pass_sink) -> None:
-        namespace.update(whole.collecting())
-        rt = Runtime(plan, generated, layout, source_text)
-        deferred = namespace["DEFERRED"]
-        rt.deferrals = Deferrals(len(plan.groups) + 1, lambda vid, env: deferred[vid](env), pass_sink.resolve)
-        namespace["start_values"](rt.deferrals.defer)
-        _, _, end_values = namespace["run"](chunks, pass_sink, rt)
-        pass_sink.report_end(ReportEnd(values=end_values, row_count=0, rows_read=0, no_data=False))
-    return run_pass
+def _sorted_for_printing(runs: pass_runs.Runs, passes: str | None, sorter: ExternalSorter, sink: Sink,
+                         totals: Any) -> tuple[Any, ExternalSorter, Any, Sink]:
+    """(the run ahead of the printing one or None, the records' sorter, the records in
+    print order, the sink to print to) for sorted records (see ``pass_runs``)."""
+    chunks = sorter.sorted_chunks()
+    if passes == "whole ahead":
+        ahead, chunks = runs.whole_ahead(chunks)
+        return ahead, sorter, chunks, sink
+    if passes == "parents ahead":
+        ahead, chunks, sink = runs.parents_ahead(chunks, sink)
+        return ahead, sorter, chunks, sink
+    if passes == "passes" or (totals is not None and totals.ranks):
+        with room_to_write("the rows to sort", tempfile.gettempdir()):
+            sorter, sink = (runs.first_passes(sorter, sink) if totals is None else
+                            (totals.order(sorter, runs.generated.record, runs.budget), sink))
+        chunks = sorter.sorted_chunks()
+    return None, sorter, chunks, sink
 
 
 def _from_sort(exc: BaseException) -> bool:

@@ -42,6 +42,7 @@ from reportdsl.engine.passes import (
     needs_passes,
     ordered_levels,
     rank,
+    reads_ahead,
     rewrite,
 )
 from reportdsl.engine.sorting import ExternalSorter
@@ -180,9 +181,13 @@ def pushed_totals(plan: Plan, source: object, values: Mapping[str, Any], mode: s
             # SQLite runs in this process: its GROUP BY (a sort of every row) costs more
             # CPU than the engine's rank pass over the rows it has sorted anyway
             # (bench_engine.py --rows 200000 --passes-only, CPU: ordered 1.43 s pushed,
-            # 1.20 s two passes); whole values alone save a second read of the source
-            # (0.98 s pushed, 1.07 s two passes)
+            # 1.20 s two passes)
             stats.pushdown = "streamed: on sqlite the engine ranks the groups faster than a GROUP BY"
+            return None
+        if mode == "auto" and target.dialect == "sqlite" and reads_ahead(plan):
+            # and the groups' whole values come from the one read of the rows
+            # (engine/lookahead.py; bench_engine.py --rows 200000 --passes-only: TODO)
+            stats.pushdown = "streamed: on sqlite the engine reads the groups' totals ahead of their rows"
             return None
         outcome = fetch_tree(totals_plan(plan, ids, False), target, spec, query, dict(values))
     if isinstance(outcome, NotPushed):
@@ -220,7 +225,7 @@ def _whole_values(plan: Plan, tree: Node, ranks: Mapping[int, Mapping[tuple, tup
     """Each group instance's whole values, by depth, in print order (``modes.whole_at``'s
     order of aggregates): the groups in key order, re-ordered by rank where ranked, the
     groups ``limit`` left out gone."""
-    from reportdsl.engine.passes import _norm
+    from reportdsl.engine.passes import norm_key
 
     by_id = {a.id: a for a in plan.aggregates}
     depth_of = {"report": 0} | {g.name: i + 1 for i, g in enumerate(plan.groups)}
@@ -235,7 +240,7 @@ def _whole_values(plan: Plan, tree: Node, ranks: Mapping[int, Mapping[tuple, tup
             found[depth].append(tuple(node.aggs[aid] for aid in at[depth]))
         if depth >= len(plan.groups):
             return
-        children = [(child, path + (_norm(child.key),)) for child in node.children]
+        children = [(child, path + (norm_key(child.key),)) for child in node.children]
         level_ranks = ranks.get(depth)
         if level_ranks is not None:
             children = [(c, p) for c, p in children if p in level_ranks]

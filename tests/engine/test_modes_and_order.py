@@ -1,15 +1,18 @@
 """§9 and §12 paths the differential tests do not reach: records spilled to disk and
 read again, a row that fails only in the printing pass, an ``order by`` value that waits
-for the report's end, ``max_groups`` with ``limit``, running values in headers."""
+for the report's end, ``max_groups`` with ``limit``, running values in headers, groups'
+whole values from one read of a database (``engine/lookahead.py``)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+import sqlite3
+from decimal import Context, Decimal
 
 import pytest
+import sqlalchemy
 
 from reportdsl import ReportDataError
-from reportdsl.engine import run
+from reportdsl.engine import pass_runs, run
 from reportdsl.engine.stream.result import ResultSink
 from reportdsl.engine.stream.sinks import RecordingSink, TeeSink
 
@@ -121,3 +124,114 @@ def test_the_others_label_is_the_groups_key_never_the_columns_value(compile_repo
     result, _ = events(report, ROWS)
     # Others' rows print in source order (no sort by): its first row is ROWS[0], region N
     assert result["groups"][1]["totals"] == {"COUNT_DISTINCT(region)": 3, "FIRST(region)": "N"}
+
+
+WHOLE_IN_GROUPS = """report t {
+  source sql "sqlite:///sales.db" table sales
+  group region { footer { text "{SUM(amount)}" } }
+  group customer { footer { text "{COUNT()}" } }
+  detail {
+    column c "C" = customer
+    column share "Share" = amount / SUM(amount) over region whole
+    column part "Part" = amount / SUM(amount) over customer whole
+  }
+}
+"""
+
+
+def _sales_db(path, copies: int):
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE sales (region TEXT, customer TEXT, amount DECIMAL(10, 2))")
+    con.executemany("INSERT INTO sales VALUES (?, ?, ?)",
+                    [(r["region"], r["customer"], str(r["amount"])) for r in ROWS] * copies)
+    con.commit()
+    con.close()
+
+
+def _reads(tmp_path, report, **kw):
+    """(the run's statistics, its detail rows, the SELECTs it sent to the database)."""
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'sales.db'}")
+    selects: list[str] = []
+    # every statement SQLite runs, as its own trace gives it
+    sqlalchemy.event.listen(engine, "connect", lambda dbapi, _: dbapi.set_trace_callback(
+        lambda sql: selects.append(sql) if sql.startswith("SELECT") and "sales" in sql else None))
+    recording = RecordingSink()
+    try:
+        stats = run(report.plan, recording, source=engine, source_text=report.source, **kw)
+    finally:
+        engine.dispose()
+    return stats, [e[1] for e in recording.events if e[0] == "detail"], selects
+
+
+def test_groups_whole_values_come_from_one_read_and_are_exact(compile_report, tmp_path):
+    _sales_db(tmp_path / "sales.db", 20)
+    stats, rows, selects = _reads(tmp_path, compile_report(WHOLE_IN_GROUPS))
+    assert len(selects) == 1 and "ORDER BY" in selects[0]  # the database orders the one read
+    assert stats.pushdown.startswith("streamed")
+    region, customer = {}, {}
+    for r in ROWS:
+        region[r["region"]] = region.get(r["region"], 0) + 20 * r["amount"]
+        key = (r["region"], r["customer"])
+        customer[key] = customer.get(key, 0) + 20 * r["amount"]
+    divide = Context(prec=28).divide
+    expected = [(r["customer"], divide(r["amount"], region[r["region"]]),
+                 divide(r["amount"], customer[r["region"], r["customer"]])) for r in ROWS for _ in range(20)]
+    assert sorted(rows) == sorted(expected)
+
+
+def test_the_rows_waiting_for_a_big_groups_values_wait_in_a_file_past_the_budget(compile_report, tmp_path):
+    _sales_db(tmp_path / "sales.db", 400)  # region N: 1,200 rows, past the 1,000 rows a tiny budget keeps
+    report = compile_report(WHOLE_IN_GROUPS)
+    in_memory, rows, _ = _reads(tmp_path, report)
+    spilled, spilled_rows, selects = _reads(tmp_path, report, memory_budget=1)
+    assert in_memory.spilled_rows == 0 and spilled.spilled_rows > 0 and len(selects) == 1
+    assert spilled_rows == rows and len(rows) == 4000
+
+
+def test_the_reports_whole_values_need_every_row_first_so_the_database_is_read_twice(compile_report, tmp_path):
+    _sales_db(tmp_path / "sales.db", 1)
+    report = compile_report(WHOLE_IN_GROUPS.replace("over region whole", "over report whole"))
+    _, rows, selects = _reads(tmp_path, report, pushdown="off")
+    assert len(selects) == 2
+    assert sum(share for _, share, _ in rows) == 1
+
+
+RANKED_IN_REGION = """report t {
+  source sql "sqlite:///sales.db" table sales
+  OPTION
+  group region { footer { text "{SUM(amount)}" } }
+  group customer order by SUM(amount) desc limit 1 others "rest" { footer { text "{SUM(amount)} {COUNT()}" } }
+  detail { column a "A" = amount }
+}
+"""
+
+
+def _ranked(compile_report, option: str):
+    report = compile_report(RANKED_IN_REGION.replace("OPTION", option))
+    assert pass_runs.how(report.plan) == "parents ahead"
+    return report
+
+
+def test_a_level_ranked_in_its_parent_prints_others_rows_in_their_sort_order(compile_report, tmp_path):
+    _sales_db(tmp_path / "sales.db", 1)
+    result, evs = events(_ranked(compile_report, "sort by amount desc"), None)  # records, not rows: sorted
+    north = result["groups"][1]
+    assert [g["key"] for g in result["groups"]] == ["E", "N", "S", "W"]
+    assert [(g["key"], g["totals"]["SUM(amount)"]) for g in north["groups"]] == [
+        ("a", Decimal("10.5")), ("rest", Decimal("3"))]
+    starts = [i for i, e in enumerate(evs) if e[0] == "group_start" and e[1] == 0]
+    north_rows = [e[1][0] for e in evs[starts[1]:starts[2]] if e[0] == "detail"]
+    assert north_rows == [Decimal("10.5"), Decimal("2"), Decimal("1")]  # b's 2 before c's 1: sorted, not by key
+
+
+@pytest.mark.parametrize("option", ["", "on_error skip"])
+def test_a_parent_instance_past_the_budget_is_ranked_alike(compile_report, tmp_path, option):
+    _sales_db(tmp_path / "sales.db", 400)  # region N: 1,200 rows, past the 1,000 a tiny budget keeps
+    report = _ranked(compile_report, option)
+    in_memory, spilled = events(report, None), events(report, None, memory_budget=1)
+    assert spilled[0] == in_memory[0] and spilled[1][:-1] == in_memory[1][:-1]  # but the statistics
+    # the database's rows are reordered in memory, one region at a time; records (a row
+    # may be skipped: ``parent_order.row_keys``) are sorted aside past the budget
+    written = spilled[1][-1][1].stats["spilled_rows"]
+    assert in_memory[1][-1][1].stats["spilled_rows"] == 0 and (written > 0 if option else written == 0)
+    assert [(g["key"], g["row_count"]) for g in in_memory[0]["groups"][1]["groups"]] == [("a", 400), ("rest", 800)]

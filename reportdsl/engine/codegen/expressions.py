@@ -30,6 +30,7 @@ from reportdsl.language.walk import children as children  # re-exported for code
 from reportdsl.plan.models import AggRef, BinaryOp, FuncCall, Lit, Ref, UnaryOp
 
 NUMERIC = {"int", "decimal", "float"}
+_EXACT = {"int", "decimal"}  # divide exactly (§15)
 # Types whose values compare with Python's operators among themselves.
 _SAME_KIND_ORDERED = {"string", "date", "datetime", "bool"}
 _COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
@@ -46,7 +47,7 @@ def runtime_operation(name: str):
 # The operations generated code calls by name: operators, and each scalar function's
 # runtime operation as its declaration names it (reportdsl.language.functions).
 HELPERS = {
-    "_add": fn.add, "_sub": fn.sub, "_mul": fn.mul, "_div": fn.div, "_mod": fn.mod,
+    "_add": fn.add, "_sub": fn.sub, "_mul": fn.mul, "_div": fn.div, "_exact_div": fn.exact_div, "_mod": fn.mod,
     "_neg": fn.neg, "_concat": fn.concat, "_eq": fn.eq, "_ne": fn.ne, "_lt": fn.lt,
     "_le": fn.le, "_gt": fn.gt, "_ge": fn.ge, "_truth": fn.truth, "_round_int": fn.f_round_int,
     "_as_float": fn.as_float,
@@ -222,6 +223,9 @@ class ExprWriter(CallForms):
             if native in _COMPARISONS:
                 body = _nan_aware(native, a, b, self._may_be_nan(e.left), self._may_be_nan(e.right))
             return self._null_guarded([left, right], body)
+        if e.op == "/" and lt in _EXACT and rt in _EXACT:  # types known: no checks of kinds
+            left, right = self._operand(e.left), self._operand(e.right)
+            return self._null_guarded([left, right], f"_exact_div({left[1]}, {right[1]})")
         if e.op == "+" and e.type == "string":
             return f"_concat({self.write(e.left)}, {self.write(e.right)}, {self.ctx.span(e.span)})"
         helper = _BINARY_HELPER[e.op]

@@ -16,15 +16,13 @@ groups and commits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from reportdsl.engine.aggregates.layout import PAGE_SCOPE, AggregateLayout
+from reportdsl.engine.aggregates.layout import AggregateLayout
 from reportdsl.engine.aggregates.running import running_init_lines, running_lines
+from reportdsl.engine.codegen.bands import BandValues
 from reportdsl.engine.codegen.expressions import (
     CodeContext,
     ExprWriter,
     NameMap,
-    aggregate_ids,
     refs,
 )
 from reportdsl.engine.codegen.generated import GeneratedRunner, RecordLayout
@@ -43,14 +41,7 @@ from reportdsl.engine.codegen.scaled import analyse
 from reportdsl.plan.models import Expr, Plan, Ref
 
 
-@dataclass(frozen=True)
-class BandValue:
-    id: str
-    expr: Expr
-    waits: tuple[int, ...]  # depths to wait for, innermost first; () = evaluate now
-
-
-class RunnerWriter:
+class RunnerWriter(BandValues):
     def __init__(self, plan: Plan, layout: RowLayout, mode: str, check_order: bool):
         self.plan = plan
         self.layout = layout
@@ -87,59 +78,7 @@ class RunnerWriter:
             row_exprs.append(plan.where)
         return analyse(plan, self.layout, self.aggs, row_exprs)
 
-    def band_values(self, ids: list[str], final_depth: int | None, band_depth: int | None = None) -> list[BandValue]:
-        """Values at a band point where aggregates of ``final_depth`` are final; running
-        aggregates are read at the end of ``band_depth`` (a group's bands)."""
-        out = []
-        for vid in dict.fromkeys(ids):  # each once, in order
-            v = self.values[vid]
-            depths: set[int] = set()
-            for aid in aggregate_ids(v.expr):
-                a = self.aggs.aggs[aid]
-                if a.scope == PAGE_SCOPE:  # known per page, after layout: a formula at the end
-                    self.page_values.add(vid)
-                    depths.add(0)
-                    continue
-                if not a.running:
-                    d = self.aggs.depth_of[a.scope]
-                elif band_depth is None:
-                    raise ValueError(f"running aggregate {a.text} outside detail and group bands")
-                else:
-                    d = band_depth
-                if d != final_depth:
-                    depths.add(d)
-            waits = tuple(sorted(depths, reverse=True))
-            if waits:
-                self.deferred[vid] = v.expr
-                self.waited_depths.update(waits)
-            out.append(BandValue(vid, v.expr, waits))
-        return out
-
     # ---- writing --------------------------------------------------------------------
-
-    def _values_dict(self, indent: int, var: str, values: list[BandValue], names: NameMap,
-                     known: dict[str, str], what: str) -> None:
-        """``var = {...}``: immediate values inline, deferred ones as ``_defer(...)``."""
-        b = self.buf
-        b.emit(indent, f"{var} = {{}}")
-        w = ExprWriter(self.ctx, names)
-        for bv in values:
-            ctx = LineContext("expr", what, span=as_span(bv.expr.span))
-            if not bv.waits:
-                b.emit(indent, f"{var}[{bv.id!r}] = {w.write(bv.expr)}", ctx)
-                continue
-            # snapshot only what the expression reads and is known now
-            wanted = {f"k{self._level(g)}" for g in refs(bv.expr, "group")} | aggregate_ids(bv.expr)
-            snap = ", ".join(f"{k!r}: {known[k]}" for k in sorted(wanted) if k in known)
-            b.emit(indent, f"{var}[{bv.id!r}] = _defer({bv.id!r}, {{{snap}}}, {bv.waits!r})", ctx)
-
-    def _level(self, group_name: str) -> int:
-        return next(i for i, g in enumerate(self.plan.groups) if g.name == group_name)
-
-    def _band_names(self, level_keys: int, aggregate) -> NameMap:
-        groups = {g.name: f"k{i}" for i, g in enumerate(self.plan.groups[:level_keys])}
-        return NameMap(columns={}, fields={}, groups=groups, params=self.params, title="TITLE",
-                       aggregate=aggregate)
 
     def write(self) -> GeneratedRunner:
         plan = self.plan
@@ -217,7 +156,7 @@ class RunnerWriter:
     def _write_main(self) -> None:
         b, nl, aggs = self.buf, self.nl, self.aggs
         inner = aggs.inner
-        b.emit(0, "def run(chunks, sink, rt):")
+        b.emit(0, f"def {self.modes.run_name}(chunks, sink, rt):")
         b.emit(1, "_detail = sink.detail; _gstart = sink.group_start; _gend = sink.group_end")
         b.emit(1, "_defer = rt.deferrals.defer; _settle = rt.deferrals.settle")
         b.emit(1, "_row_failed = rt.row_failed; _over_limit = rt.over_limit")
@@ -235,6 +174,8 @@ class RunnerWriter:
         for line in running_init_lines(aggs):
             b.emit(1, line)
         b.emit(1, "for chunk in chunks:")
+        for line in self.modes.chunk_start_lines(self.mode):
+            b.emit(2, line)
         if self.mode == "sorted":
             # records: *key parts, rown, payload (passes.py may have rewritten the key parts)
             b.emit(2, "for rec in chunk:")
@@ -256,11 +197,15 @@ class RunnerWriter:
         if self.mode != "sorted":
             b.emit(2, "base += len(chunk); rown = base")
         b.emit(2, "_chunk_done(rown)")
+        for line in self.modes.chunk_end_lines():
+            b.emit(2, line)
         if nl:
             b.emit(1, "if started:")
             for level in reversed(range(nl)):
                 self._write_close(2, level)
         self._write_end(1)
+        for line in self.modes.after_run_lines():
+            b.emit(0, line)
 
     def _write_phase1(self, ind: int) -> None:
         plan, b, nl, aggs = self.plan, self.buf, self.nl, self.aggs
@@ -272,7 +217,7 @@ class RunnerWriter:
             _, fields = self._row_needs()
             self.rows.unpack(b, ind)
             self.rows.fields_and_where(b, ind, fields)
-            self.rows.group_keys(b, ind)
+            self.rows.group_keys(b, ind, labelled=self.modes.ordered)
         row_groups = {g.name: self.rows.key_var[i] for i, g in enumerate(plan.groups)}
         w = ExprWriter(self.ctx, self.rows.names(groups=row_groups))
         for var, condition in aggs.filters.values():

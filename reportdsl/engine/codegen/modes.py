@@ -31,6 +31,8 @@ class ModeCode:
             ids += list(g.totals.values()) + ([g.order_by] if g.order_by else [])
             found = (aid for vid in ids for aid in aggregate_ids(values[vid].expr))
             self.band_running[level + 1] = [aid for aid in dict.fromkeys(found) if aggs.aggs[aid].running]
+        self.ordered = any(g.order_by is not None or g.limit is not None for g in plan.groups)
+        self.labelled = any(g.others is not None for g in plan.groups)
         self.whole_at: dict[int, list[str]] = {d: [] for d in range(levels + 1)}
         for aid in plan.detail.whole if plan.detail is not None else ():
             self.whole_at[aggs.depth_of[aggs.aggs[aid].scope]].append(aid)
@@ -44,6 +46,33 @@ class ModeCode:
     def whole_in_groups(self) -> bool:
         """Whether rows must know their break level early, to read a group's whole values."""
         return any(ids for d, ids in self.whole_at.items() if d > 0)
+
+    # A report whose rows read their groups' whole values, or whose groups print ranked,
+    # runs its code twice over one read of the rows or records (``engine/pass_runs.py``):
+    # the run that collects the values or ranks goes ahead one chunk at a time, as a
+    # generator (``run_steps``), and ``run`` drains it.
+    @property
+    def stepped(self) -> bool:
+        return self.whole_in_groups or self.ordered
+
+    @property
+    def run_name(self) -> str:
+        return "run_steps" if self.stepped else "run"
+
+    def chunk_start_lines(self, mode: str) -> list[str]:
+        """Rows of the Others group (§12) come in chunks that carry its label (fused mode)."""
+        if mode == "fused" and self.labelled:
+            return ["_label = chunk.label if chunk.__class__ is _Labelled else None"]
+        return []
+
+    def chunk_end_lines(self) -> list[str]:
+        return ["yield"] if self.stepped else []
+
+    def after_run_lines(self) -> list[str]:
+        if not self.stepped:
+            return []
+        return ["def run(chunks, sink, rt):", "    steps = run_steps(chunks, sink, rt)", "    while True:",
+                "        try: next(steps)", "        except StopIteration as done: return done.value"]
 
     def init_lines(self) -> list[str]:
         out = []

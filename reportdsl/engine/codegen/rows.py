@@ -237,13 +237,17 @@ class RowCode:
             buf.emit(indent, f"{self.field_var[f.name]} = {w.write(f.expr)}",
                      LineContext("expr", f"field '{f.name}'", span=as_span(f.expr.span)))
 
-    def group_keys(self, buf: CodeBuffer, indent: int) -> None:
+    def group_keys(self, buf: CodeBuffer, indent: int, labelled: bool = False) -> None:
+        """``n<level> = key`` for the keys that are not a column's local; ``labelled``:
+        the rows of a chunk labelled Others (``engine/parent_order.py``) take its label."""
         w = ExprWriter(self.ctx, self.names())
         for level, g in enumerate(self.plan.groups):
             if self.key_var[level] != f"n{level}":
                 continue
             buf.emit(indent, f"n{level} = {w.write(g.key)}",
                      LineContext("expr", f"the key of group '{g.name}'", span=as_span(g.key.span)))
+            if labelled and g.others is not None:
+                buf.emit(indent, f"if _label is not None: n{level} = _label")
 
     def sort_keys(self, buf: CodeBuffer, indent: int) -> None:
         w = ExprWriter(self.ctx, self.names())

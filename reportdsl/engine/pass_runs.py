@@ -1,0 +1,157 @@
+"""The runs of a build's generated code that come before, or go ahead of, the printing run.
+
+In: what the runs of one build share (``Runs``: the plan, its generated runner, the row
+layout, the report's text, the printing run's namespace, the memory budget) and the
+rows or records to run over. Out: the chunks the printing run reads and the sink it
+prints to, the namespace entries that give it whole values (§9), and an object to
+close (temporary files) when the build ends.
+
+Three ways, chosen by ``how`` from the plan alone:
+
+- ``"whole ahead"``: detail reads groups' whole values and no level is ordered: one read
+  of the rows, the collecting run one group ahead (``engine/lookahead.py``);
+- ``"parents ahead"``: one ordered level below the top: the rank run one parent instance
+  ahead, each instance's records reordered in memory (``engine/parent_order.py``);
+- ``"passes"``: anything else (the report's whole values, an ordered top level, several
+  ordered levels): whole runs over the sorted records, or a first read of a source that
+  reads the same again (``engine/passes.py``).
+
+Every run runs the same generated code over the same rows, so rows fail and are skipped
+alike; each run before the printing one has its own runtime (its skipped rows are
+counted by the printing run) and no ``max_groups`` (it counts the groups as printed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from reportdsl.engine.codegen.generated import GeneratedRunner
+from reportdsl.engine.codegen.rows import RowLayout
+from reportdsl.engine.lookahead import Lookahead, printing_entries
+from reportdsl.engine.parent_order import ParentOrder, eligible, row_keys
+from reportdsl.engine.passes import OmittedSink, WholeValues, order_groups, ordered_levels, reads_ahead
+from reportdsl.engine.runtime import Runtime
+from reportdsl.engine.sorting import ExternalSorter
+from reportdsl.engine.stream.deferred import Deferrals
+from reportdsl.engine.stream.events import ReportEnd, Sink
+from reportdsl.engine.stream.sinks import NullSink
+from reportdsl.errors import SourceText
+from reportdsl.plan.models import Plan
+from reportdsl.sources.opening import rereadable
+
+
+def how(plan: Plan) -> str:
+    """``"whole ahead"``, ``"parents ahead"`` or ``"passes"`` (see the module's docstring)."""
+    if reads_ahead(plan):
+        return "whole ahead"
+    return "parents ahead" if eligible(plan) is not None else "passes"
+
+
+def reorders_rows(plan: Plan, layout: RowLayout, rows_ordered: bool) -> tuple[list[int], int] | None:
+    """For ``"parents ahead"`` over rows the database ordered: the key positions in a
+    row where the rows themselves can be reordered (``parent_order.row_keys``), no
+    records made and sorted; else None."""
+    level = eligible(plan)
+    return row_keys(plan, layout, level) if level is not None and rows_ordered else None
+
+
+def can_read_twice(plan: Plan, source: object) -> bool:
+    """Whether whole values may come from a first read of the source rather than from the
+    engine's sort: no ordered level, a source that gives the same rows again, and no
+    FIRST/LAST (a database may order ties differently the second time)."""
+    if ordered_levels(plan) or not rereadable(source):
+        return False
+    by_id = {a.id: a for a in plan.aggregates}
+    return not any(by_id[aid].func in ("first", "last") for aid in plan.detail.whole) if plan.detail else True
+
+
+@dataclass
+class Runs:
+    plan: Plan
+    generated: GeneratedRunner
+    layout: RowLayout
+    source_text: SourceText | None
+    namespace: dict  # the printing run's
+    budget: int
+
+    def _module(self, entries: dict[str, Any]) -> dict:
+        """A copy of the generated module for a run ahead of the printing one, which reads
+        other globals (``_W``, ``_whole_done``) and has no ``max_groups``."""
+        namespace = {**self.namespace, **entries, "MAX_GROUPS": float("inf")}
+        exec(self.generated.code, namespace)
+        return namespace
+
+    def _runtime(self, namespace: dict, sink: Any) -> Runtime:
+        rt = Runtime(self.plan, self.generated, self.layout, self.source_text)
+        deferred = namespace["DEFERRED"]
+        rt.deferrals = Deferrals(len(self.plan.groups) + 1, lambda vid, env: deferred[vid](env), sink.resolve)
+        namespace["start_values"](rt.deferrals.defer)
+        return rt
+
+    def _steps(self, namespace: dict, chunks: Any, sink: Any) -> Iterator[None]:
+        """The generated run over ``chunks`` one chunk a step (``codegen.modes``)."""
+        return namespace["run_steps"](chunks, sink, self._runtime(namespace, sink))
+
+    # ---- ahead of the printing run -------------------------------------------------------
+
+    def whole_ahead(self, chunks: Any) -> tuple[Lookahead, Any]:
+        """(what to close, the printing run's chunks); the namespace reads the whole values."""
+        whole = WholeValues(self.plan, self.generated.whole_widths)
+        lookahead = Lookahead(self.budget)
+        collecting = self._module(whole.collecting())
+        lookahead.start(self._steps(collecting, lookahead.ahead(chunks), NullSink()))
+        self.namespace.update(printing_entries(whole, lookahead))
+        return lookahead, lookahead.printing()
+
+    def parents_ahead(self, chunks: Any, sink: Sink, positions: tuple[list[int], int] | None = None
+                      ) -> tuple[Lookahead, Any, Sink]:
+        """(what to close, the printing run's records or rows, its sink: told what ``limit``
+        left out). Records in sorted mode; with ``positions`` (``reorders_rows``) the
+        source's rows in fused mode."""
+        level = eligible(self.plan)
+        assert level is not None  # ``how``
+        record = None if positions is not None else self.generated.record
+        assert positions is not None or record is not None  # sorted mode has records
+        order = ParentOrder(self.plan, level, self.budget, record, positions)
+        ranking = self._module({})
+        order.lookahead.start(self._steps(ranking, order.lookahead.ahead(chunks), order.sink))
+        g = self.plan.groups[level]
+        if g.limit is not None and g.others is None:
+            sink = OmittedSink(sink, {level: order.omitted})
+        return order.lookahead, order.printing(), sink
+
+    # ---- before the printing run -----------------------------------------------------------
+
+    def _pass(self, whole: WholeValues) -> Callable[[Any, Any], None]:
+        """``run_pass(chunks, sink)``: one whole run that prints nothing of its own."""
+        def run_pass(chunks, pass_sink) -> None:
+            self.namespace.update(whole.collecting())
+            limit = self.namespace["MAX_GROUPS"]
+            self.namespace["MAX_GROUPS"] = float("inf")
+            try:
+                rt = self._runtime(self.namespace, pass_sink)
+                _, _, end_values = self.namespace["run"](chunks, pass_sink, rt)
+            finally:
+                self.namespace["MAX_GROUPS"] = limit
+            pass_sink.report_end(ReportEnd(values=end_values, row_count=0, rows_read=0, no_data=False))
+        return run_pass
+
+    def first_read(self, chunks: Any) -> None:
+        """The whole values from a first read of the rows (the source is read again to print)."""
+        whole = WholeValues(self.plan, self.generated.whole_widths)
+        self._pass(whole)(chunks, NullSink())
+        self.namespace.update(whole.reading())
+
+    def first_passes(self, sorter: ExternalSorter, sink: Sink) -> tuple[ExternalSorter, Sink]:
+        """Order the records (§12) and collect whole values (§9) with whole runs over them
+        (see ``passes``); return the records to print and the sink to print them to."""
+        whole = WholeValues(self.plan, self.generated.whole_widths)
+        run_pass = self._pass(whole)
+        assert self.generated.record is not None  # sorted mode
+        sorter, omitted = order_groups(self.plan, sorter, self.generated.record, run_pass, self.budget)
+        if self.plan.detail is not None and self.plan.detail.whole:
+            run_pass(sorter.sorted_chunks(keep=True), NullSink())
+        self.namespace.update(whole.reading())
+        return sorter, (OmittedSink(sink, omitted) if omitted else sink)
