@@ -1,6 +1,7 @@
 """§9 and §12 against DuckDB window functions: `running` values in group bands, `whole`
 values in detail, groups ordered by a total with `limit` and `others`, and what `limit`
-leaves out — over random tables, on every source.
+leaves out — over random tables, on every source; and the same for the runs that go
+ahead of the printing run (``runs_ahead``).
 
 The reference maps each row to its printed first-level group (rank by SUM(d) desc,
 nulls last, ties by key; the first two, then Others) in SQL, then computes totals with
@@ -20,6 +21,7 @@ from reportdsl.engine.stream.sinks import RecordingSink, TeeSink
 
 from .cases import Table, has_wide_decimals, tables
 from .reference import connect, same
+from .runs_ahead import check_runs_ahead
 from .sources import LOCAL, NARROW_DECIMALS, load
 from .test_differential import _SETTINGS, DEEP, differences
 
@@ -150,6 +152,7 @@ def omitted_differences(got: dict, want: dict, where: str = "report") -> list[st
 
 
 def check(kinds, table: Table, folder, server=None) -> None:
+    check_runs_ahead(kinds, table, folder, server)
     wanted = {ordering: expected_ordered(table, ordering) for ordering in (ORDERING, "")}
     limited = expected_limited(table)
     for kind in kinds:

@@ -1,22 +1,20 @@
-"""Differential tests of the runs that go ahead of the printing run (``engine/pass_runs.py``):
+"""Differential checks of the runs that go ahead of the printing run (``engine/pass_runs.py``):
 groups' whole values from one read (§9), and a level ranked inside its parent (§12) —
 the source's rows reordered as they come where the database orders them, records
-otherwise — over random tables, on every source, against DuckDB's window functions."""
+otherwise — against DuckDB's window functions. ``test_modes_vs_duckdb`` runs them over
+its random tables, on every source."""
 
 from __future__ import annotations
-
-import pytest
-from hypothesis import given, settings
 
 from reportdsl import compile as compile_report
 from reportdsl.engine import run
 from reportdsl.engine.stream.result import ResultSink
 from reportdsl.engine.stream.sinks import RecordingSink, TeeSink
 
-from .cases import Table, has_wide_decimals, tables
+from .cases import Table, has_wide_decimals
 from .reference import connect, same
-from .sources import LOCAL, NARROW_DECIMALS, load
-from .test_differential import _SETTINGS, DEEP, differences
+from .sources import NARROW_DECIMALS, load
+from .test_differential import differences
 
 OTHERS = "~others"
 
@@ -117,7 +115,7 @@ def printed_rows(events: list) -> dict:
     return {key: sorted(ns, key=_order) for key, ns in out.items()}
 
 
-def check(kinds, table: Table, folder, server=None) -> None:
+def check_runs_ahead(kinds, table: Table, folder, server=None) -> None:
     whole_rows = expected_whole(table)
     ranked, ranked_rows = expected_ranked(table)
     for kind in kinds:
@@ -142,25 +140,3 @@ def check(kinds, table: Table, folder, server=None) -> None:
             found.append(f"ranked: rows by printed group {got_rows!r}, SQL gives {ranked_rows!r}")
         assert not found, (f"{kind} disagrees with DuckDB:\n  " + "\n  ".join(found[:10])
                            + f"\nreports:\n{text}{text_r}table rows: {table.rows!r}")
-
-
-@settings(max_examples=25, **_SETTINGS)
-@given(table=tables(max_rows=25))
-def test_runs_ahead_agree_with_sql(tmp_path, table):
-    check(LOCAL, table, tmp_path)
-
-
-@settings(max_examples=8, **_SETTINGS)
-@given(table=tables(max_rows=12, special_floats=False))  # MariaDB stores no NaN
-def test_runs_ahead_on_servers(request, tmp_path, table):
-    check(["postgresql"], table, tmp_path, request.getfixturevalue("pg_schema"))
-    check(["mariadb"], table, tmp_path, request.getfixturevalue("mariadb_prefix"))
-
-
-@pytest.mark.deep
-@settings(max_examples=DEEP, **_SETTINGS)
-@given(table=tables(max_rows=60, special_floats=False))
-def test_deep_runs_ahead(request, tmp_path, table):
-    check(LOCAL, table, tmp_path)
-    check(["postgresql"], table, tmp_path, request.getfixturevalue("pg_schema"))
-    check(["mariadb"], table, tmp_path, request.getfixturevalue("mariadb_prefix"))
