@@ -54,8 +54,8 @@ VALUES_INPUT = "rd-page-values"  # the sys.inputs key naming the values file
 # Before a detail row's call, on its line, ``#metadata(N)<rd-pr>``: its page is the row's.
 # Written out, not as a call of a runtime function (``#rd-pr(N)``): Typst memoises every
 # closure call, and a marker is paid in every layout (callgrind, 2,000 rows, the
-# document laid out twice: 1.673 G instructions with the call, 1.647 G so, 1.563 G
-# without markers).
+# document laid out twice, with 0.25 G of start-up: 1.673 G instructions with the
+# call, 1.647 G so, 1.563 G without markers).
 ROW_MARKER = "#metadata("
 ROW_MARKER_END = ")<rd-pr>"
 # Before the body of a whole document: the page pass's gate (templates/_runtime.typ.j2).
