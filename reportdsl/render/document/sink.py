@@ -69,7 +69,7 @@ from reportdsl.render.document.typst_document import TypstDocument
 from reportdsl.render.document.typst_text import MAX_PRINTED_TEXT, too_long, typst_data
 from reportdsl.render.errors import ReportFormatError, ReportRenderError, report_error
 from reportdsl.render.formatting.formats import Formatter, ValueFormatter
-from reportdsl.render.page_values.values import ROWS_TAIL, PageValues, marked_rows
+from reportdsl.render.page_values.values import ROWS_HEAD, ROWS_TAIL, PageValues, marked_rows
 
 MAIN_FILE = "report.typ"
 BODY_FILE = "body.typ"
@@ -303,6 +303,8 @@ class TypstDocumentSink:
         main = self.workdir / MAIN_FILE
         with open(main, "wb") as out:
             for part in (prelude_path, self._body_path):
+                if part == self._body_path and self._page_values is not None:
+                    out.write(ROWS_HEAD.encode())
                 with open(part, "rb") as src:
                     shutil.copyfileobj(src, out, _BUFFER)
             if self._page_values is not None:

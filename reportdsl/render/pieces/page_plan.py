@@ -26,11 +26,12 @@ from array import array
 from itertools import pairwise
 
 from reportdsl.render.document.body import ROW, BodyIndex
-from reportdsl.render.page_values.values import ROW_MARKER
+from reportdsl.render.page_values.values import ROW_MARKER, ROW_MARKER_END
 from reportdsl.render.pieces.cutting import START_MARKER, PieceLayout
 
 _ROW = ROW.encode()
-_MARKED_ROW = ROW_MARKER.encode()  # a row with its page marker (page values)
+_MARKED_ROW = ROW_MARKER.encode()  # a row with its page marker (page values)…
+_MARKED_ROW_END = ROW_MARKER_END.encode()  # …which ends here, just before the row's call
 _UNKNOWN = -1  # a unit that is not a plain detail row
 _EPSILON = 0.001  # pt: Typst's positions are sums of floats
 _BATCH = 4096  # units sorted at a time
@@ -44,6 +45,16 @@ def _script(character: str) -> str:
     if script is None:
         script = _SCRIPTS[character] = unicodedata.name(character, "?").split(" ", 1)[0]
     return script
+
+
+def _is_row(data: bytes, start: int, stop: int) -> bool:
+    """Whether the line ``data[start:stop]`` is a detail row, with or without its page marker."""
+    if data.startswith(_ROW, start):
+        return True
+    if not data.startswith(_MARKED_ROW, start):
+        return False
+    end = data.find(_MARKED_ROW_END, start, stop)
+    return end != -1 and data.startswith(_ROW, end + len(_MARKED_ROW_END))
 
 
 class PagePlan:
@@ -170,8 +181,7 @@ class PagePlan:
             data = body.read(offsets[end] - base)
         for unit in range(first, end):
             start, stop = offsets[unit] - base, offsets[unit + 1] - base
-            if lines[unit + 1] - lines[unit] != 1 or not (data.startswith(_ROW, start)
-                                                         or data.startswith(_MARKED_ROW, start)):
+            if lines[unit + 1] - lines[unit] != 1 or not _is_row(data, start, stop):
                 kinds.append(_UNKNOWN)
                 continue
             text = data[start:stop]

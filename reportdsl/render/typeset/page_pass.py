@@ -9,9 +9,10 @@ queries (page numbers, the column headers' pages…) settle: two layouts, the se
 mostly memoised. A page pass needs one more, the one that prints the values, and
 must not pay for more (the 10k-row benchmark, ``bench_render.py --page-totals``):
 
-1. the *probe*: with ``rd-page-pass`` set, the runtime's probe (``rd-page-probe``, first
-   in the body) stops the compile as soon as the document is laid out, with an error
-   carrying each row marker's page: the first layout, and no second one;
+1. the *probe*: with ``rd-page-pass`` set, the runtime's gate (``#show: rd-page-gate``,
+   just before the body: ``page_values.ROWS_HEAD``) stops the compile as soon as the
+   document is laid out, with an error carrying each row marker's page: the first
+   layout, and of the second only its start (the body is not realized again);
 2. the values are computed (``PageValues.texts``) and written to the file, with where
    the rows are (``rd-rows``); the same ``typst.Compiler`` compiles and exports. Its
    first layout is the probe's, memoised: the page values stay blank there (the file is
@@ -24,6 +25,13 @@ loaded by other helpers): 1.44 s without page values, 1.65 s with them (+15 %, r
 +10 to +19 %); before, 1.45 s and 1.98 s (+37 %). One document of 100k rows
 (``chunk_rows`` above it): 12.2-12.5 s without, 15.0-16.1 s with (+20 to +32 %);
 before, 12.1 s and 22.8 s (+88 %). The probe's page lookups grow with pages, not rows.
+Since the gate (rather than a probe first in the body) and the row markers written out
+(``values.ROW_MARKER``), callgrind, the same 10k-row build less its 1.04 G
+instructions of imports: 8.30 G without page values, 9.09 G with (+9.6 %); before,
+8.33 G and 9.45 G (+13.5 %). The markers are most of what is left (~42k instructions
+a row). Wall seconds on a machine loaded 2-3 (2 cores), six rounds alternating: best
+2.21 s without, 2.50 s with (before 2.58 s), medians 2.60 s, 2.99 s (before 3.14 s);
+one document of 100k rows: 23.6 and 24.0 s without, 25.4 and 29.4 s with (before 27.0 s).
 
 When the rows moved, the general pass runs on a fresh compiler without the probe:
 lay out, read the rows (``ROWS_QUERY``), value, export, read them again, at most
