@@ -2,6 +2,7 @@
 """Rendering benchmark (issue 4): run by hand, prints figures.
 
     .venv/bin/python benchmarks/bench_render.py [--rows 10000] [--keep DIR] [--template business]
+    .venv/bin/python benchmarks/bench_render.py --page-totals-ab 8   # only what page totals cost
 
 Measures, each in a fresh Python process, best of ``--repeat`` runs (Typst caches layouts between compiles in
 one process, which would flatter repeated runs):
@@ -71,6 +72,7 @@ import reportdsl
 from reportdsl.render import render_report
 import reportdsl.render.typeset.compile as compile_stage
 t1 = time.perf_counter()
+c1 = time.process_time()
 typst_seconds = 0.0
 typst_call = compile_stage.typst.compile_with_warnings
 def timed_typst(*args, **kwargs):  # Typst's own share of this build, measured in place
@@ -85,7 +87,7 @@ report = reportdsl.compile_file(sys.argv[1])
 result = render_report(report.plan, "pdf", source_text=report.source, workdir=sys.argv[2])
 result.write(sys.argv[3])
 t2 = time.perf_counter()
-print(json.dumps({"imports": t1 - t0, "build": t2 - t1, "run": result.timings["run"],
+print(json.dumps({"imports": t1 - t0, "build": t2 - t1, "cpu": time.process_time() - c1, "run": result.timings["run"],
                   "compile": result.timings["compile"], "typst": typst_seconds, "rows": result.rows,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -159,6 +161,8 @@ def main() -> int:
     ap.add_argument("--template", default="report", help="the built-in template the reports use (report, business…)")
     ap.add_argument("--page-totals", action="store_true",
                     help="the report's page footer also prints a page total and the carried-forward total (§13)")
+    ap.add_argument("--page-totals-ab", type=int, metavar="ROUNDS",
+                    help="only the cost of page totals: ROUNDS builds with and without them, alternating")
     args = ap.parse_args()
     from benchmarks.data import make_sqlite
 
@@ -171,6 +175,8 @@ def main() -> int:
     (folder / "detail.report").write_text(report.replace("WHERE", ""), encoding="utf-8")
     (folder / "one_page.report").write_text(report.replace("WHERE", "where id <= 30"), encoding="utf-8")
     n = args.rows
+    if args.page_totals_ab:
+        return page_totals_ab(folder, report, args.page_totals_ab, n)
 
     print(f"reportdsl render benchmark — template \"{args.template}\", {n:,} detail rows, 6 columns, "
           f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
@@ -213,6 +219,30 @@ def main() -> int:
     print(f"5. PDF: {pdf_bytes:,} bytes, {pdf_bytes / n:.0f} bytes a detail row")
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+
+def page_totals_ab(folder: Path, report: str, rounds: int, n: int) -> int:
+    """What page totals (§13) cost: the end-to-end build without and with them, each in a
+    fresh process, alternating, so that a busy machine skews both sides alike; the best
+    against the best, and the median of the rounds' ratios (wall time in process, and
+    CPU time, which another process's load disturbs less)."""
+    with_totals = report.replace('page_footer { text "Page {page} of {pages}" align center }', PAGE_TOTALS_FOOTER)
+    (folder / "plain.report").write_text(report.replace("WHERE", ""), encoding="utf-8")
+    (folder / "totals.report").write_text(with_totals.replace("WHERE", ""), encoding="utf-8")
+    command(["build", "plain.report", "-o", "warm-up.pdf", "--quiet"], cwd=folder)  # bytecode written once
+    runs: dict[str, list[dict]] = {"plain": [], "totals": []}
+    for _ in range(rounds):
+        for name in runs:
+            runs[name].append(python(BUILD, f"{name}.report", f"work-{name}", f"{name}.pdf", cwd=folder)[0])
+    print(f"page totals, {n:,} detail rows, {rounds} rounds (without, with; each a fresh process):")
+    for key, what in (("build", "wall time in process"), ("cpu", "CPU time")):
+        plain, totals = [r[key] for r in runs["plain"]], [r[key] for r in runs["totals"]]
+        ratios = sorted(t / p for p, t in zip(plain, totals, strict=True))
+        print(f"  {what}: best {min(plain):.2f} s / {min(totals):.2f} s = {min(totals) / min(plain):.3f}x;"
+              f" median of the rounds' ratios {statistics.median(ratios):.3f}x"
+              f" (rounds: {', '.join(f'{r:.3f}' for r in ratios)})")
     return 0
 
 
