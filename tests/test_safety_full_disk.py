@@ -83,3 +83,31 @@ def test_a_full_output_folder_keeps_the_old_output_and_leaves_no_part(tmp_path, 
     assert "No space left on device" in done.stderr
     assert old.read_bytes() == b"the previous build"
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler", old.name]
+
+
+@pytest.mark.parametrize(("shape", "what"), [
+    ("detail {\n    column n \"N\" = note\n    column s \"S\" = amount / SUM(amount) over region whole\n  }",
+     "the rows waiting for their group's values"),
+    ("on_error skip\n  group n = note order by SUM(amount) desc limit 1 others \"rest\" { }", "the rows to sort"),
+])
+def test_the_runs_ahead_on_a_full_disk_are_an_error_that_names_the_folder(tmp_path, small_disk, monkeypatch,
+                                                                          shape, what):
+    # one region of 60,000 rows from a database that orders them: the rows wait for the
+    # region's values (or its notes' ranks) past the budget, on the small disk
+    import sqlite3
+    import tempfile
+
+    import reportdsl
+    from reportdsl.engine import run
+    from reportdsl.engine.stream.sinks import NullSink
+
+    con = sqlite3.connect(tmp_path / "one.db")
+    con.execute("CREATE TABLE t (region TEXT, note TEXT, amount INTEGER)")
+    con.executemany("INSERT INTO t VALUES ('N', ?, ?)", [(f"{i % 7}{'n' * 40}", i) for i in range(60_000)])
+    con.commit()
+    con.close()
+    report = reportdsl.compile(f'report o {{\n  source sql "sqlite:///one.db" table t\n  group region {{ }}\n'
+                               f'  {shape}\n}}\n', filename=str(tmp_path / "o.report"), base_dir=str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(small_disk))
+    with pytest.raises(reportdsl.ReportError, match=f"cannot write {what} in .*No space left"):
+        run(report.plan, NullSink(), source_text=report.source, memory_budget=100_000, pushdown="off")

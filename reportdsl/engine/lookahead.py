@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from reportdsl.engine.passes import WholeValues, rows_changed
 from reportdsl.engine.sorting import estimate_size
+from reportdsl.errors import room_to_write
 
 
 class Queue:
@@ -78,10 +79,11 @@ class Queue:
         return chunk
 
     def _write(self, chunk: list) -> None:
-        if self.file is None:
-            self.file = tempfile.TemporaryFile(prefix="reportdsl-ahead-")  # noqa: SIM115 - open until close()
-        self.file.seek(self.write_at)
-        pickle.dump(chunk, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        with room_to_write("the rows waiting for their group's values", tempfile.gettempdir()):
+            if self.file is None:
+                self.file = tempfile.TemporaryFile(prefix="reportdsl-ahead-")  # noqa: SIM115 - open until close()
+            self.file.seek(self.write_at)
+            pickle.dump(chunk, self.file, protocol=pickle.HIGHEST_PROTOCOL)
         self.write_at = self.file.tell()
         self.written += 1
         self.spilled_rows += len(chunk)

@@ -19,6 +19,7 @@ instance's records; past the budget they go through an ``ExternalSorter`` as bef
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator
 from itertools import groupby
 from operator import itemgetter
@@ -31,6 +32,7 @@ from reportdsl.engine.lookahead import Lookahead
 from reportdsl.engine.passes import Omitted, RankSink, norm_key, rank, rewrite
 from reportdsl.engine.sorting import ExternalSorter, key_part_width
 from reportdsl.engine.stream.events import Deferred
+from reportdsl.errors import room_to_write
 from reportdsl.plan.models import Plan, Ref
 
 _BATCH = 2000  # records a chunk of the printing run
@@ -126,8 +128,10 @@ class ParentOrder:
                 else:
                     lookahead.step()
             parent = self.parent_of(held[0])
-            items, held = self._instance(parent, held)
-            yield from self._reordered(parent, items)
+            # (the printing run's own failures are not raised in here: only the sorting aside)
+            with room_to_write("the rows to sort", tempfile.gettempdir()):
+                items, held = self._instance(parent, held)
+                yield from self._reordered(parent, items)
 
     def _instance(self, parent: Any, held: list) -> tuple[Any, list]:
         """(the records or rows of ``parent``'s instance: a list, or records in a sorter
