@@ -22,7 +22,7 @@ from __future__ import annotations
 import pickle
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from typing import IO, Any
 
 from reportdsl.engine.passes import WholeValues, rows_changed
@@ -101,7 +101,7 @@ class Lookahead:
 
     def __init__(self, budget: int):
         self.queue = Queue(budget)
-        self.steps: Iterator[None] | None = None  # the collecting run, set by ``start``
+        self.steps: Generator[None, None, Any] | None = None  # the collecting run, set by ``start``
         self.finished = False
 
     @property
@@ -114,7 +114,7 @@ class Lookahead:
             self.queue.push(chunk)
             yield chunk
 
-    def start(self, steps: Iterator[None]) -> None:
+    def start(self, steps: Generator[None, None, Any]) -> None:
         self.steps = steps
 
     def step(self) -> None:
@@ -136,9 +136,7 @@ class Lookahead:
     def close(self) -> None:
         self.queue.close()
         if self.steps is not None:
-            close = getattr(self.steps, "close", None)
-            if close is not None:
-                close()
+            self.steps.close()
 
 
 class _Known:

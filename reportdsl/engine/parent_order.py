@@ -29,7 +29,7 @@ from reportdsl.engine.codegen.expressions import aggregate_ids
 from reportdsl.engine.codegen.generated import RecordLayout
 from reportdsl.engine.codegen.rows import RowLayout
 from reportdsl.engine.lookahead import Lookahead
-from reportdsl.engine.passes import Omitted, RankSink, norm_key, rank, rewrite
+from reportdsl.engine.passes import Omitted, RankSink, merged_into_others, norm_key, ordered_levels, rank, rewrite
 from reportdsl.engine.sorting import ExternalSorter, key_part_width
 from reportdsl.engine.stream.events import Deferred
 from reportdsl.errors import room_to_write
@@ -41,7 +41,7 @@ _BATCH = 2000  # records a chunk of the printing run
 def eligible(plan: Plan) -> int | None:
     """The one ordered level, when it is below the top, no detail row reads a whole
     value and its ``order by`` value is final at the parent's end; else None."""
-    levels = [i for i, g in enumerate(plan.groups) if g.order_by is not None or g.limit is not None]
+    levels = ordered_levels(plan)
     if len(levels) != 1 or levels[0] == 0 or (plan.detail is not None and plan.detail.whole):
         return None
     level = levels[0]
@@ -224,9 +224,9 @@ class ParentOrder:
         if self.by_row:  # that is the row number: the printing run reads nothing else of a record
             items.sort(key=itemgetter(-2))
             return [(rec[-2], rec[-1][:k] + (label,) + rec[-1][k + 1:]) for rec in items]
-        position = (self.plan.groups[self.level].limit,) + (0,) * width
-        out = [rec[:slot] + position + rec[slot + 1 + width:-1] + (rec[-1][:k] + (label,) + rec[-1][k + 1:],)
-               for rec in items]
+        position = self.plan.groups[self.level].limit
+        assert position is not None  # a level with Others has a limit (§12)
+        out = [merged_into_others(rec, slot, width, k, position, label) for rec in items]
         out.sort()
         return out
 

@@ -23,7 +23,7 @@ counted by the printing run) and no ``max_groups`` (it counts the groups as prin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +90,7 @@ class Runs:
         namespace["start_values"](rt.deferrals.defer)
         return rt
 
-    def _steps(self, namespace: dict, chunks: Any, sink: Any) -> Iterator[None]:
+    def _steps(self, namespace: dict, chunks: Any, sink: Any) -> Generator[None, None, Any]:
         """The generated run over ``chunks`` one chunk a step (``codegen.modes``)."""
         return namespace["run_steps"](chunks, sink, self._runtime(namespace, sink))
 

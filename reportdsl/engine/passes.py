@@ -168,8 +168,7 @@ def rewrite(sorter: ExternalSorter, level: int, ranks: Mapping[tuple, tuple[int,
                 if label is None:
                     rec = rec[:slot] + (position,) + rec[slot + 1:]
                 else:
-                    payload = payload[:key_item] + (label,) + payload[key_item + 1:]
-                    rec = rec[:slot] + (position,) + (0,) * width + rec[slot + 1 + width:-1] + (payload,)
+                    rec = merged_into_others(rec, slot, width, key_item, position, label)
                 batch.append(rec)
             out.add_all(batch)
     except BaseException:
@@ -178,6 +177,15 @@ def rewrite(sorter: ExternalSorter, level: int, ranks: Mapping[tuple, tuple[int,
     finally:
         sorter.close()
     return out
+
+
+def merged_into_others(rec: tuple, slot: int, width: int, key_item: int, position: int, label: str) -> tuple:
+    """A record of a group that Others merges: its rank item says ``position``, its key
+    parts compare equal to the other merged groups' (zeros), its payload holds the
+    label as the key (``slot``, ``width``, ``key_item``: see ``RecordLayout``)."""
+    payload = rec[-1]
+    return (rec[:slot] + (position,) + (0,) * width + rec[slot + 1 + width:-1]
+            + (payload[:key_item] + (label,) + payload[key_item + 1:],))
 
 
 class _NoWholeValues:
