@@ -20,9 +20,11 @@ folder, default ``$TMPDIR/reportdsl-bench``). Out: three figures on stdout:
    limit 10 others``), against the same raw read; target <= 2.5x; and the peak RSS
    of the ``whole`` report at the large size. Both take a run ahead of the printing
    run over one read (``engine/pass_runs.py``); ``--pushdown off`` and ``auto`` stream
-   over SQLite, ``force`` gets the group totals from one pushed GROUP BY. Two more
-   shapes still take whole passes over sorted records (``engine/passes.py``): a share of
-   the report's total, and an ordered top level.
+   over SQLite, ``force`` gets the group totals from one pushed GROUP BY. Then an
+   ordered top level (``order by … limit 2 others``: the rank run reads every row
+   first, keeping the groups' runs, ``engine/top_order.py``) and a share of the
+   report's total, which still takes a second read or whole passes over sorted records
+   (``engine/passes.py``) unless the totals are pushed.
 
 Usage: ``python benchmarks/bench_engine.py [--dir DIR] [--rows 1000000] [--small 100000] [--repeats 5]``
 """
@@ -99,8 +101,8 @@ ORDERED = SUMMARY.replace("bench_summary", "bench_ordered").replace(
     "group customer = customer_name {{",
     'group customer = customer_name order by SUM(quantity * unit_price) desc limit 10 others "Others" {{')
 
-# The shapes the passes over sorted records still take (``engine/passes.py``): the
-# report's own whole values, and an ordered top level
+# The report's own whole values (a second read, or passes over sorted records:
+# ``engine/passes.py``) and an ordered top level (``engine/top_order.py``)
 WHOLE_REPORT = WHOLE.replace("bench_whole", "bench_whole_report").replace("over customer whole", "over report whole")
 ORDERED_TOP = SUMMARY.replace("bench_summary", "bench_ordered_top").replace(
     "group region {{", 'group region order by SUM(quantity * unit_price) desc limit 2 others "Others" {{')

@@ -86,14 +86,19 @@ def test_a_full_output_folder_keeps_the_old_output_and_leaves_no_part(tmp_path, 
 
 
 @pytest.mark.parametrize(("shape", "what"), [
-    ("detail {\n    column n \"N\" = note\n    column s \"S\" = amount / SUM(amount) over region whole\n  }",
+    ("group region { }\n  detail {\n    column n \"N\" = note\n"
+     "    column s \"S\" = amount / SUM(amount) over region whole\n  }",
      "the rows waiting for their group's values"),
-    ("on_error skip\n  group n = note order by SUM(amount) desc limit 1 others \"rest\" { }", "the rows to sort"),
+    ("group region { }\n  on_error skip\n  group n = note order by SUM(amount) desc limit 1 others \"rest\" { }",
+     "the rows to sort"),
+    ("group n = note order by SUM(amount) desc limit 1 others \"rest\" { }\n"
+     "  detail { column n \"N\" = note }", "the rows waiting for their group's rank"),
 ])
 def test_the_runs_ahead_on_a_full_disk_are_an_error_that_names_the_folder(tmp_path, small_disk, monkeypatch,
                                                                           shape, what):
     # one region of 60,000 rows from a database that orders them: the rows wait for the
-    # region's values (or its notes' ranks) past the budget, on the small disk
+    # region's values (or its notes' ranks, or the notes' ranks in the report) past the
+    # budget, on the small disk
     import sqlite3
     import tempfile
 
@@ -106,7 +111,7 @@ def test_the_runs_ahead_on_a_full_disk_are_an_error_that_names_the_folder(tmp_pa
     con.executemany("INSERT INTO t VALUES ('N', ?, ?)", [(f"{i % 7}{'n' * 40}", i) for i in range(60_000)])
     con.commit()
     con.close()
-    report = reportdsl.compile(f'report o {{\n  source sql "sqlite:///one.db" table t\n  group region {{ }}\n'
+    report = reportdsl.compile(f'report o {{\n  source sql "sqlite:///one.db" table t\n'
                                f'  {shape}\n}}\n', filename=str(tmp_path / "o.report"), base_dir=str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", str(small_disk))
     with pytest.raises(reportdsl.ReportError, match=f"cannot write {what} in .*No space left"):

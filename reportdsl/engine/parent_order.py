@@ -74,15 +74,23 @@ def row_keys(plan: Plan, layout: RowLayout, level: int) -> tuple[list[int], int]
     the keys found in the rows are the keys the rank run saw; else None."""
     if level != len(plan.groups) - 1 or plan.sort or plan.on_error != "fail":
         return None
+    positions = key_columns(plan, layout, level + 1)
+    return None if positions is None else (positions[:-1], positions[-1])
+
+
+def key_columns(plan: Plan, layout: RowLayout, levels: int) -> list[int] | None:
+    """The positions in a source row of the first ``levels`` group keys, where each is a
+    column the source gives as the engine reads it (no conversion) and of a type whose
+    values equal themselves (no NaN); else None."""
     positions = []
-    for g in plan.groups[: level + 1]:
+    for g in plan.groups[:levels]:
         if not (isinstance(g.key, Ref) and g.key.ref == "column" and g.key.name in layout.names):
             return None
         i = layout.names.index(g.key.name)
         if not (layout.trusted and layout.trusted[i]) or layout.types[i] in ("float", "any", "null"):
             return None
         positions.append(layout.positions[i])
-    return positions[:-1], positions[-1]
+    return positions
 
 
 class ParentOrder:

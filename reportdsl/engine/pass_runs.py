@@ -12,9 +12,12 @@ Three ways, chosen by ``how`` from the plan alone:
   of the rows, the collecting run one group ahead (``engine/lookahead.py``);
 - ``"parents ahead"``: one ordered level below the top: the rank run one parent instance
   ahead, each instance's records reordered in memory (``engine/parent_order.py``);
-- ``"passes"``: anything else (the report's whole values, an ordered top level, several
-  ordered levels): whole runs over the sorted records, or a first read of a source that
-  reads the same again (``engine/passes.py``).
+- ``"top ahead"``: the one ordered level is the top one: the rank run reads every row
+  once, keeping each group's rows as a run, then the runs print in rank order
+  (``engine/top_order.py``);
+- ``"passes"``: anything else (the report's whole values, several ordered levels, an
+  ordered level with whole values in detail): whole runs over the sorted records, or a
+  first read of a source that reads the same again (``engine/passes.py``).
 
 Every run runs the same generated code over the same rows, so rows fail and are skipped
 alike; each run before the printing one has its own runtime (its skipped rows are
@@ -27,6 +30,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
+from reportdsl.engine import top_order
 from reportdsl.engine.codegen.generated import GeneratedRunner
 from reportdsl.engine.codegen.rows import RowLayout
 from reportdsl.engine.lookahead import Lookahead, printing_entries
@@ -41,20 +45,29 @@ from reportdsl.errors import SourceText
 from reportdsl.plan.models import Plan
 from reportdsl.sources.opening import rereadable
 
+REORDERING = ("parents ahead", "top ahead")  # the ways that rank groups and reorder their rows
+
 
 def how(plan: Plan) -> str:
-    """``"whole ahead"``, ``"parents ahead"`` or ``"passes"`` (see the module's docstring)."""
+    """``"whole ahead"``, ``"parents ahead"``, ``"top ahead"`` or ``"passes"`` (see the
+    module's docstring)."""
     if reads_ahead(plan):
         return "whole ahead"
-    return "parents ahead" if eligible(plan) is not None else "passes"
+    if eligible(plan) is not None:
+        return "parents ahead"
+    return "top ahead" if top_order.eligible(plan) else "passes"
 
 
-def reorders_rows(plan: Plan, layout: RowLayout, rows_ordered: bool) -> tuple[list[int], int] | None:
-    """For ``"parents ahead"`` over rows the database ordered: the key positions in a
-    row where the rows themselves can be reordered (``parent_order.row_keys``), no
-    records made and sorted; else None."""
+def reorders_rows(plan: Plan, layout: RowLayout, rows_ordered: bool) -> Any:
+    """For ``"parents ahead"`` or ``"top ahead"`` over rows the database ordered: the key
+    positions in a row where the rows themselves can be reordered, no records made and
+    sorted (``parent_order.row_keys``, ``top_order.row_keys``); else None."""
+    if not rows_ordered:
+        return None
     level = eligible(plan)
-    return row_keys(plan, layout, level) if level is not None and rows_ordered else None
+    if level is not None:
+        return row_keys(plan, layout, level)
+    return top_order.row_keys(plan, layout) if top_order.eligible(plan) else None
 
 
 def can_read_twice(plan: Plan, source: object) -> bool:
@@ -75,6 +88,9 @@ class Runs:
     source_text: SourceText | None
     namespace: dict  # the printing run's
     budget: int
+    # the build's progress display: a run that reads every row before the printing run
+    # (``top_ahead``) shows it as reading
+    progress: Callable[[str, int, float], None] | None = None
 
     def _module(self, entries: dict[str, Any]) -> dict:
         """A copy of the generated module for a run ahead of the printing one, which reads
@@ -83,16 +99,18 @@ class Runs:
         exec(self.generated.code, namespace)
         return namespace
 
-    def _runtime(self, namespace: dict, sink: Any) -> Runtime:
-        rt = Runtime(self.plan, self.generated, self.layout, self.source_text)
+    def _runtime(self, namespace: dict, sink: Any, progress: Callable[[str, int, float], None] | None = None
+                 ) -> Runtime:
+        rt = Runtime(self.plan, self.generated, self.layout, self.source_text, progress)
         deferred = namespace["DEFERRED"]
         rt.deferrals = Deferrals(len(self.plan.groups) + 1, lambda vid, env: deferred[vid](env), sink.resolve)
         namespace["start_values"](rt.deferrals.defer)
         return rt
 
-    def _steps(self, namespace: dict, chunks: Any, sink: Any) -> Generator[None, None, Any]:
+    def _steps(self, namespace: dict, chunks: Any, sink: Any, progress: Callable[[str, int, float], None] | None = None
+               ) -> Generator[None, None, Any]:
         """The generated run over ``chunks`` one chunk a step (``codegen.modes``)."""
-        return namespace["run_steps"](chunks, sink, self._runtime(namespace, sink))
+        return namespace["run_steps"](chunks, sink, self._runtime(namespace, sink, progress))
 
     # ---- ahead of the printing run -------------------------------------------------------
 
@@ -104,6 +122,12 @@ class Runs:
         lookahead.start(self._steps(collecting, lookahead.ahead(chunks), NullSink()))
         self.namespace.update(printing_entries(whole, lookahead))
         return lookahead, lookahead.printing()
+
+    def reordered(self, way: str | None, chunks: Any, sink: Sink, positions: Any = None) -> tuple[Any, Any, Sink]:
+        """``parents_ahead`` or ``top_ahead``, as ``way`` (one of ``REORDERING``) says."""
+        if way == "top ahead":
+            return self.top_ahead(chunks, sink, positions)
+        return self.parents_ahead(chunks, sink, positions)
 
     def parents_ahead(self, chunks: Any, sink: Sink, positions: tuple[list[int], int] | None = None
                       ) -> tuple[Lookahead, Any, Sink]:
@@ -121,6 +145,22 @@ class Runs:
         if g.limit is not None and g.others is None:
             sink = OmittedSink(sink, {level: order.omitted})
         return order.lookahead, order.printing(), sink
+
+    def top_ahead(self, chunks: Any, sink: Sink, positions: tuple[int, list[int]] | None = None
+                  ) -> tuple[top_order.TopOrder, Any, Sink]:
+        """(what to close, the printing run's records or rows, its sink: told what ``limit``
+        left out). Records in sorted mode; with ``positions`` (``reorders_rows``) the
+        source's rows in fused mode."""
+        record = None if positions is not None else self.generated.record
+        assert positions is not None or record is not None  # sorted mode has records
+        order = top_order.TopOrder(self.plan, self.budget, record, positions)
+        ranking = self._module({})
+        order.start(self._steps(ranking, order.keeping(chunks), order.sink,
+                                self.progress if positions is not None else None))  # records: read already
+        g = self.plan.groups[0]
+        if g.limit is not None and g.others is None:
+            sink = OmittedSink(sink, {0: order.omitted})
+        return order, order.printing(), sink
 
     # ---- before the printing run -----------------------------------------------------------
 

@@ -197,7 +197,7 @@ def _run(
         # the report's whole values, rows in order from a source that reads the same again: two reads
         reread = passes == "passes" and (rows.ordered or not needs_order) and pass_runs.can_read_twice(plan, source)
         # ranked groups' rows reordered as they come (else their records are made and sorted)
-        positions = pass_runs.reorders_rows(plan, layout, rows.ordered) if passes == "parents ahead" else None
+        positions = pass_runs.reorders_rows(plan, layout, rows.ordered) if passes in pass_runs.REORDERING else None
         ranked = totals is not None and bool(totals.ranks)  # print order is not key order: sort
         mode = ("sorted" if (two_pass and not (reread or passes == "whole ahead" or positions)) or ranked
                 or (needs_order and not rows.ordered) else "fused")
@@ -207,8 +207,10 @@ def _run(
         namespace.update(generated.constants)
         exec(generated.code, namespace)  # defines start_values, DEFERRED, prepare, run
 
-        runs = pass_runs.Runs(plan, generated, layout, source_text, namespace, memory_budget)
+        runs = pass_runs.Runs(plan, generated, layout, source_text, namespace, memory_budget, progress)
         rt = Runtime(plan, generated, layout, source_text, progress)
+        if passes == "top ahead":
+            rt.phase = "aggregate"  # the rank run reads every row first
         deferred = namespace["DEFERRED"]
         rt.deferrals = deferrals = Deferrals(len(plan.groups) + 1, lambda vid, env: deferred[vid](env), sink.resolve)
 
@@ -278,7 +280,7 @@ def base_namespace(plan: Plan, values: Mapping[str, object], now: _dt.datetime) 
     return namespace
 
 
-def _rows_for_printing(runs: pass_runs.Runs, passes: str | None, positions: tuple[list[int], int] | None,
+def _rows_for_printing(runs: pass_runs.Runs, passes: str | None, positions: Any,
                        chunks: Any, sink: Sink, rt: Runtime) -> tuple[Any, Any, Sink]:
     """(the run ahead of the printing one or None, the rows in print order, the sink to
     print to) for rows the database ordered (see ``pass_runs``)."""
@@ -287,7 +289,7 @@ def _rows_for_printing(runs: pass_runs.Runs, passes: str | None, positions: tupl
         return ahead, chunks, sink
     if positions is not None:
         rt.order_checked_ahead()  # rows print in rank order
-        return runs.parents_ahead(chunks, sink, positions)
+        return runs.reordered(passes, chunks, sink, positions)
     return None, chunks, sink
 
 
@@ -299,9 +301,9 @@ def _sorted_for_printing(runs: pass_runs.Runs, passes: str | None, sorter: Exter
     if passes == "whole ahead":
         ahead, chunks = runs.whole_ahead(chunks)
         return ahead, sorter, chunks, sink
-    if passes == "parents ahead":
-        ahead, chunks, sink = runs.parents_ahead(chunks, sink)
-        return ahead, sorter, chunks, sink
+    if passes in pass_runs.REORDERING:
+        ranked, chunks, sink = runs.reordered(passes, chunks, sink)
+        return ranked, sorter, chunks, sink
     if passes == "passes" or (totals is not None and totals.ranks):
         with room_to_write("the rows to sort", tempfile.gettempdir()):
             sorter, sink = (runs.first_passes(sorter, sink) if totals is None else

@@ -17,6 +17,7 @@ from .sources import NARROW_DECIMALS, load
 from .test_differential import differences
 
 OTHERS = "~others"
+_SQL = ("sqlite", "duckdb", "postgresql", "mariadb")  # sources that are SQL tables when not ordered
 
 WHOLE_IN_GROUPS = """report diff {{
   {source}
@@ -41,6 +42,92 @@ RANKED_IN_PARENT = f"""report diff {{{{
   summary {{{{ text "{{{{SUM(n)}}}} {{{{COUNT()}}}}" }}}}
 }}}}
 """
+
+
+# §12 on the top level (``engine/top_order.py``): ranked among the whole report, Others
+# merging the nested level's groups of the groups it holds (a text key: SQLite gives it as
+# read, so a table's rows are kept and merged, not records); and limited without Others
+TOP_RANKED = """report diff {{
+  {source}
+  group k1 order by SUM(d) desc limit 2 others "OTHERS" {{
+    footer {{ text "{{SUM(n)}} {{COUNT()}} {{SUM(d) running}}" }}
+  }}
+  group s {{ footer {{ text "{{SUM(n) over k1 running}} {{MAX(n)}}" }} }}
+  detail {{ column n "n" = n
+            column r "r" = SUM(n) }}
+  summary {{ text "{{SUM(n)}} {{COUNT()}}" }}
+}}
+""".replace("OTHERS", OTHERS)
+
+TOP_LIMITED = """report diff {{
+  {source}
+  group k1 order by COUNT() desc limit 1 {{ footer {{ text "{{SUM(d)}} {{COUNT()}}" }} }}
+  detail {{ column n "n" = n }}
+  summary {{ text "{{SUM(n)}}" }}
+}}
+"""
+
+
+def expected_top(table: Table) -> tuple[dict, list[tuple], dict]:
+    """(TOP_RANKED's JSON result, its detail rows in print order, TOP_LIMITED's result)."""
+    con = connect(table)
+    con.execute(f"""CREATE VIEW m AS
+        WITH g AS (SELECT k1, SUM(d) AS s FROM t GROUP BY k1),
+        ranked AS (SELECT k1, row_number() OVER (ORDER BY s DESC NULLS LAST, k1 ASC NULLS LAST) - 1 AS r FROM g)
+        SELECT t.*, least(r, 2) AS r1, CASE WHEN r < 2 THEN t.k1 ELSE '{OTHERS}' END AS mk1
+        FROM t JOIN ranked ON t.k1 IS NOT DISTINCT FROM ranked.k1""")
+    total = con.execute("SELECT SUM(n), COUNT(*) FROM t").fetchone()
+    want: dict = {"row_count": total[1], "totals": {"SUM(n)": total[0], "COUNT()": total[1]}, "groups": []}
+    outer = con.execute("""SELECT r1, mk1, SUM(n), COUNT(*), SUM(SUM(d)) OVER (ORDER BY r1 ROWS UNBOUNDED PRECEDING)
+                           FROM m GROUP BY r1, mk1 ORDER BY r1""").fetchall()
+    inner = con.execute("""
+        SELECT r1, s, COUNT(*), MAX(n),
+               SUM(SUM(n)) OVER (PARTITION BY r1 ORDER BY s NULLS LAST ROWS UNBOUNDED PRECEDING)
+        FROM m GROUP BY r1, s ORDER BY r1, s NULLS LAST""").fetchall()
+    for r1, key, sum_n, count, running_d in outer:
+        want["groups"].append({
+            "group": "k1", "key": key, "row_count": count,
+            "totals": {"SUM(n)": sum_n, "COUNT()": count, "SUM(d)running": running_d},
+            "groups": [{"group": "s", "key": key_s, "row_count": n_rows,
+                        "totals": {"SUM(n)overk1running": over_k1, "MAX(n)": max_n}}
+                       for g_r1, key_s, n_rows, max_n, over_k1 in inner if g_r1 == r1]})
+    rows = con.execute("""SELECT n, SUM(n) OVER (PARTITION BY r1, s ORDER BY rid ROWS UNBOUNDED PRECEDING)
+                          FROM m ORDER BY r1, s NULLS LAST, rid""").fetchall()
+    first = con.execute("""SELECT k1, SUM(d), COUNT(*), SUM(n) FROM t GROUP BY k1
+                           ORDER BY COUNT(*) DESC, k1 NULLS LAST LIMIT 1""").fetchone()
+    groups = con.execute("SELECT COUNT(DISTINCT coalesce(k1, chr(0))) FROM t").fetchone()[0]
+    limited: dict = {"row_count": 0, "totals": {"SUM(n)": None}, "groups": [], "omitted": {"groups": 0, "rows": 0}}
+    if first is not None:
+        k1, sum_d, count, sum_n = first
+        limited = {"row_count": count, "totals": {"SUM(n)": sum_n},
+                   "groups": [{"group": "k1", "key": k1, "row_count": count,
+                               "totals": {"SUM(d)": sum_d, "COUNT()": count}}],
+                   "omitted": {"groups": groups - 1, "rows": total[1] - count}}
+    return want, rows, limited
+
+
+def check_top(kind: str, table: Table, folder, server=None) -> list[str]:
+    """TOP_RANKED and TOP_LIMITED over ``kind``: in source order (the engine sorts: records),
+    and for a SQL source also as a table the database orders (its rows kept and reordered:
+    ties of the merged groups then in the order read, which a table does not define)."""
+    want, want_rows, limited = expected_top(table)
+    found = []
+    for ordered in (True, False) if kind in _SQL else (True,):
+        got, events, _ = run_report(TOP_RANKED, kind, table, folder, server, ordered=ordered)
+        found += differences(got, want)
+        rows = [e[1] for e in events if e[0] == "detail"]
+        if ordered:
+            found += [f"top: detail row {i}: {g!r} != {w!r}" for i, (g, w) in enumerate(zip(rows, want_rows,
+                                                                                             strict=False))
+                      if not all(same(a, b) for a, b in zip(g, w, strict=True))]
+        by_group = lambda rs: sorted((r[0] for r in rs), key=_order)  # noqa: E731
+        if len(rows) != len(want_rows) or by_group(rows) != by_group(want_rows):
+            found.append(f"top: detail rows {rows!r}, SQL gives {want_rows!r}")
+        got, _, _ = run_report(TOP_LIMITED, kind, table, folder, server, ordered=ordered)
+        found += differences(got, limited)
+        if got.get("omitted") != limited["omitted"]:
+            found.append(f"top limited: omitted {got.get('omitted')} != {limited['omitted']}")
+    return found
 
 
 def expected_whole(table: Table) -> list[tuple]:
@@ -90,9 +177,10 @@ def _order(n: int | None) -> tuple:
     return (n is None, n or 0)
 
 
-def run_report(template: str, kind: str, table: Table, folder, server=None) -> tuple[dict, list[tuple], str]:
+def run_report(template: str, kind: str, table: Table, folder, server=None,
+               ordered: bool = True) -> tuple[dict, list[tuple], str]:
     """(the JSON result, the detail and group start events, the report's text)."""
-    source, kwargs = load(kind, table, folder, server, ordered=True)
+    source, kwargs = load(kind, table, folder, server, ordered=ordered)
     text = template.format(source=source)
     report = compile_report(text, filename=str(folder / "diff.report"), base_dir=str(folder))
     result, recording = ResultSink(report.plan), RecordingSink()
@@ -138,5 +226,6 @@ def check_runs_ahead(kinds, table: Table, folder, server=None) -> None:
                 len(g) == len(w) and all(same(a, b) for a, b in zip(g, w, strict=True))
                 for g, w in ((got_rows[k], ranked_rows[k]) for k in ranked_rows)):
             found.append(f"ranked: rows by printed group {got_rows!r}, SQL gives {ranked_rows!r}")
+        found += check_top(kind, table, folder, server)
         assert not found, (f"{kind} disagrees with DuckDB:\n  " + "\n  ".join(found[:10])
                            + f"\nreports:\n{text}{text_r}table rows: {table.rows!r}")

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy
 
 from reportdsl import ReportDataError
-from reportdsl.engine import pass_runs, run
+from reportdsl.engine import pass_runs, run, top_order
 from reportdsl.engine.stream.result import ResultSink
 from reportdsl.engine.stream.sinks import RecordingSink, TeeSink
 
@@ -235,3 +235,94 @@ def test_a_parent_instance_past_the_budget_is_ranked_alike(compile_report, tmp_p
     written = spilled[1][-1][1].stats["spilled_rows"]
     assert in_memory[1][-1][1].stats["spilled_rows"] == 0 and (written > 0 if option else written == 0)
     assert [(g["key"], g["row_count"]) for g in in_memory[0]["groups"][1]["groups"]] == [("a", 400), ("rest", 800)]
+
+
+RANKED_TOP = """report t {
+  source sql "sqlite:///sales.db" table sales
+  OPTION
+  group region order by SUM(amount) desc limit 2 others "rest" { footer { text "{SUM(amount)} {COUNT()}" } }
+CUSTOMERS
+  detail { column a "A" = amount }
+}
+"""
+CUSTOMERS = """  group customer { footer { text "{SUM(amount)} {COUNT()}" } }"""
+RANKED_TOP = RANKED_TOP.replace("CUSTOMERS", CUSTOMERS)
+
+
+def _ranked_top(compile_report, option: str = "", nested: bool = True):
+    text = RANKED_TOP.replace("OPTION", option)
+    report = compile_report(text if nested else text.replace(CUSTOMERS, ""))
+    assert pass_runs.how(report.plan) == "top ahead"
+    return report
+
+
+def _groups(node: dict) -> list:
+    return [(g["key"], g["totals"]["SUM(amount)"], g["row_count"], _groups(g)) for g in node.get("groups", [])]
+
+
+@pytest.mark.parametrize("option", ["", "sort by amount desc", "on_error skip"])
+def test_a_ranked_top_level_reads_once_and_others_merges_the_nested_groups(compile_report, tmp_path, option):
+    # W 33, N 13.5 keep their rank; E and S are Others, where E's and S's customers merge
+    _sales_db(tmp_path / "sales.db", 1)
+    stats, _, selects = _reads(tmp_path, _ranked_top(compile_report, option), pushdown="off")
+    assert len(selects) == 1 and stats.ordered_by == "database"
+    # the report's own source: without an option, the database's rows are kept (their keys
+    # are text SQLite gives as read); else records
+    result, evs = events(_ranked_top(compile_report, option), None)
+    rows = [e[1] for e in evs if e[0] == "detail"]
+    assert _groups(result) == [
+        ("W", Decimal("33"), 2, [("a", Decimal("3"), 1, []), ("b", Decimal("30"), 1, [])]),
+        ("N", Decimal("13.5"), 3, [("a", Decimal("10.5"), 1, []), ("b", Decimal("2"), 1, []),
+                                   ("c", Decimal("1"), 1, [])]),
+        ("rest", Decimal("15.00"), 5, [("a", Decimal("5.00"), 2, []), ("b", Decimal("3"), 2, []),
+                                       ("c", Decimal("7"), 1, [])])]
+    # Others' customer a: E's row before S's as the database gave them, or in sort order
+    others_a = [r[0] for r in rows[5:7]]
+    assert others_a == ([Decimal("4.25"), Decimal("0.75")] if option.startswith("sort") else
+                        [Decimal("0.75"), Decimal("4.25")])
+
+
+@pytest.mark.parametrize("option", ["", "on_error skip"])
+@pytest.mark.parametrize("nested", [True, False])
+def test_a_ranked_top_level_past_the_budget_waits_in_a_file_alike(compile_report, tmp_path, option, nested):
+    _sales_db(tmp_path / "sales.db", 400)  # 4,000 rows, past the 1,000 a tiny budget keeps
+    report = _ranked_top(compile_report, option, nested)
+    in_memory, spilled = events(report, None), events(report, None, memory_budget=1)
+    assert spilled[0] == in_memory[0] and spilled[1][:-1] == in_memory[1][:-1]  # but the statistics
+    assert in_memory[1][-1][1].stats["spilled_rows"] == 0 and spilled[1][-1][1].stats["spilled_rows"] > 0
+    assert [(g["key"], g["row_count"]) for g in in_memory[0]["groups"]] == [("W", 800), ("N", 1200), ("rest", 2000)]
+    others = [e[1][0] for e in in_memory[1] if e[0] == "detail"][2000:]
+    if not nested:  # Others' rows in the order read: E's, then S's
+        assert others[:1200] == [Decimal("7"), Decimal("0.75"), Decimal("2")] * 400
+
+
+def test_a_top_level_ordered_by_a_share_of_the_report_and_limited(compile_report, tmp_path):
+    # the order by value is known only at the report's end; limit without others leaves out
+    _sales_db(tmp_path / "sales.db", 1)
+    report = compile_report(RANKED_TOP.replace("OPTION", "").replace(
+        'SUM(amount) desc limit 2 others "rest"', "SUM(amount) / SUM(amount) over report limit 3"))
+    assert pass_runs.how(report.plan) == "top ahead"
+    result, _ = events(report, None)
+    assert [g["key"] for g in result["groups"]] == ["S", "E", "N"]
+    assert result["omitted"] == {"groups": 1, "rows": 2}
+
+
+@pytest.mark.parametrize("option", ["", "on_error skip"])
+@pytest.mark.parametrize("nested", [True, False])
+def test_others_merging_more_runs_than_one_merge_reads_merges_in_rounds_alike(compile_report, tmp_path,
+                                                                            monkeypatch, option, nested):
+    _sales_db(tmp_path / "sales.db", 3)
+    report = compile_report(_ranked_top(compile_report, option, nested).source.text.replace("limit 2", "limit 1"))
+    at_once = events(report, None)
+    monkeypatch.setattr(top_order, "_FAN_IN", 2)  # Others' 3 runs: a round of two, then two
+    in_rounds = events(report, None)
+    assert in_rounds[0] == at_once[0] and in_rounds[1][:-1] == at_once[1][:-1]  # but the statistics
+    assert [g["key"] for g in at_once[0]["groups"]] == ["W", "rest"]
+
+
+def test_a_ranked_top_levels_progress_shows_the_rank_run_reading_then_the_printing(compile_report, tmp_path):
+    _sales_db(tmp_path / "sales.db", 1)
+    seen: list = []
+    run(_ranked_top(compile_report).plan, RecordingSink(), pushdown="off",
+        progress=lambda phase, rows, seconds: seen.append((phase, rows)))
+    assert [phase for phase, _ in seen] == ["read", "aggregate"] and all(rows > 0 for _, rows in seen)
