@@ -23,8 +23,8 @@ folder, default ``$TMPDIR/reportdsl-bench``). Out: three figures on stdout:
    over SQLite, ``force`` gets the group totals from one pushed GROUP BY. Then an
    ordered top level (``order by … limit 2 others``: the rank run reads every row
    first, keeping the groups' runs, ``engine/top_order.py``) and a share of the
-   report's total, which still takes a second read or whole passes over sorted records
-   (``engine/passes.py``) unless the totals are pushed.
+   report's total (every row waits for the end of the read, ``engine/lookahead.py``,
+   unless the totals are pushed).
 
 Usage: ``python benchmarks/bench_engine.py [--dir DIR] [--rows 1000000] [--small 100000] [--repeats 5]``
 """
@@ -101,8 +101,8 @@ ORDERED = SUMMARY.replace("bench_summary", "bench_ordered").replace(
     "group customer = customer_name {{",
     'group customer = customer_name order by SUM(quantity * unit_price) desc limit 10 others "Others" {{')
 
-# The report's own whole values (a second read, or passes over sorted records:
-# ``engine/passes.py``) and an ordered top level (``engine/top_order.py``)
+# The report's own whole values (every row waits for the read's end: ``engine/lookahead.py``)
+# and an ordered top level (``engine/top_order.py``)
 WHOLE_REPORT = WHOLE.replace("bench_whole", "bench_whole_report").replace("over customer whole", "over report whole")
 ORDERED_TOP = SUMMARY.replace("bench_summary", "bench_ordered_top").replace(
     "group region {{", 'group region order by SUM(quantity * unit_price) desc limit 2 others "Others" {{')

@@ -1,7 +1,7 @@
 """Whole values from one read of the rows: the collecting run goes ahead of the printing run.
 
-In: the chunks of rows (or sorted records) of a run whose detail reads its groups'
-``whole`` values (§9) and orders no level (§12), the generated module's code and
+In: the chunks of rows (or sorted records) of a run whose detail reads ``whole``
+values (§9) and orders no level (§12), the generated module's code and
 namespace, and a memory budget. Out: the chunks for the printing run, and the entries
 of its namespace that give it each group instance's whole values (``_W{depth}``) and
 check its own finals against them (``_whole_done``).
@@ -14,7 +14,10 @@ chunks first; each chunk waits in a queue until the printing run takes it. When 
 printing run opens a group instance whose values are not known yet, the collecting
 run steps on until they are: it is ahead by at most the instance and a chunk, so
 memory is bounded by the largest group of the outermost level read whole, and past
-the budget the queue is kept in a temporary file.
+the budget the queue is kept in a temporary file. The report's own whole values are
+known only at its end, so there the collecting run reads every row before the
+printing run starts (``_W0[0]``), and the queue holds the report, in the file past
+the budget.
 """
 
 from __future__ import annotations

@@ -8,16 +8,16 @@ close (temporary files) when the build ends.
 
 Three ways, chosen by ``how`` from the plan alone:
 
-- ``"whole ahead"``: detail reads groups' whole values and no level is ordered: one read
-  of the rows, the collecting run one group ahead (``engine/lookahead.py``);
+- ``"whole ahead"``: detail reads whole values and no level is ordered: one read of the
+  rows, the collecting run one group ahead (``engine/lookahead.py``), or the whole
+  report ahead for the report's own whole values;
 - ``"parents ahead"``: one ordered level below the top: the rank run one parent instance
   ahead, each instance's records reordered in memory (``engine/parent_order.py``);
 - ``"top ahead"``: the one ordered level is the top one: the rank run reads every row
   once, keeping each group's rows as a run, then the runs print in rank order
   (``engine/top_order.py``);
-- ``"passes"``: anything else (the report's whole values, several ordered levels, an
-  ordered level with whole values in detail): whole runs over the sorted records, or a
-  first read of a source that reads the same again (``engine/passes.py``).
+- ``"passes"``: anything else (several ordered levels, an ordered level with whole
+  values in detail): whole runs over the sorted records (``engine/passes.py``).
 
 Every run runs the same generated code over the same rows, so rows fail and are skipped
 alike; each run before the printing one has its own runtime (its skipped rows are
@@ -35,7 +35,7 @@ from reportdsl.engine.codegen.generated import GeneratedRunner
 from reportdsl.engine.codegen.rows import RowLayout
 from reportdsl.engine.lookahead import Lookahead, printing_entries
 from reportdsl.engine.parent_order import ParentOrder, eligible, row_keys
-from reportdsl.engine.passes import OmittedSink, WholeValues, order_groups, ordered_levels, reads_ahead
+from reportdsl.engine.passes import OmittedSink, WholeValues, order_groups, reads_ahead, whole_scopes
 from reportdsl.engine.runtime import Runtime
 from reportdsl.engine.sorting import ExternalSorter
 from reportdsl.engine.stream.deferred import Deferrals
@@ -43,7 +43,6 @@ from reportdsl.engine.stream.events import ReportEnd, Sink
 from reportdsl.engine.stream.sinks import NullSink
 from reportdsl.errors import SourceText
 from reportdsl.plan.models import Plan
-from reportdsl.sources.opening import rereadable
 
 REORDERING = ("parents ahead", "top ahead")  # the ways that rank groups and reorder their rows
 
@@ -70,14 +69,11 @@ def reorders_rows(plan: Plan, layout: RowLayout, rows_ordered: bool) -> Any:
     return top_order.row_keys(plan, layout) if top_order.eligible(plan) else None
 
 
-def can_read_twice(plan: Plan, source: object) -> bool:
-    """Whether whole values may come from a first read of the source rather than from the
-    engine's sort: no ordered level, a source that gives the same rows again, and no
-    FIRST/LAST (a database may order ties differently the second time)."""
-    if ordered_levels(plan) or not rereadable(source):
-        return False
-    by_id = {a.id: a for a in plan.aggregates}
-    return not any(by_id[aid].func in ("first", "last") for aid in plan.detail.whole) if plan.detail else True
+def reads_every_row_first(plan: Plan, way: str | None) -> bool:
+    """Whether the run ahead reads every row before the printing run prints one (an
+    ordered top level, the report's own whole values): it shows the build's progress
+    as reading, and the printing run as aggregating."""
+    return way == "top ahead" or (way == "whole ahead" and "report" in whole_scopes(plan))
 
 
 @dataclass
@@ -88,8 +84,8 @@ class Runs:
     source_text: SourceText | None
     namespace: dict  # the printing run's
     budget: int
-    # the build's progress display: a run that reads every row before the printing run
-    # (``top_ahead``) shows it as reading
+    # the build's progress display, for a run ahead that reads every row of the source
+    # before the printing run (``reads_every_row_first``); None over sorted records
     progress: Callable[[str, int, float], None] | None = None
 
     def _module(self, entries: dict[str, Any]) -> dict:
@@ -119,7 +115,8 @@ class Runs:
         whole = WholeValues(self.plan, self.generated.whole_widths)
         lookahead = Lookahead(self.budget)
         collecting = self._module(whole.collecting())
-        lookahead.start(self._steps(collecting, lookahead.ahead(chunks), NullSink()))
+        progress = self.progress if reads_every_row_first(self.plan, "whole ahead") else None
+        lookahead.start(self._steps(collecting, lookahead.ahead(chunks), NullSink(), progress))
         self.namespace.update(printing_entries(whole, lookahead))
         return lookahead, lookahead.printing()
 
@@ -155,8 +152,7 @@ class Runs:
         assert positions is not None or record is not None  # sorted mode has records
         order = top_order.TopOrder(self.plan, self.budget, record, positions)
         ranking = self._module({})
-        order.start(self._steps(ranking, order.keeping(chunks), order.sink,
-                                self.progress if positions is not None else None))  # records: read already
+        order.start(self._steps(ranking, order.keeping(chunks), order.sink, self.progress))
         g = self.plan.groups[0]
         if g.limit is not None and g.others is None:
             sink = OmittedSink(sink, {0: order.omitted})
@@ -177,12 +173,6 @@ class Runs:
                 self.namespace["MAX_GROUPS"] = limit
             pass_sink.report_end(ReportEnd(values=end_values, row_count=0, rows_read=0, no_data=False))
         return run_pass
-
-    def first_read(self, chunks: Any) -> None:
-        """The whole values from a first read of the rows (the source is read again to print)."""
-        whole = WholeValues(self.plan, self.generated.whole_widths)
-        self._pass(whole)(chunks, NullSink())
-        self.namespace.update(whole.reading())
 
     def first_passes(self, sorter: ExternalSorter, sink: Sink) -> tuple[ExternalSorter, Sink]:
         """Order the records (§12) and collect whole values (§9) with whole runs over them

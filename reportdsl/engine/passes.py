@@ -6,8 +6,8 @@ In: a plan that orders or limits a group level (§12: ``order by AGG``, ``limit 
 namespace and the record layout (``RecordLayout``). Out: the records in print order
 (a new sorter, ``order_groups``), the whole values each group instance's rows read
 (``WholeValues``), the groups and rows ``limit`` left out, and ``OmittedSink``, which
-reports those to the JSON result. (A report with whole values and no ordered level,
-over a source that reads the same again, skips the sort: ``runner`` reads it twice.)
+reports those to the JSON result. (A report with whole values and no ordered level
+takes none of this: ``engine/lookahead.py``.)
 
 How, level by level, outermost first (a nested level's groups inside an Others group
 merge, so they are ranked only after the level above is rewritten):
@@ -57,11 +57,15 @@ def needs_passes(plan: Plan) -> bool:
     return bool(ordered_levels(plan)) or bool(plan.detail is not None and plan.detail.whole)
 
 
+def whole_scopes(plan: Plan) -> set[str]:
+    """The scopes whose whole values detail reads (§9): group names, ``report``."""
+    return {a.scope for a in plan.aggregates if plan.detail is not None and a.id in plan.detail.whole}
+
+
 def reads_ahead(plan: Plan) -> bool:
-    """Whether one read serves both runs (``engine/lookahead.py``): detail reads only
-    groups' whole values (a report's would hold back every row) and no level is ordered."""
-    scopes = {a.scope for a in plan.aggregates if plan.detail is not None and a.id in plan.detail.whole}
-    return not ordered_levels(plan) and bool(scopes) and "report" not in scopes
+    """Whether one read serves both runs (``engine/lookahead.py``): detail reads whole
+    values and no level is ordered."""
+    return not ordered_levels(plan) and bool(whole_scopes(plan))
 
 
 def norm_key(key: Any) -> Any:

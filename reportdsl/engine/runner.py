@@ -194,12 +194,10 @@ def _run(
         t_open = time.perf_counter()
         stats.phases["open"] = t_open - t0
         layout = _layout(plan, rows, columns)
-        # the report's whole values, rows in order from a source that reads the same again: two reads
-        reread = passes == "passes" and (rows.ordered or not needs_order) and pass_runs.can_read_twice(plan, source)
         # ranked groups' rows reordered as they come (else their records are made and sorted)
         positions = pass_runs.reorders_rows(plan, layout, rows.ordered) if passes in pass_runs.REORDERING else None
         ranked = totals is not None and bool(totals.ranks)  # print order is not key order: sort
-        mode = ("sorted" if (two_pass and not (reread or passes == "whole ahead" or positions)) or ranked
+        mode = ("sorted" if (two_pass and not (passes == "whole ahead" or positions)) or ranked
                 or (needs_order and not rows.ordered) else "fused")
         stats.ordered_by = "none" if not needs_order else ("database" if rows.ordered else "engine")
         generated = compile_runner(plan, layout, mode, mode == "fused" and needs_order, source_text)
@@ -207,10 +205,11 @@ def _run(
         namespace.update(generated.constants)
         exec(generated.code, namespace)  # defines start_values, DEFERRED, prepare, run
 
-        runs = pass_runs.Runs(plan, generated, layout, source_text, namespace, memory_budget, progress)
+        runs = pass_runs.Runs(plan, generated, layout, source_text, namespace, memory_budget,
+                              progress if mode == "fused" else None)  # sorted: ``prepare`` read the rows
         rt = Runtime(plan, generated, layout, source_text, progress)
-        if passes == "top ahead":
-            rt.phase = "aggregate"  # the rank run reads every row first
+        if pass_runs.reads_every_row_first(plan, passes):
+            rt.phase = "aggregate"
         deferred = namespace["DEFERRED"]
         rt.deferrals = deferrals = Deferrals(len(plan.groups) + 1, lambda vid, env: deferred[vid](env), sink.resolve)
 
@@ -219,10 +218,6 @@ def _run(
             # any exponent a decimal can have (``12e999999`` in data): no Overflow, ever
             ctx.Emax, ctx.Emin = MAX_EMAX, MIN_EMIN
             try:
-                if reread:
-                    runs.first_read(rows.chunks())
-                    rows.close()
-                    rows = open_source(plan, source, values, columns, needs_order)
                 if totals is not None:  # the whole values to read, what limit left out
                     sink = totals.printing(namespace, sink)
                 sink.report_start(values, namespace["start_values"](deferrals.defer))

@@ -43,18 +43,6 @@ def _is_sqlalchemy(obj: object) -> bool:
     return (type(obj).__module__ or "").startswith("sqlalchemy")
 
 
-def rereadable(override: object) -> bool:
-    """Whether ``open_source`` can open this source again and get the same rows: files,
-    URLs, databases, DataFrames and collections; not a one-shot iterator."""
-    from reportdsl.sources.python_rows import is_dataframe
-
-    if override is None or isinstance(override, (str, PurePath)) or _is_sqlalchemy(override):
-        return True
-    if is_dataframe(override):
-        return True
-    return isinstance(override, Iterable) and iter(override) is not override
-
-
 def open_source(plan: Plan, override: object, params: dict[str, Any], columns: list[str], want_order: bool,
                 cwd: str | None = None) -> RowSource:
     """The opened row source; the caller closes it (``chunks()`` closes when done)."""

@@ -188,12 +188,15 @@ def test_the_rows_waiting_for_a_big_groups_values_wait_in_a_file_past_the_budget
     assert spilled_rows == rows and len(rows) == 4000
 
 
-def test_the_reports_whole_values_need_every_row_first_so_the_database_is_read_twice(compile_report, tmp_path):
-    _sales_db(tmp_path / "sales.db", 1)
+def test_the_reports_whole_values_hold_every_row_back_from_one_read_in_a_file_past_the_budget(compile_report,
+                                                                                              tmp_path):
+    _sales_db(tmp_path / "sales.db", 200)  # 2,000 rows, past the 1,000 a tiny budget keeps
     report = compile_report(WHOLE_IN_GROUPS.replace("over region whole", "over report whole"))
-    _, rows, selects = _reads(tmp_path, report, pushdown="off")
-    assert len(selects) == 2
-    assert sum(share for _, share, _ in rows) == 1
+    assert pass_runs.how(report.plan) == "whole ahead"
+    in_memory, rows, selects = _reads(tmp_path, report, pushdown="off")
+    spilled, spilled_rows, _ = _reads(tmp_path, report, pushdown="off", memory_budget=1)
+    assert len(selects) == 1 and in_memory.spilled_rows == 0 and spilled.spilled_rows > 0
+    assert spilled_rows == rows and abs(sum(share for _, share, _ in rows) - 1) < Decimal("1e-24")
 
 
 RANKED_IN_REGION = """report t {
@@ -320,9 +323,12 @@ def test_others_merging_more_runs_than_one_merge_reads_merges_in_rounds_alike(co
     assert [g["key"] for g in at_once[0]["groups"]] == ["W", "rest"]
 
 
-def test_a_ranked_top_levels_progress_shows_the_rank_run_reading_then_the_printing(compile_report, tmp_path):
+@pytest.mark.parametrize("text", [RANKED_TOP.replace("OPTION", ""),
+                                  WHOLE_IN_GROUPS.replace("over region whole", "over report whole")])
+def test_a_run_ahead_over_every_row_shows_its_reading_then_the_printing(compile_report, tmp_path, text):
+    # an ordered top level, the report's own whole values: the run ahead reads every row first
     _sales_db(tmp_path / "sales.db", 1)
     seen: list = []
-    run(_ranked_top(compile_report).plan, RecordingSink(), pushdown="off",
+    run(compile_report(text).plan, RecordingSink(), pushdown="off",
         progress=lambda phase, rows, seconds: seen.append((phase, rows)))
     assert [phase for phase, _ in seen] == ["read", "aggregate"] and all(rows > 0 for _, rows in seen)

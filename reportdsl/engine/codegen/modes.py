@@ -47,13 +47,13 @@ class ModeCode:
         """Whether rows must know their break level early, to read a group's whole values."""
         return any(ids for d, ids in self.whole_at.items() if d > 0)
 
-    # A report whose rows read their groups' whole values, or whose groups print ranked,
+    # A report whose rows read whole values, or whose groups print ranked,
     # runs its code twice over one read of the rows or records (``engine/pass_runs.py``):
     # the run that collects the values or ranks goes ahead one chunk at a time, as a
     # generator (``run_steps``), and ``run`` drains it.
     @property
     def stepped(self) -> bool:
-        return self.whole_in_groups or self.ordered
+        return any(self.whole_at.values()) or self.ordered
 
     @property
     def run_name(self) -> str:
