@@ -193,9 +193,8 @@ def engine_sql(plan) -> str:
 
 
 def child_main(report_path: str) -> None:
-    import resource
-
     import reportdsl
+    from benchmarks.peak_memory import peak_mb
     from reportdsl.engine import run
     from reportdsl.engine.stream.sinks import NullSink
 
@@ -203,8 +202,7 @@ def child_main(report_path: str) -> None:
     t0 = time.perf_counter()
     stats = run(report.plan, NullSink(), source_text=report.source)
     seconds = time.perf_counter() - t0
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"peak_mb": peak_kb / 1024, "seconds": seconds, "rows": stats.rows_read,
+    print(json.dumps({"peak_mb": peak_mb(), "seconds": seconds, "rows": stats.rows_read,
                       "ordered_by": stats.ordered_by, "spilled_rows": stats.spilled_rows}))
 
 

@@ -91,9 +91,8 @@ def write_report(folder: Path, name: str, template: str, db: Path, rows: int, li
 
 
 def child_main(fmt: str, report_path: str, out: str) -> None:
-    import resource
-
     import reportdsl
+    from benchmarks.peak_memory import peak_mb
 
     report = reportdsl.compile_file(report_path)
     t0 = time.perf_counter()
@@ -111,8 +110,7 @@ def child_main(fmt: str, report_path: str, out: str) -> None:
         result = report.build(out, format=fmt)
         rows = result.row_count
     seconds = time.perf_counter() - t0
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"peak_mb": peak_kb / 1024, "seconds": seconds, "rows": rows,
+    print(json.dumps({"peak_mb": peak_mb(), "seconds": seconds, "rows": rows,
                       "size_mb": os.path.getsize(out) / 1e6}))
 
 

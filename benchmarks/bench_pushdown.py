@@ -166,10 +166,9 @@ def make_parquet(path: Path, rows: int) -> None:
 
 def child(what: str, path: str) -> None:
     """One measurement in this process: its seconds and the process's peak RSS."""
-    import resource
-
     import duckdb  # imported before the clock starts, for both
 
+    from benchmarks.peak_memory import peak_mb
     from reportdsl.sources.parquet import MEMORY_LIMIT
 
     t0 = time.perf_counter()
@@ -194,7 +193,7 @@ def child(what: str, path: str) -> None:
 
         shutil.rmtree(spill, ignore_errors=True)
     seconds = time.perf_counter() - t0
-    print(json.dumps({"seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    print(json.dumps({"seconds": seconds, "rss_mb": peak_mb()}))
 
 
 def measure(what: str, path: Path, repeats: int) -> tuple[float, float]:

@@ -66,7 +66,8 @@ PAGE_TOTALS_FOOTER = """page_footer {
   }"""
 
 BUILD = """
-import json, resource, sys, time
+import json, sys, time
+from benchmarks.peak_memory import peak_mb
 t0 = time.perf_counter()
 import reportdsl
 from reportdsl.render import render_report
@@ -89,18 +90,19 @@ result.write(sys.argv[3])
 t2 = time.perf_counter()
 print(json.dumps({"imports": t1 - t0, "build": t2 - t1, "cpu": time.process_time() - c1, "run": result.timings["run"],
                   "compile": result.timings["compile"], "typst": typst_seconds, "rows": result.rows,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mb": peak_mb()}))
 """
 
 TYPST_ALONE = """
-import json, resource, sys, time
+import json, sys, time
 import typst
+from benchmarks.peak_memory import peak_mb
 from reportdsl.render.typeset.fonts import font_paths  # the fonts a build passes (bundled CJK)
 t0 = time.perf_counter()
 pdf = typst.compile(sys.argv[1], root=sys.argv[2], font_paths=list(font_paths()), pdf_tags=False)
 t1 = time.perf_counter()
 print(json.dumps({"compile": t1 - t0, "bytes": len(pdf),
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mb": peak_mb()}))
 """
 
 SINK_ALONE = """
@@ -132,6 +134,7 @@ print(json.dumps({"sink": t1 - t0}))
 # PYTHONDONTWRITEBYTECODE set (some containers set it), a checkout's modules would be
 # compiled from source in every run, ~0.1 s that no installed reportdsl pays.
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+CHILD_ENV["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)  # benchmarks.*
 
 
 def python(code: str, *args: str, cwd: Path) -> tuple[dict, float]:
