@@ -6,7 +6,7 @@ rows or records to run over. Out: the chunks the printing run reads and the sink
 prints to, the namespace entries that give it whole values (§9), and an object to
 close (temporary files) when the build ends.
 
-Three ways, chosen by ``how`` from the plan alone:
+Four ways, chosen by ``how`` from the plan alone:
 
 - ``"whole ahead"``: detail reads whole values and no level is ordered: one read of the
   rows, the collecting run one group ahead (``engine/lookahead.py``), or the whole
