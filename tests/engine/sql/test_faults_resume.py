@@ -23,7 +23,7 @@ from reportdsl.engine.runner import columns_read
 from reportdsl.sources.sql.resume import unique_key
 from reportdsl.sources.sql.statement import select_statement
 
-from .conftest import MARIADB_URL, PG_URL
+from ..conftest import MARIADB_URL, PG_URL
 
 # region and bucket repeat and hold nulls; sorted desc by bucket inside each region
 KEYED_REPORT = """report keyed {{

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .conftest import MARIADB_URL, PG_URL
-from .expectations import (
+from ..conftest import MARIADB_URL, PG_URL
+from ..expectations import (
     assert_groups_equal,
     assert_totals_equal,
     expected,
     report_text,
 )
-from .tricky_data import load, sqlite_file
+from ..tricky_data import load, sqlite_file
 
 
 def _pg_url(schema: str) -> str:

@@ -23,9 +23,9 @@ from reportdsl.sources import opening
 from reportdsl.sources.sql import statement as sql_statement
 from reportdsl.sources.sql.where import where_clause
 
-from .conftest import MARIADB_URL, PG_URL
-from .expectations import exact, report_text
-from .tricky_data import COLUMNS, load, sqlite_file
+from ..conftest import MARIADB_URL, PG_URL
+from ..expectations import exact, report_text
+from ..tricky_data import COLUMNS, load, sqlite_file
 
 
 def quote(name: str) -> str:

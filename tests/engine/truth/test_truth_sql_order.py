@@ -29,8 +29,8 @@ from reportdsl.engine.stream.sinks import RecordingSink
 from reportdsl.sources import opening
 from reportdsl.sources.sql.text import has_own_order
 
-from .conftest import MARIADB_URL, PG_URL
-from .expectations import exact
+from ..conftest import MARIADB_URL, PG_URL
+from ..expectations import exact
 
 KINDS = ("sqlite", "sqlite-sqlalchemy", "duckdb", "postgresql", "mariadb")
 # generic column type -> the type each database declares

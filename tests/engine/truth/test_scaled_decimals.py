@@ -19,7 +19,7 @@ from reportdsl.engine import runner
 from reportdsl.engine.codegen import scaled
 from reportdsl.engine.stream.sinks import RecordingSink
 
-from .expectations import exact
+from ..expectations import exact
 
 # every call here can run on scaled values: p, w and z are all scaled
 SCALED = [

@@ -14,7 +14,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from .conftest import MARIADB_URL, PG_URL
+from ..conftest import MARIADB_URL, PG_URL
 
 
 @pytest.mark.parametrize(("keyed", "body", "why"), [

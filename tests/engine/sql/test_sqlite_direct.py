@@ -23,8 +23,8 @@ from reportdsl.sources import opening
 from reportdsl.sources.sql import retries
 from reportdsl.sources.sql import sqlite as sqlite_stream
 
-from .expectations import exact, report_text
-from .tricky_data import rename_column, sqlite_file
+from ..expectations import exact, report_text
+from ..tricky_data import rename_column, sqlite_file
 
 
 def events(report, **kw) -> tuple:

@@ -11,7 +11,7 @@ from reportdsl.engine.stream.sinks import NullSink
 from reportdsl.errors import ReportDataError
 from reportdsl.sources.sql import retries
 
-from .tricky_data import rename_column
+from ..tricky_data import rename_column
 
 
 @pytest.fixture

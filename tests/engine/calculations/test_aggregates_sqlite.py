@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from .expectations import (
+from ..expectations import (
     assert_groups_equal,
     assert_totals_equal,
     expected,
     report_text,
 )
-from .tricky_data import sqlite_file
+from ..tricky_data import sqlite_file
 
 
 @pytest.fixture

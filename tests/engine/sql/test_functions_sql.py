@@ -15,7 +15,7 @@ from reportdsl.engine.stream.sinks import RecordingSink
 from reportdsl.sources.sql.order import order_by
 from reportdsl.sources.sql.where import where_clause
 
-from .conftest import MARIADB_URL, PG_URL
+from ..conftest import MARIADB_URL, PG_URL
 
 # ISO week edges: 2020 has 53 weeks, 2021-01-03 is in 2020-W53, 2019-12-30 in 2020-W01
 DAYS = [dt.date(2020, 12, 31), dt.date(2021, 1, 3), dt.date(2021, 1, 4), dt.date(2019, 12, 30), dt.date(2024, 2, 29),
