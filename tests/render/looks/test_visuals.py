@@ -11,7 +11,7 @@ difference (``NAME.diff.png``: the page faded, the pixels that differ in red) be
 the reference. After a deliberate change of look, regenerate the references and look
 at them before committing:
 
-    pytest tests/render/test_visuals.py --update-visuals
+    pytest tests/render/looks/test_visuals.py --update-visuals
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from PIL import Image, ImageChops
 
 import reportdsl
 
-HERE = Path(__file__).resolve().parent
-REPORT = HERE / "fixtures" / "visual.report"
-VISUALS = HERE / "visuals"
+RENDER_TESTS = Path(__file__).resolve().parents[1]  # fixtures/ and visuals/ serve every render test folder
+REPORT = RENDER_TESTS / "fixtures" / "visual.report"
+VISUALS = RENDER_TESTS / "visuals"
 PPI = 72  # an A5 page is 595 × 420 pixels: small files, rules still visible
 CLEAR = 40  # a pixel differs when a channel differs by more than this (of 255)
 TOLERANCE = 0.001  # of the page's pixels may differ clearly

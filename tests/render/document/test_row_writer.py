@@ -13,7 +13,7 @@ from reportdsl.render import TypstDocumentSink
 from reportdsl.render.document.overflow import overflow_tests, template_face
 from reportdsl.render.document.row_writer import cell_writer, row_line_function
 
-from .support import plan_of
+from ..support import plan_of
 
 REPORT = """
 report rows {

@@ -19,7 +19,7 @@ from pypdf.generic import ContentStream
 import reportdsl
 from reportdsl.errors import ReportDataError
 
-from .support import pdf_pages
+from ..support import pdf_pages
 
 ROWS = [
     {"region": "East", "product": "Widget", "amount": Decimal("1200.00"), "quantity": 3},

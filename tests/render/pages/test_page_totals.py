@@ -17,9 +17,9 @@ import pytest
 import reportdsl
 from reportdsl.errors import ReportCheckError
 
-from .support import pdf_pages
+from ..support import pdf_pages
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 LEDGER = """
 report ledger {

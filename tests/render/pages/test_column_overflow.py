@@ -23,7 +23,7 @@ from reportdsl.render.document.overflow import (
     overflow_tests,
 )
 
-from .support import pdf_pages
+from ..support import pdf_pages
 
 PPI = 144
 CODES = [

@@ -14,7 +14,7 @@ from reportdsl.render import (
 )
 from reportdsl.render.document.template import builtin_template_names
 
-from .support import band_values, pdf_pages, plan_of
+from ..support import band_values, pdf_pages, plan_of
 
 REPORT = """
 report templated {
@@ -50,7 +50,7 @@ def test_named_builtin_template(tmp_path):
 
 
 def test_unknown_builtin_template(tmp_path):
-    # `check` reports it first (tests/test_safety_paths.py); a plan from elsewhere meets the renderer's error
+    # `check` reports it first (tests/safety/test_safety_paths.py); a plan from elsewhere meets the renderer's error
     plan = _plan(tmp_path).model_copy(update={"template": "fancy"})
     known = "business, business-striped, report"
     with pytest.raises(ReportTemplateError, match=f"unknown template 'fancy'; built-in templates: {known}"):

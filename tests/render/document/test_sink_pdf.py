@@ -7,7 +7,7 @@ import pytest
 from reportdsl.engine.stream.events import Deferred, ReportEnd
 from reportdsl.render import ReportRenderError, TypstDocumentSink
 
-from .support import (
+from ..support import (
     GROUPED,
     body_of,
     feed_grouped,
@@ -120,7 +120,7 @@ def test_bad_format_argument_names_the_report(tmp_path):
 def test_characters_without_a_glyph_are_reported(tmp_path):
     from reportdsl.render import compile_document
 
-    from .support import band_values
+    from ..support import band_values
 
     plan = plan_of('report g { title "G"\n page_header { text "{title}" }\n detail { column a "A" = a } }')
     sink = TypstDocumentSink(plan, tmp_path)

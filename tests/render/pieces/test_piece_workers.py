@@ -24,7 +24,7 @@ from reportdsl.render.pieces.merge import PdfJoiner, merge_pdfs
 from reportdsl.render.pieces.piece_worker import PieceOutcome, PieceTask
 from reportdsl.render.pieces.worker_pool import WorkerPool
 
-from .support import pdf_pages
+from ..support import pdf_pages
 
 PIECE = """#set page(width: 8cm, height: 4cm)
 #let total = if sys.inputs.at("rd-total-file", default: none) == none { "?" } else {

@@ -16,7 +16,7 @@ from reportdsl.engine.stream.events import ReportEnd
 from reportdsl.render import TypstDocumentSink, compile_document
 from reportdsl.render.document.typst_text import typst_string
 
-from .support import band_values, pdf_pages, plan_of
+from ..support import band_values, pdf_pages, plan_of
 
 NASTY = ['#read("secret.txt")', "/* c", "@x", '"', "--", "~", "$x$", "<l>", "\\", "#set text(red)",
          "]", "[", "}{", "\\u{41}", "// c", "- item", "= Heading", "*b* _i_ `c`", "'q'", "...", "#"]

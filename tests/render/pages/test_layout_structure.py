@@ -20,9 +20,9 @@ import pytest
 
 import reportdsl
 
-from .pdf_layout import Line, Page, Word, read_pages
+from ..pdf_layout import Line, Page, Word, read_pages
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 COLUMN_GAP = {"report": 6.0, "business": 8.0}  # rd-column-gap of each template
 CELL_GAP = 4.0  # wider than a word space (about 2.5pt), narrower than any column gap
 TOLERANCE = 0.5  # points

@@ -15,7 +15,7 @@ from pathlib import Path
 from reportdsl.render.document import body as fmt
 from reportdsl.render.document.body import BodyIndex, index_body
 
-from .support import GROUPED, feed_grouped, grouped_rows, make_document, plan_of
+from ..support import GROUPED, feed_grouped, grouped_rows, make_document, plan_of
 
 
 class _Body:
@@ -106,6 +106,6 @@ def test_a_worker_process_imports_neither_babel_nor_jinja2_nor_pydantic():
         "import sys, reportdsl.render.pieces.piece_worker, reportdsl.render.document.body\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'babel', 'jinja2', 'pydantic', 'typst'}))\n"
     )
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert out.stdout.strip() == "[]"

@@ -21,7 +21,7 @@ import pytest
 
 import reportdsl
 
-from .support import pdf_pages
+from ..support import pdf_pages
 
 REPORT = """
 report keeps {

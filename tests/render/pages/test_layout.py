@@ -12,7 +12,7 @@ import pytest
 from reportdsl.engine.stream.events import ReportEnd
 from reportdsl.render import TypstDocumentSink, compile_document
 
-from .support import band_values, body_of, pdf_pages, plan_of
+from ..support import band_values, body_of, pdf_pages, plan_of
 
 
 def _tiny_png(path):

@@ -13,9 +13,9 @@ from PIL import Image
 
 import reportdsl
 
-from .pdf_layout import read_pages
+from ..pdf_layout import read_pages
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"  # tests/render/fixtures/, shared by the render tests
 VISUAL = (FIXTURES / "visual.report").read_text(encoding="utf-8")
 PAGE_LINE = "  page a5 landscape margin 1cm\n"
 
@@ -89,7 +89,7 @@ def test_stripes_of_a_document_in_pieces_are_those_of_the_whole(tmp_path):
     assert pieced.pages == single.pages
 
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOCS = Path(__file__).resolve().parents[3] / "docs"
 TEMPLATE_EXAMPLES = [
     (doc, block)
     for doc in ("templates.md", "looks.md")

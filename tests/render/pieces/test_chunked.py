@@ -25,9 +25,9 @@ from reportdsl.cli import main
 from reportdsl.render import ReportRenderError
 from reportdsl.render.pieces.cutting import PieceLayout, choose_cut
 
-from .support import pdf_pages
+from ..support import pdf_pages
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 # No new_page, so pieces are cut in the middle of pages; keep_together and sticky group
 # headers near the cuts; header aggregates and `over report` values; long names wrap.

@@ -15,7 +15,7 @@ from reportdsl.render import render_report
 from reportdsl.render.typeset.fonts import CJK_FAMILY, covered, font_paths
 from reportdsl.render.typeset.glyphs import missing_glyphs
 
-from .support import pdf_pages, plan_of
+from ..support import pdf_pages, plan_of
 
 NAMES = ["東京精機株式会社", "Seoul Tech 서울", "上海 Import Co.", "Müller GmbH"]
 
