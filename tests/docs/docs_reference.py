@@ -18,7 +18,7 @@ from functools import cache
 
 import reportdsl
 
-from .conftest import EXAMPLES, ROOT
+from ..conftest import EXAMPLES, ROOT
 
 DOC = ROOT / "docs" / "language.md"
 DATA = EXAMPLES / "data"

@@ -14,7 +14,7 @@ import reportdsl
 from reportdsl.errors import ReportCheckError, ReportError, ReportSyntaxError
 from reportdsl.plan import Plan
 
-from .conftest import FIXTURES
+from ..conftest import FIXTURES
 
 OK = sorted((FIXTURES / "ok").glob("*.report"))
 ERRORS = sorted((FIXTURES / "errors").glob("*.report"))

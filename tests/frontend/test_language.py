@@ -21,7 +21,7 @@ from reportdsl.plan import models as m
 from reportdsl.render.document.typst_text import typst_paper
 from reportdsl.syntax import ast, parse
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 # ---- declarations -------------------------------------------------------------------
 

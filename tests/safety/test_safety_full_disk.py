@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from .conftest import missing
+from ..conftest import missing
 from .test_safety_signals import work_folders
 
 

@@ -13,7 +13,7 @@ import pytest
 import reportdsl
 from reportdsl.errors import ReportCheckError, ReportSyntaxError
 
-from .conftest import FIXTURES
+from ..conftest import FIXTURES
 
 DATA = FIXTURES / "data" / "sales.csv"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -19,7 +19,7 @@ import pytest
 
 import reportdsl
 
-from .conftest import FIXTURES
+from ..conftest import FIXTURES
 
 DATA = FIXTURES / "data" / "sales.csv"
 

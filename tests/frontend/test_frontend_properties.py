@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 import reportdsl
 from reportdsl.errors import ReportError
 
-from .conftest import EXAMPLES, FIXTURES
+from ..conftest import EXAMPLES, FIXTURES
 
 SEEDS = [p.read_text(encoding="utf-8") for p in sorted((FIXTURES / "ok").glob("*.report"))]
 SEEDS += [p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("*.report"))]

@@ -7,8 +7,8 @@ and lines; insert tokens that have broken compilers: deep nesting, huge numbers,
 lone quotes and braces, bidi controls, keywords out of place), then parses, checks,
 plans, runs and writes the Typst source of the result, and returns what happened.
 
-The normal test run drives it from hypothesis (tests/test_fuzz.py); by hand, for the
-long run: ``python -m tests.fuzz 100000`` prints the counts of each outcome.
+The normal test run drives it from hypothesis (tests/frontend/test_fuzz.py); by hand, for the
+long run: ``python -m tests.frontend.fuzz 100000`` prints the counts of each outcome.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import reportdsl
 from reportdsl.errors import ReportError
 
 os.environ.setdefault("REPORTDSL_NO_AST_CACHE", "1")  # not one cache file per mutant
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = sorted((ROOT / "tests" / "fixtures" / "ok").glob("*.report")) + sorted((ROOT / "examples").glob("*.report"))
 TOKENS = [
     "{", "}", "(", ")", '"', '"""', "\\", "\\{", "{}", "|", ",", ":", "..", "\n", "\r\n", "\t", "\x00", "\u202e",

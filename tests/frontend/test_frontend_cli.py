@@ -13,7 +13,7 @@ import reportdsl
 from reportdsl.cli import main
 from reportdsl.plan import Plan
 
-from .conftest import EXAMPLES, FIXTURES
+from ..conftest import EXAMPLES, FIXTURES
 
 EXAMPLE_REPORTS = sorted(EXAMPLES.glob("*.report"))
 

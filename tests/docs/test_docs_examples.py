@@ -17,8 +17,8 @@ import pytest
 
 import reportdsl
 
+from ..conftest import EXAMPLES
 from . import docs_layout_checks  # noqa: F401  (registers the layout examples' checks)
-from .conftest import EXAMPLES
 from .docs_reference import (
     CHECKS,
     DATA,

@@ -17,7 +17,7 @@ import reportdsl.api
 from reportdsl.errors import ReportCheckError, ReportError
 from reportdsl.paths import builtin_template_dir
 
-from .conftest import FIXTURES
+from ..conftest import FIXTURES
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"><rect width="20" height="10"/></svg>'
 SECRET = "root:x:0:0:secret-content-never-shown"

@@ -24,7 +24,7 @@ from pypdf import PdfReader
 
 import reportdsl
 
-from .conftest import EXAMPLES
+from ..conftest import EXAMPLES
 
 DATA = EXAMPLES / "data"
 CENT = Decimal("0.01")

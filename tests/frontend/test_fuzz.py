@@ -1,6 +1,6 @@
-"""The report fuzzer (tests/fuzz.py) in the normal run: a bounded sample of mutated
+"""The report fuzzer (tests/frontend/fuzz.py) in the normal run: a bounded sample of mutated
 reports, each a ReportError or a build, none over 2 s. The long run is by hand:
-``python -m tests.fuzz 100000``."""
+``python -m tests.frontend.fuzz 100000``."""
 
 from __future__ import annotations
 
