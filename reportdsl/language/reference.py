@@ -2,7 +2,7 @@
 
 In: the declarations of this package. Out: ``reference_markdown()``, the Markdown
 text of docs/functions.md. ``python -m reportdsl.language.reference docs/functions.md``
-rewrites the file; tests/test_language.py fails when the checked-in file is stale.
+rewrites the file; tests/frontend/test_language.py fails when the checked-in file is stale.
 """
 
 from __future__ import annotations

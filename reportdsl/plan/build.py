@@ -7,7 +7,7 @@ bands as layout elements that refer to values by id.
 
 Models are made with ``model_construct``: what goes in was checked, and validating it
 again would make pydantic build every model's schema first (~20 ms of a one-page
-build). tests/test_frontend_fixtures.py validates every fixture's plan instead
+build). tests/frontend/test_frontend_fixtures.py validates every fixture's plan instead
 (``Plan.model_validate_json(plan.model_dump_json()) == plan``).
 """
 

@@ -103,7 +103,7 @@ def _write_container(
 
 class _Group:
     """One group of the result, compact: 200 bytes with two int totals where its
-    dictionaries took 408 (tracemalloc, tests/engine/test_result_memory.py)."""
+    dictionaries took 408 (tracemalloc, tests/engine/runs/test_result_memory.py)."""
 
     __slots__ = ("name", "key", "row_count", "keys", "totals", "groups", "omitted")
 

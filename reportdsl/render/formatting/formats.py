@@ -239,7 +239,7 @@ def _numeric_date_pattern(parsed: Any) -> Callable[[dt.date], str] | None:
     """A pattern of only numeric year, month and day fields (``yyyy-MM-dd``, ``d.M.yy``)
     applied without Babel's per-call machinery (~25 µs a date): the fields as Babel's
     ``DateTimeFormat`` writes them, zero-padded to the field's length, ``yy`` the last two
-    digits; tests/render/test_formats.py checks it against Babel. Other patterns: None."""
+    digits; tests/render/text/test_formats.py checks it against Babel. Other patterns: None."""
     names = re.findall(r"%\((\w+)\)s", parsed.format)
     if not names or not all(_NUMERIC_DATE_FIELD.fullmatch(name) for name in names):
         return None

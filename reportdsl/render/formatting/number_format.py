@@ -7,7 +7,7 @@ text (``Decimal``, ``int``, ``float``; anything else prints its default text).
 Numbers are in every detail cell, so ``NumberFormat`` renders the pattern itself from
 Babel's parsed pattern and the locale's symbols, about 5× faster than
 ``babel.numbers.format_*``, with the rules of ``formats.py``: half-up rounding and no
-``-0``. tests/render/test_formats.py checks it against Babel.
+``-0``. tests/render/text/test_formats.py checks it against Babel.
 """
 
 from __future__ import annotations
