@@ -22,15 +22,12 @@ the budget.
 
 from __future__ import annotations
 
-import pickle
-import tempfile
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
-from typing import IO, Any
+from typing import Any
 
 from reportdsl.engine.passes import WholeValues, rows_changed
-from reportdsl.engine.sorting import estimate_size
-from reportdsl.errors import room_to_write
+from reportdsl.engine.sorting import SpillFile, records_within
 
 
 class Queue:
@@ -42,9 +39,9 @@ class Queue:
         self.memory: deque[list] = deque()
         self.rows_in_memory = 0
         self.capacity: int | None = None  # rows the memory may hold
-        self.file: IO[bytes] | None = None
+        self.file = SpillFile("the rows waiting for their group's values", "reportdsl-ahead-")
         self.written = self.read = 0  # chunks in the file, chunks taken from it
-        self.write_at = self.read_at = 0
+        self.read_at = 0
         self.spilled_rows = 0
 
     def __len__(self) -> int:
@@ -52,9 +49,7 @@ class Queue:
 
     def push(self, chunk: list) -> None:
         if self.capacity is None and chunk:
-            sample = chunk[:200]
-            per_row = max(64, sum(estimate_size(r) for r in sample) // len(sample))
-            self.capacity = max(1000, self.budget // per_row)
+            self.capacity = records_within(self.budget, chunk)
         if self.written > self.read:  # older chunks wait in the file: this one follows them there
             self._write(chunk)
             return
@@ -67,34 +62,23 @@ class Queue:
 
     def pop(self) -> list:
         if self.written > self.read:
-            assert self.file is not None
-            self.file.seek(self.read_at)
-            chunk = pickle.load(self.file)
-            self.read_at = self.file.tell()
+            chunk, self.read_at = self.file.read(self.read_at)
             self.read += 1
             if self.read == self.written:  # drained: the file starts again
-                self.file.seek(0)
-                self.file.truncate()
-                self.written = self.read = self.write_at = self.read_at = 0
+                self.file.clear()
+                self.written = self.read = self.read_at = 0
             return chunk
         chunk = self.memory.popleft()
         self.rows_in_memory -= len(chunk)
         return chunk
 
     def _write(self, chunk: list) -> None:
-        with room_to_write("the rows waiting for their group's values", tempfile.gettempdir()):
-            if self.file is None:
-                self.file = tempfile.TemporaryFile(prefix="reportdsl-ahead-")  # noqa: SIM115 - open until close()
-            self.file.seek(self.write_at)
-            pickle.dump(chunk, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.write_at = self.file.tell()
+        self.file.write(chunk)
         self.written += 1
         self.spilled_rows += len(chunk)
 
     def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
-            self.file = None
+        self.file.close()
         self.memory.clear()
 
 

@@ -20,7 +20,7 @@ instance's records; past the budget they go through an ``ExternalSorter`` as bef
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -29,13 +29,11 @@ from reportdsl.engine.codegen.expressions import aggregate_ids
 from reportdsl.engine.codegen.generated import RecordLayout
 from reportdsl.engine.codegen.rows import RowLayout
 from reportdsl.engine.lookahead import Lookahead
-from reportdsl.engine.passes import Omitted, RankSink, merged_into_others, norm_key, ordered_levels, rank, rewrite
-from reportdsl.engine.sorting import ExternalSorter, key_part_width
+from reportdsl.engine.passes import Omitted, RankSink, into_others, norm_key, ordered_levels, rank, rewrite
+from reportdsl.engine.sorting import BATCH, ExternalSorter
 from reportdsl.engine.stream.events import Deferred
 from reportdsl.errors import room_to_write
 from reportdsl.plan.models import Plan, Ref
-
-_BATCH = 2000  # records a chunk of the printing run
 
 
 def eligible(plan: Plan) -> int | None:
@@ -61,7 +59,9 @@ class Labelled(list):
     """A chunk of rows of an Others group: the printing run gives them its label as
     their key (``codegen.modes``: fused mode)."""
 
-    label: Any = None
+    def __init__(self, rows: Iterable[Any], label: Any):
+        super().__init__(rows)
+        self.label = label
 
 
 def row_keys(plan: Plan, layout: RowLayout, level: int) -> tuple[list[int], int] | None:
@@ -112,17 +112,12 @@ class ParentOrder:
             items = record.key_items
             parent = itemgetter(*items[:level]) if level > 1 else itemgetter(items[0])
             self.parent_of: Callable[[Any], Any] = lambda rec: parent(rec[-1])
-            self.key_item = k = items[level]
+            k = items[level]
             self.key_of: Callable[[Any], Any] = lambda rec: rec[-1][k]
-            self.label_at = record.rank_slots[level]
-            self.width = key_part_width(record.key_types[level])
         else:
             assert positions is not None
             self.parent_of = itemgetter(*positions[0])
             self.key_of = itemgetter(positions[1])
-        # Others' records print in the order of what follows the level's key in a record:
-        # the row number alone when no deeper level or ``sort by`` comes between
-        self.by_row = level == len(plan.groups) - 1 and not plan.sort
 
     def printing(self) -> Iterator[list]:
         lookahead, queue = self.lookahead, self.lookahead.queue
@@ -225,28 +220,17 @@ class ParentOrder:
         sort gives: by what follows the level's key parts, which the merged groups share;
         or its rows, labelled, as they came."""
         if self.record is None:
-            rows = Labelled(items)
-            rows.label = label
-            return rows
-        k, slot, width = self.key_item, self.label_at, self.width
-        if self.by_row:  # that is the row number: the printing run reads nothing else of a record
-            items.sort(key=itemgetter(-2))
-            return [(rec[-2], rec[-1][:k] + (label,) + rec[-1][k + 1:]) for rec in items]
-        position = self.plan.groups[self.level].limit
-        assert position is not None  # a level with Others has a limit (§12)
-        out = [merged_into_others(rec, slot, width, k, position, label) for rec in items]
+            return Labelled(items, label)
+        out = list(map(into_others(self.plan, self.record, self.level, label), items))
         out.sort()
         return out
 
 
 def _chunks(items: list) -> Iterator[list]:
     """``items`` in chunks of the printing run; a labelled list's chunks keep its label."""
-    if len(items) <= _BATCH:
+    if len(items) <= BATCH:
         yield items
         return
-    for i in range(0, len(items), _BATCH):
-        chunk = items[i : i + _BATCH]
-        if isinstance(items, Labelled):
-            chunk = Labelled(chunk)
-            chunk.label = items.label
-        yield chunk
+    for i in range(0, len(items), BATCH):
+        chunk = items[i : i + BATCH]
+        yield Labelled(chunk, items.label) if isinstance(items, Labelled) else chunk

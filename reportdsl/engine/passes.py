@@ -192,6 +192,20 @@ def merged_into_others(rec: tuple, slot: int, width: int, key_item: int, positio
             + (payload[:key_item] + (label,) + payload[key_item + 1:],))
 
 
+def into_others(plan: Plan, record: RecordLayout, level: int, label: Any) -> Callable[[tuple], tuple]:
+    """A record of a group Others merges at ``level``, as the printing run reads it, in
+    an order that needs no rank: ``merged_into_others``; or, where only the row number
+    follows the level's key parts (the innermost level, no ``sort by``), just (row
+    number, payload with the label as the key), since the printing run reads nothing
+    else of a record. A record given back goes through unchanged."""
+    k = record.key_items[level]
+    if level == len(plan.groups) - 1 and not plan.sort:
+        return lambda rec: (rec[-2], rec[-1][:k] + (label,) + rec[-1][k + 1:])
+    slot, width, position = record.rank_slots[level], key_part_width(record.key_types[level]), plan.groups[level].limit
+    assert position is not None  # a level with Others has a limit (§12)
+    return lambda rec: merged_into_others(rec, slot, width, k, position, label)
+
+
 class _NoWholeValues:
     """``_W{depth}`` while the whole values are being collected: nulls."""
 

@@ -5,6 +5,10 @@ records ordered by the sort key items then ``row_number`` (so ties keep source o
 from memory when they fit the budget, else from sorted runs spilled to temporary
 files and merged.
 
+Also the pieces of bounded memory the runs ahead of the printing run share: how many
+records a budget holds (``records_within``) and a temporary file of pickled pieces
+(``SpillFile``).
+
 Key order: ascending (``desc`` reverses), null last in both directions, NaN above
 every other number (§15), values of different kinds (possible only for untyped
 columns) ordered numbers < text < dates < date-times < others instead of failing.
@@ -17,12 +21,17 @@ import heapq
 import pickle
 import sys
 import tempfile
+from contextlib import suppress
 from decimal import Decimal
 from operator import gt
-from typing import IO
+from typing import IO, Any
+
+from reportdsl.errors import room_to_write
 
 DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024  # bytes of records held before spilling
-_BATCH = 2000  # records per pickle call: amortises pickling overhead
+# records per pickle call (amortises pickling overhead), and per chunk the printing run
+# reads from a sort or a reordering
+BATCH = 2000
 
 
 def rank_key(v):
@@ -111,6 +120,54 @@ def estimate_size(record, _depth: int = 0) -> int:
     return size
 
 
+def records_within(budget: int, records: list) -> int:
+    """How many records like the first 200 of ``records`` (at least one) ``budget``
+    bytes hold, by their estimated size; never fewer than 1000."""
+    sample = records[:200]
+    per_record = max(64, sum(estimate_size(r) for r in sample) // len(sample))
+    return max(1000, budget // per_record)
+
+
+class SpillFile:
+    """Pieces (lists of rows or records) pickled one after another into a temporary file,
+    made at the first, each read back from the offset its ``write`` gave. ``what`` names
+    the pieces in the error a full disk gives (``room_to_write``)."""
+
+    def __init__(self, what: str, prefix: str):
+        self.what = what
+        self.prefix = prefix
+        self.file: IO[bytes] | None = None
+
+    def write(self, piece: list) -> int:
+        with room_to_write(self.what, tempfile.gettempdir()):
+            if self.file is None:
+                self.file = tempfile.TemporaryFile(prefix=self.prefix)  # noqa: SIM115 - open until close()
+            offset = self.file.seek(0, 2)  # at the end: reads move the position
+            pickle.dump(piece, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        return offset
+
+    def read(self, offset: int) -> tuple[Any, int]:
+        """(the piece written at ``offset``, the offset of the next one)."""
+        assert self.file is not None
+        self.file.seek(offset)
+        piece = pickle.load(self.file)  # noqa: S301 - our own temporary file
+        return piece, self.file.tell()
+
+    def clear(self) -> None:
+        """Every piece read: the file starts again, empty."""
+        if self.file is not None:
+            self.file.seek(0)
+            self.file.truncate()
+
+    def close(self) -> None:
+        if self.file is not None:
+            # closing flushes what is buffered, which on a full disk fails again: but the
+            # file is thrown away, and the error that matters was raised by the write
+            with suppress(OSError):
+                self.file.close()
+            self.file = None
+
+
 class ExternalSorter:
     """Collects records, spilling sorted runs to temporary files past a budget."""
 
@@ -136,9 +193,7 @@ class ExternalSorter:
             self._last = records[-1]
         self.buffer.extend(records)
         if self.capacity is None and len(self.buffer) >= 200:
-            sample = self.buffer[:200]
-            per_record = max(64, sum(estimate_size(r) for r in sample) // len(sample))
-            self.capacity = max(1000, self.budget // per_record)
+            self.capacity = records_within(self.budget, self.buffer)
         if self.capacity is not None and len(self.buffer) >= self.capacity:
             self._spill()
 
@@ -149,8 +204,8 @@ class ExternalSorter:
         self.runs.append(f)  # listed first: ``close`` removes it even if writing fails
         buf = self.buffer
         # one pickle per batch: a shared Pickler's memo would keep every record alive
-        for i in range(0, len(buf), _BATCH):
-            pickle.dump(buf[i : i + _BATCH], f, protocol=pickle.HIGHEST_PROTOCOL)
+        for i in range(0, len(buf), BATCH):
+            pickle.dump(buf[i : i + BATCH], f, protocol=pickle.HIGHEST_PROTOCOL)
         self.spilled_rows += len(buf)
         f.seek(0)
         self.buffer = []
@@ -164,8 +219,8 @@ class ExternalSorter:
             buf = self.buffer
             if not keep:
                 self.buffer = []
-            for i in range(0, len(buf), _BATCH):
-                yield buf[i : i + _BATCH]
+            for i in range(0, len(buf), BATCH):
+                yield buf[i : i + BATCH]
             return
         if self.buffer:
             self._spill()
@@ -180,7 +235,7 @@ class ExternalSorter:
         append = chunk.append
         for record in merged:
             append(record)
-            if len(chunk) >= _BATCH:
+            if len(chunk) >= BATCH:
                 yield chunk
                 chunk = []
                 append = chunk.append

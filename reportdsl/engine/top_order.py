@@ -23,24 +23,19 @@ its key and where its pieces are (bounded by the number of groups).
 from __future__ import annotations
 
 import heapq
-import pickle
-import tempfile
 from collections.abc import Callable, Generator, Iterable, Iterator
-from contextlib import suppress
 from itertools import chain, groupby, islice
 from operator import itemgetter
-from typing import IO, Any
+from typing import Any
 
 from reportdsl.engine.codegen.generated import RecordLayout
 from reportdsl.engine.codegen.rows import RowLayout
 from reportdsl.engine.parent_order import Labelled, key_columns
-from reportdsl.engine.passes import Omitted, RankSink, merged_into_others, norm_key, ordered_levels, rank
-from reportdsl.engine.sorting import Desc, estimate_size, key_part_width, rank_key
+from reportdsl.engine.passes import Omitted, RankSink, into_others, norm_key, ordered_levels, rank
+from reportdsl.engine.sorting import BATCH, Desc, SpillFile, rank_key, records_within
 from reportdsl.engine.stream.events import Deferred
-from reportdsl.errors import room_to_write
 from reportdsl.plan.models import Plan
 
-_BATCH = 2000  # rows or records a chunk of the printing run
 _FAN_IN = 64  # runs one merge reads at once: a piece of each is in memory
 _START = object()  # the key before the first row: unequal to every key
 
@@ -81,7 +76,7 @@ class GroupRuns:
         self.pieces: list[list[Any]] = []  # each run's pieces: a list in memory, or its offset in the file
         self.capacity: int | None = None  # rows the memory may hold
         self.in_memory = 0
-        self.file: IO[bytes] | None = None
+        self.file = SpillFile("the rows waiting for their group's rank", "reportdsl-runs-")
         self.spilled_rows = 0
         self._last: Any = _START
 
@@ -89,8 +84,7 @@ class GroupRuns:
         if not chunk:
             return
         if self.capacity is None:
-            sample = chunk[:200]
-            self.capacity = max(1000, self.budget // max(64, sum(estimate_size(r) for r in sample) // len(sample)))
+            self.capacity = records_within(self.budget, chunk)
         key_of = self.key_of
         first = key_of(chunk[0])
         if first == key_of(chunk[-1]) and first == self._last:  # the usual chunk: all of the open group's
@@ -112,34 +106,21 @@ class GroupRuns:
         return len(self.pieces) - 1
 
     def _keep(self, piece: list) -> None:
-        if self.file is None and self.in_memory + len(piece) <= (self.capacity or 0):
+        # once a piece is in the file the later ones follow it: memory stays within the budget
+        if not self.spilled_rows and self.in_memory + len(piece) <= (self.capacity or 0):
             self.in_memory += len(piece)
             self.pieces[-1].append(piece)
             return
-        with room_to_write("the rows waiting for their group's rank", tempfile.gettempdir()):
-            if self.file is None:
-                self.file = tempfile.TemporaryFile(prefix="reportdsl-runs-")  # noqa: SIM115 - open until close()
-            self.pieces[-1].append(self.file.tell())
-            pickle.dump(piece, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.pieces[-1].append(self.file.write(piece))
         self.spilled_rows += len(piece)
 
     def read(self, run: int) -> Iterator[list]:
         """The pieces of run number ``run``, in the order read."""
         for piece in self.pieces[run]:
-            if isinstance(piece, list):
-                yield piece
-            else:
-                assert self.file is not None
-                self.file.seek(piece)
-                yield pickle.load(self.file)  # noqa: S301 - our own temporary file
+            yield piece if isinstance(piece, list) else self.file.read(piece)[0]
 
     def close(self) -> None:
-        if self.file is not None:
-            # closing flushes what is buffered, which on a full disk fails again: but the
-            # file is thrown away, and the error that matters was raised by the write
-            with suppress(OSError):
-                self.file.close()
-            self.file = None
+        self.file.close()
         self.pieces.clear()
 
 
@@ -233,32 +214,19 @@ class TopOrder:
                 return map(itemgetter(1), heapq.merge(*(blocks(run) for run in runs), key=itemgetter(0)))
             pieces = self._merged(others, merge)
         for chunk in _batched(pieces):
-            rows = Labelled(chunk)
-            rows.label = label
-            yield rows
+            yield Labelled(chunk, label)
 
     def _others_records(self, others: list[int], label: Any) -> Iterator[list]:
         """Others' records, the label as their key, in the order ``passes.rewrite``'s
         sort gives: each run is in record order, and so stays the merge of their
         records with the top key's parts made equal."""
         assert self.record is not None
-        k = self.record.key_items[0]
-        if len(self.plan.groups) == 1 and not self.plan.sort:
-            # what follows the key parts is the row number: the printing run reads nothing else
-            def merged(rec: tuple) -> tuple:
-                return rec[-2], rec[-1][:k] + (label,) + rec[-1][k + 1:]
-        else:
-            slot, width = self.record.rank_slots[0], key_part_width(self.record.key_types[0])
-            position = self.plan.groups[0].limit
-            assert position is not None  # a level with Others has a limit (§12)
-
-            def merged(rec: tuple) -> tuple:
-                return merged_into_others(rec, slot, width, k, position, label)
+        merged = into_others(self.plan, self.record, 0, label)
 
         def merge(runs: list[int]) -> Iterator[list]:
             # ``merged`` gives a merged record back as it was: runs merged before merge again
             records = heapq.merge(*(map(merged, chain.from_iterable(self.runs.read(run))) for run in runs))
-            return iter(lambda: list(islice(records, _BATCH)), [])
+            return iter(lambda: list(islice(records, BATCH)), [])
         return self._merged(others, merge)
 
     def _merged(self, runs: list[int], merge: Callable[[list[int]], Iterator[list]]) -> Iterator[list]:
@@ -277,14 +245,14 @@ class TopOrder:
 
 
 def _batched(pieces: Iterable[list]) -> Iterator[list]:
-    """The pieces in chunks of about ``_BATCH``: a big piece as it is, small ones joined."""
+    """The pieces in chunks of about ``BATCH``: a big piece as it is, small ones joined."""
     held: list = []
     for piece in pieces:
-        if not held and len(piece) >= _BATCH:
+        if not held and len(piece) >= BATCH:
             yield piece
             continue
         held.extend(piece)
-        if len(held) >= _BATCH:
+        if len(held) >= BATCH:
             yield held
             held = []
     if held:
