@@ -23,7 +23,6 @@ from click.testing import CliRunner
 import reportdsl
 from reportdsl.cli import main
 from reportdsl.render import ReportRenderError
-from reportdsl.render.pieces.cutting import PieceLayout, choose_cut
 
 from ..support import pdf_pages
 
@@ -243,29 +242,6 @@ def test_cli_jobs_and_chunk_rows(tmp_path):
     assert re.search(rf"Page {len(texts)} of {len(texts)}", texts[-1])
     bad = CliRunner().invoke(main, ["build", str(EXAMPLES / "sales_by_region.report"), "--jobs", "0"])
     assert bad.exit_code == 2 and "--jobs" in bad.output
-
-
-# ---- where a piece is cut ----------------------------------------------------------------
-
-def _layout(pages: int, marks: list[tuple[int, int, float]], top: float = 50.0) -> PieceLayout:
-    return PieceLayout.from_query([pages, [[-1, 1, top], *[list(m) for m in marks]]])
-
-
-def test_the_cut_is_the_last_page_that_starts_cleanly():
-    layout = _layout(3, [(10, 1, 300.0), (11, 2, 50.0), (12, 2, 70.0), (13, 3, 50.0), (14, 3, 70.0)])
-    cut = choose_cut(layout, end=20, lookahead=3)
-    assert (cut.keep, cut.next_start) == (2, 13)
-
-
-def test_no_cut_on_a_page_the_unit_before_spilled_onto():
-    # Page 3 begins with the rest of unit 12 (its first marker is below the top).
-    layout = _layout(3, [(10, 1, 300.0), (11, 2, 50.0), (12, 2, 70.0), (13, 3, 400.0)])
-    assert choose_cut(layout, end=20, lookahead=3).next_start == 11
-
-
-def test_no_cut_too_close_to_the_end_of_the_piece():
-    layout = _layout(3, [(10, 1, 300.0), (11, 2, 50.0), (13, 3, 50.0)])
-    assert choose_cut(layout, end=15, lookahead=3).next_start == 11  # 13 leaves only 2 after it
 
 
 def test_a_typst_error_in_a_piece_names_the_template(ledger, tmp_path, monkeypatch):

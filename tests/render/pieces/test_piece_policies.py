@@ -117,6 +117,27 @@ def test_a_piece_without_a_clean_page_has_no_cut_and_grows():
     assert grown_lines(index, 0, 30) == 60 and grown_lines(index, 40, 40) == 1
 
 
+# ---- cutting: where a piece is cut --------------------------------------------------------
+
+
+def test_the_cut_is_the_last_page_that_starts_cleanly():
+    layout = _layout([(START_MARKER, 1, TOP), (10, 1, 300.0), (11, 2, 50.0), (12, 2, 70.0), (13, 3, 50.0),
+                      (14, 3, 70.0)])
+    cut = choose_cut(layout, end=20, lookahead=3)
+    assert (cut.keep, cut.next_start) == (2, 13)
+
+
+def test_no_cut_on_a_page_the_unit_before_spilled_onto():
+    # Page 3 begins with the rest of unit 12 (its first marker is below the top).
+    layout = _layout([(START_MARKER, 1, TOP), (10, 1, 300.0), (11, 2, 50.0), (12, 2, 70.0), (13, 3, 400.0)])
+    assert choose_cut(layout, end=20, lookahead=3).next_start == 11
+
+
+def test_no_cut_too_close_to_the_end_of_the_piece():
+    layout = _layout([(START_MARKER, 1, TOP), (10, 1, 300.0), (11, 2, 50.0), (13, 3, 50.0)])
+    assert choose_cut(layout, end=15, lookahead=3).next_start == 11  # 13 leaves only 2 after it
+
+
 # ---- piece states --------------------------------------------------------------------------
 
 
